@@ -1,0 +1,1 @@
+"""Jinja2 templates of xl-afbp (installed as xl_afbp.templates)."""

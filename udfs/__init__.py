@@ -1,0 +1,1 @@
+"""The xlwings UDF module ``afbp_udfs`` (functions live in ``udfs/afbp_udfs.py``)."""

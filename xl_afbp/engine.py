@@ -1,0 +1,301 @@
+"""Compile a spec into its computed cells: one Excel formula and one Python evaluator each.
+
+This is the only place where indicators, rules and K-03 cross-checks become formulas. The
+workbook writer places :attr:`Engine.formulas` in cells under their defined names; the
+consolidator and the UDFs call :meth:`Engine.evaluate`. Parity tests prove both agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
+
+from . import names, status
+from .expr.ast import Node
+from .expr.excel import ExcelRenderer, text_literal
+from .expr.parse import ExprError, parse
+from .expr.pyeval import Env, PythonCompiler, as_number, is_yes
+from .formdata import FormData
+from .spec.load import load_spec
+from .spec.model import Indicator, K03Check, Rule, Spec
+from .spec.expand import k03_expressions, rule_expressions
+from .spec.vocab import context, resolver
+
+Evaluator = Callable[[Env, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A computed cell: its defined name, what it is, its Excel formula and Python twin."""
+
+    name: str
+    role: str  # indicator | rule_part | rule | k03_afbp | k03_value | k03_upper | k03_check | summary
+    excel: str  # without the leading "="
+    py: Evaluator = field(compare=False, repr=False)
+    source: Any = field(default=None, compare=False, repr=False)
+    expr: str | None = None
+
+
+@dataclass
+class RuleResult:
+    id: str
+    status: str  # Polish cell text, see xl_afbp.status
+    severity: str
+    message: str
+    group: str
+    parts: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return status.code(self.status)
+
+
+@dataclass
+class K03Result:
+    item: int
+    status: str
+    kind: str
+    afbp: float | None
+    k03: float | None
+    k03_upper: float | None
+    explanation: str
+
+    @property
+    def code(self) -> str:
+        return status.code(self.status)
+
+    @property
+    def message(self) -> str:
+        if self.status == status.NO_DATA:
+            side = "K-03" if self.k03 is None else "AFBP"
+            return f"brak danych {side}"
+        return self.explanation
+
+
+@dataclass
+class Result:
+    values: dict[str, Any]
+    indicators: dict[str, float | None]
+    rules: list[RuleResult]
+    k03: list[K03Result]
+
+    @property
+    def status(self) -> str:
+        return self.values[names.STATUS]
+
+    @property
+    def errors(self) -> int:
+        return int(self.values[names.ERRORS])
+
+    @property
+    def warnings(self) -> int:
+        return int(self.values[names.WARNINGS])
+
+    def failing_rules(self) -> list[RuleResult]:
+        return [r for r in self.rules if r.status in (status.ERROR, status.WARNING)]
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape of ``xl-afbp evaluate --json``."""
+        return {
+            "indicators": dict(self.indicators),
+            "rules": [{"id": r.id, "status": r.code, "message": r.message} for r in self.rules],
+            "k03": [
+                {
+                    "item": k.item,
+                    "status": k.code,
+                    "afbp": k.afbp,
+                    "k03": k.k03 if k.kind != "between" else [k.k03, k.k03_upper],
+                    "message": k.message,
+                }
+                for k in self.k03
+            ],
+            "status": status.code(self.status),
+        }
+
+
+class Engine:
+    """All computed cells of one spec edition, in dependency order."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.ctx = context(spec)
+        self._resolve = resolver(spec)
+        self._excel = ExcelRenderer(self.ctx)
+        self._py = PythonCompiler(self.ctx)
+        self.formulas: list[Formula] = []
+        self.rule_parts: dict[str, list[tuple[int, str]]] = {}
+        for ind in spec.indicators:
+            self._indicator(ind)
+        for rule in spec.rules:
+            self._rule(rule)
+        for check in spec.k03_checks:
+            self._k03(check)
+        self._summary()
+        self.by_name = {f.name: f for f in self.formulas}
+
+    # ------------------------------------------------------------------ building
+    def parse(self, text: str) -> Node:
+        return parse(text, self._resolve)
+
+    def _add(self, name: str, role: str, excel: str, py: Evaluator, source: Any, expr: str | None = None) -> None:
+        self.formulas.append(Formula(name, role, excel, py, source, expr))
+
+    def _value_cell(self, name: str, role: str, text: str, source: Any) -> None:
+        node = self.parse(text)
+        fn = self._py.compile(node)
+        self._add(name, role, self._excel.guarded(node), lambda env, res, fn=fn: fn(env), source, text)
+
+    def _status_cell(self, name: str, role: str, text: str, failed: str, source: Any) -> None:
+        node = self.parse(text)
+        fn = self._py.compile(node)
+        excel = self._excel.tri(node, text_literal(status.OK), text_literal(failed), text_literal(status.NO_DATA))
+
+        def py(env: Env, res: dict[str, Any], fn=fn) -> str:
+            v = fn(env)
+            return status.NO_DATA if v is None else (status.OK if v else failed)
+
+        self._add(name, role, excel, py, source, text)
+
+    def _indicator(self, ind: Indicator) -> None:
+        self._value_cell(names.indicator(ind.code), "indicator", ind.formula, ind)
+
+    def _rule(self, rule: Rule) -> None:
+        failed = status.FAILED[rule.severity]
+        expressions = rule_expressions(self.spec, rule)
+        if not rule.for_each:
+            self._status_cell(names.rule(rule.id), "rule", expressions[0][1], failed, rule)
+            return
+        parts = []
+        for nr, text in expressions:
+            name = names.rule(rule.id, nr)
+            self._status_cell(name, "rule_part", text, failed, rule)
+            parts.append((nr, name))
+        self.rule_parts[rule.id] = parts  # type: ignore[assignment]
+        part_names = [n for _, n in parts]
+        any_failed = ",".join(f"{n}={text_literal(failed)}" for n in part_names)
+        all_empty = ",".join(f"{n}={text_literal(status.NO_DATA)}" for n in part_names)
+        excel = (
+            f"IF(OR({any_failed}),{text_literal(failed)},"
+            f"IF(AND({all_empty}),{text_literal(status.NO_DATA)},{text_literal(status.OK)}))"
+        )
+
+        def py(env: Env, res: dict[str, Any]) -> str:
+            return status.worst([res[n] for n in part_names], failed)
+
+        self._add(names.rule(rule.id), "rule", excel, py, rule)
+
+    def _k03(self, check: K03Check) -> None:
+        nr, ex = check.item, k03_expressions(self.spec, check)
+        self._value_cell(names.k03_afbp(nr), "k03_afbp", ex["afbp"], check)
+        self._value_cell(names.k03_value(nr), "k03_value", ex["k03"], check)
+        if "upper" in ex:
+            self._value_cell(names.k03_upper(nr), "k03_upper", ex["upper"], check)
+        self._status_cell(names.k03_check(nr), "k03_check", ex["condition"], status.DIFFERENCE, check)
+
+    def _summary(self) -> None:
+        top_rules = [names.rule(r.id) for r in self.spec.rules]
+        k03 = [names.k03_check(c.item) for c in self.spec.k03_checks]
+        err = text_literal(status.ERROR)
+        warn = text_literal(status.WARNING)
+        diff = text_literal(status.DIFFERENCE)
+        count_errors = "+".join(f"({n}={err})" for n in top_rules) or "0"
+        count_warn = "+".join([f"({n}={warn})" for n in top_rules] + [f"({n}={diff})" for n in k03]) or "0"
+
+        def errors(env: Env, res: dict[str, Any]) -> float:
+            return float(sum(res[n] == status.ERROR for n in top_rules))
+
+        def warnings(env: Env, res: dict[str, Any]) -> float:
+            return float(sum(res[n] == status.WARNING for n in top_rules) + sum(res[n] == status.DIFFERENCE for n in k03))
+
+        self._add(names.ERRORS, "summary", f"({count_errors})", errors, None)
+        self._add(names.WARNINGS, "summary", f"({count_warn})", warnings, None)
+
+        numeric = self.spec.numeric_items
+        hashable = [i for i in numeric if i.hash]
+        svc = self.spec.services_item
+        n_services = len(self.spec.services) if svc else 0
+        parts = [str(len(numeric) + n_services), f"COUNT({','.join(names.item(i.nr) for i in numeric)})"]
+        parts += [f'({names.item(i.nr)}="#")' for i in hashable]
+        if svc:
+            parts += [f'COUNTIF({names.SERVICES_GROUP},"TAK")', f'COUNTIF({names.SERVICES_GROUP},"NIE")']
+        gaps_excel = "(" + "-".join(parts) + ")"
+
+        def gaps(env: Env, res: dict[str, Any]) -> float:
+            missing = 0
+            for it in numeric:
+                raw = env.get(it.ref)
+                if as_number(raw) is None and not (it.hash and raw == "#"):
+                    missing += 1
+            for s in self.spec.services:
+                if is_yes(env.get(f"P{svc.nr}_{s.nr:02d}")) is None:  # type: ignore[union-attr]
+                    missing += 1
+            return float(missing)
+
+        self._add(names.GAPS, "summary", gaps_excel, gaps, None)
+        status_excel = (
+            f"IF({names.ERRORS}>0,{err},IF({names.GAPS}>0,{text_literal(status.NO_DATA)},"
+            f"IF({names.WARNINGS}>0,{warn},{text_literal(status.OK)})))"
+        )
+
+        def overall(env: Env, res: dict[str, Any]) -> str:
+            if res[names.ERRORS] > 0:
+                return status.ERROR
+            if res[names.GAPS] > 0:
+                return status.NO_DATA
+            return status.WARNING if res[names.WARNINGS] > 0 else status.OK
+
+        self._add(names.STATUS, "summary", status_excel, overall, None)
+
+    # ------------------------------------------------------------------ evaluation
+    def values(self, data: Env) -> dict[str, Any]:
+        """Every computed cell's value by defined name (None = no value)."""
+        res: dict[str, Any] = {}
+        for f in self.formulas:
+            res[f.name] = f.py(data, res)
+        return res
+
+    def evaluate(self, data: FormData | Env) -> Result:
+        res = self.values(data)
+        spec = self.spec
+        indicators = {i.code: res[names.indicator(i.code)] for i in spec.indicators}
+        rules = []
+        for r in spec.rules:
+            parts = {nr: res[name] for nr, name in self.rule_parts.get(r.id, [])}
+            rules.append(RuleResult(r.id, res[names.rule(r.id)], r.severity, r.message, r.group, parts))
+        k03 = [
+            K03Result(
+                item=c.item,
+                status=res[names.k03_check(c.item)],
+                kind=c.kind,
+                afbp=res[names.k03_afbp(c.item)],
+                k03=res[names.k03_value(c.item)],
+                k03_upper=res.get(names.k03_upper(c.item)),
+                explanation=c.explanation,
+            )
+            for c in spec.k03_checks
+        ]
+        return Result(res, indicators, rules, k03)
+
+    def indicator(self, code: str, data: Env) -> float | None:
+        """One indicator only (the UDF hot path): no rules, no K-03."""
+        f = self.by_name[names.indicator(code.upper())]
+        return f.py(data, {})
+
+
+def build_engine(spec: Spec) -> Engine:
+    """Compile ``spec``; raise :class:`ExprError` on the first bad expression."""
+    return Engine(spec)
+
+
+@lru_cache(maxsize=8)
+def _engine_for(edition: str) -> Engine:
+    return Engine(load_spec(edition))
+
+
+def get_engine(edition: int | str = 2016) -> Engine:
+    """The compiled engine of a shipped edition or spec path (cached)."""
+    return _engine_for(str(edition))
+
+
+__all__ = ["Engine", "ExprError", "Formula", "Result", "RuleResult", "K03Result", "build_engine", "get_engine"]

@@ -1,0 +1,1 @@
+"""The spec's expression language: parser, Excel renderer and Python evaluator."""

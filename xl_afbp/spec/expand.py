@@ -1,0 +1,52 @@
+"""Turn spec entries into the plain expressions the engine compiles.
+
+Shared by the engine (which compiles them) and the lint (which reports where they fail),
+so both see exactly the same text.
+"""
+
+from __future__ import annotations
+
+from .model import K03Check, Rule, Spec
+
+
+def rule_expressions(spec: Spec, rule: Rule) -> list[tuple[int | None, str]]:
+    """``[(None, check)]`` for a plain rule; one ``(item, check)`` per item for ``for_each``."""
+    if not rule.for_each:
+        return [(None, rule.check)]
+    return [(nr, rule.check.replace("{n}", str(nr))) for nr in rule_items(spec, rule)]
+
+
+def rule_items(spec: Spec, rule: Rule) -> list[int]:
+    if rule.for_each != "numeric":
+        return []
+    return [i.nr for i in spec.numeric_items if i.nr not in rule.exclude]
+
+
+def default_tolerance(spec: Spec, nr: int) -> str:
+    """Half a unit of the item's last decimal: 0 for whole numbers, 0.005 for FTE."""
+    decimals = int(spec.item(nr).decimals or 0)
+    return "0" if decimals == 0 else f"0.{'0' * decimals}5"
+
+
+def k03_expressions(spec: Spec, check: K03Check) -> dict[str, str]:
+    """``afbp``, ``k03`` (lower bound for between), optional ``upper``, and ``condition``."""
+    a = check.afbp or f"P{check.item}"
+    out = {"afbp": a}
+    if check.kind == "between":
+        out["k03"] = check.lower or ""
+        out["upper"] = check.upper or ""
+        cond = f"({check.lower}) <= ({a}) and ({a}) <= ({check.upper})"
+    else:
+        out["k03"] = check.k03 or ""
+        k = f"({check.k03})"
+        if check.kind == "match":
+            cond = check.check or ""
+        elif check.kind == "at_most":
+            cond = f"({a}) <= {k}"
+        elif check.kind == "at_least":
+            cond = f"({a}) >= {k}"
+        else:  # equal, approx
+            tol = check.tolerance or default_tolerance(spec, check.item)
+            cond = f"abs(({a}) - {k}) <= ({tol})"
+    out["condition"] = cond
+    return out
