@@ -253,8 +253,10 @@ def check(node: Node, text: str, *, top: bool = True) -> None:
                 nested_ok = node.fn == "implies" and isinstance(arg, Call) and arg.fn == "implies"
                 check(arg, text, top=nested_ok)
         return
-    elif isinstance(node, (KRef, Group)):
-        raise ExprError(f"{getattr(node, 'address', getattr(node, 'name', ''))} cannot stand alone", text)
+    elif isinstance(node, KRef):
+        raise ExprError(f"K-03 row {node.address} used outside a K-03 function such as ksum()", text)
+    elif isinstance(node, Group):
+        raise ExprError(f"{node.name} (all services) is only allowed in count_yes()", text)
     elif isinstance(node, (Bin, Neg)):
         for arg in children(node):
             if kind_of(arg) == "text":

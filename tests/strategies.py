@@ -1,0 +1,71 @@
+"""Hypothesis strategies for form inputs, derived from the spec.
+
+A consistent simulated library (every check OK) is perturbed field by field, so the
+generated sets mix passing and failing rules and K-03 checks, and include empty cells,
+``#``, text, zeros, negatives, too many decimals and very large numbers.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from xl_afbp.formdata import FormData
+from xl_afbp.simulate import simulate_form, simulate_previous
+from xl_afbp.spec.model import Spec
+
+# Values that break numeric items in every way the semantics distinguish. Large values stay
+# below 2**53 so that sums are exact in IEEE doubles (Excel and Python alike).
+SPECIAL_NUMBERS = [None, "#", "abc", "12a", 0, 0.0, -1, -250, 1, 7, 0.5, 1.234, 2.675, 10.75, 99.99, 168, 169, 10**12, 10**15, 4 * 10**15]
+SPECIAL_SERVICES = [None, "TAK", "NIE", "tak", "Nie", "x", 1]
+SPECIAL_TEXT = [None, "", "Powiat Kołobrzeski", "powiat x", "Gmina Barlinek", "=HYPERLINK(\"x\")", "@SUM(1)", 12]
+SPECIAL_K03 = [None, 0, 1, 3, 10, 55, 100, 250, 10**9, -5, 2.25, 0.01, "TAK", "NIE"]
+
+
+def _perturbed(draw, value, specials, p_change):
+    if draw(st.floats(0, 1)) < p_change:
+        return draw(st.sampled_from(specials))
+    return value
+
+
+@st.composite
+def form_inputs(draw, spec: Spec, *, units: int = 6) -> FormData:
+    filie = draw(st.integers(0, units - 1))
+    population = draw(st.sampled_from([150, 4_999, 5_000, 5_001, 12_500, 48_000, 200_000, 750_000]))
+    base = simulate_form(population, filie, seed=draw(st.integers(0, 10**6)), www=draw(st.sampled_from([None, "http://biblioteka.example.pl"])))
+    p = draw(st.sampled_from([0.0, 0.05, 0.15, 0.4]))  # how many fields are damaged
+    items = {nr: _perturbed(draw, v, SPECIAL_NUMBERS, p) for nr, v in base.items.items()}
+    if draw(st.booleans()):  # equal neighbours exercise the <= boundaries exactly
+        a, b = draw(st.sampled_from([(5, 6), (22, 23), (23, 24), (31, 33), (1, 2), (4, 9), (28, 29)]))
+        items[b] = items.get(a)
+    services = {nr: _perturbed(draw, v, SPECIAL_SERVICES, p) for nr, v in base.services.items()}
+    basic = dict(base.basic)
+    for key in ("ORGANIZATOR", "WWW"):
+        basic[key] = _perturbed(draw, basic.get(key), SPECIAL_TEXT, p)
+    basic["PODTYP"] = _perturbed(draw, basic.get("PODTYP"), [None, "biblioteka powiatowa", "biblioteka inna"], p)
+    basic["PRZEDZIAL"] = _perturbed(draw, basic.get("PRZEDZIAL"), [None, *[b.label for b in spec.bands], "DO 5 000"], p)
+    basic["PONADLOKALNE"] = _perturbed(draw, basic.get("PONADLOKALNE"), [None, "TAK", "NIE"], p)
+    k03 = {}
+    for addr, row in base.k03.items():
+        row = list(row) + [None] * (units - len(row))
+        k03[addr] = [_perturbed(draw, v, SPECIAL_K03, p / 3) for v in row[:units]]
+    previous = {}
+    if draw(st.booleans()):
+        prev = simulate_previous(base, seed=draw(st.integers(0, 1000)))
+        previous = {nr: _perturbed(draw, v, [None, 0, 1, 10**6, "#"], p) for nr, v in prev.items()}
+    return FormData(items=items, services=services, basic=basic, previous=previous, k03=k03)
+
+
+def collect(strategy, n: int, seed: int = 20161231) -> list:
+    """Draw ``n`` examples deterministically (for oracles that run in one batch)."""
+    from hypothesis import HealthCheck, given, seed as hseed, settings
+
+    out: list = []
+
+    @hseed(seed)
+    @settings(max_examples=n, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def draw(x):
+        out.append(x)
+
+    draw()
+    return out[:n]
