@@ -138,6 +138,16 @@ class Engine:
     def parse(self, text: str) -> Node:
         return parse(text, self._resolve)
 
+    def excel(self, text: str, *, guarded: bool = True) -> str:
+        """Render a spec expression as an Excel formula (without '='); unguarded when the
+        caller knows its inputs are present (e.g. a data-validation formula)."""
+        node = self.parse(text)
+        return self._excel.guarded(node) if guarded else self._excel.value(node)
+
+    def excel_tri(self, text: str, true: str, false: str, null: str) -> str:
+        """Render a condition as a formula returning one of three texts."""
+        return self._excel.tri(self.parse(text), text_literal(true), text_literal(false), text_literal(null))
+
     def _add(self, name: str, role: str, excel: str, py: Evaluator, source: Any, expr: str | None = None) -> None:
         self.formulas.append(Formula(name, role, excel, py, source, expr))
 

@@ -1,0 +1,3 @@
+"""Sub-commands of the CLI beyond ``spec`` and ``evaluate``; importing registers them."""
+
+from . import generate  # noqa: F401

@@ -1,0 +1,49 @@
+"""``xl-afbp generate``: the blank form, or one personalised workbook per library."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..cli import UsageError, command
+
+
+@command("generate")
+def _add(sub) -> None:
+    p = sub.add_parser("generate", help="generate the AFBP workbook(s) librarians fill in Excel")
+    p.add_argument("--libraries", type=Path, help="CSV of libraries (id, nazwa, organizator, podtyp, wojewodztwo, powiat, gmina, miejscowosc, teryt, mieszkancy, filie, www, email): one workbook per row")
+    p.add_argument("--year", type=int, default=2016, help="form edition (default 2016)")
+    p.add_argument("--previous", type=Path, help="last year's values: CSV (id, P01…P34), a consolidator's biblioteki.csv or its database")
+    p.add_argument("--benchmark", type=Path, help="group medians from the consolidator (benchmark-<year>.csv)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default build/forms)")
+    p.add_argument("--workers", type=int, default=None, help="processes for large batches (default: 2 from 200 libraries)")
+    p.add_argument("--analyst", action="store_true", help="write the analyst workbook with =AFBP_INDICATOR() formulas instead")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..generate import DEFAULT_OUT, blank_form, generate_from_csv
+
+    out = args.out or DEFAULT_OUT
+    if args.analyst:
+        from ..analyst import write_analyst_workbook
+
+        path = write_analyst_workbook(out / "afbp-analityk.xlsx")
+        print(f"Skoroszyt analityka: {path}")
+        return 0
+    for opt in ("libraries", "previous", "benchmark"):
+        value = getattr(args, opt)
+        if value is not None and not value.exists():
+            raise UsageError(f"--{opt}: file not found: {value}")
+    if args.libraries is None:
+        if args.previous or args.benchmark:
+            raise UsageError("--previous and --benchmark personalise forms: give --libraries too")
+        path = blank_form(out, year=args.year)
+        print(f"Blank form: {path}")
+        return 0
+    report = generate_from_csv(args.libraries, out, year=args.year, previous_path=args.previous, benchmark_path=args.benchmark, workers=args.workers, progress=not args.quiet)
+    for line, reason in report.skipped:
+        print(f"{args.libraries}:{line}: skipped: {reason}")
+    print(f"{len(report.written)} workbook(s) in {out}" + (f"; {len(report.skipped)} row(s) skipped" if report.skipped else ""))
+    return 1 if report.skipped else 0

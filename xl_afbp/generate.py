@@ -1,0 +1,189 @@
+"""Generate forms: one blank form, or one personalised workbook per library of a list.
+
+I/O lives here (reading the libraries, last year's values and benchmark medians, writing
+files); the workbook itself comes from :mod:`xl_afbp.workbook`. Batches use the template
+fast path and, when large, two worker processes.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from .benchmark import Benchmark, read_benchmark
+from .engine import Engine, get_engine
+from .workbook.form import FormContent, FormOptions, Library, build_form, population_band, units_for
+from .workbook.template import FormTemplate
+
+DEFAULT_OUT = Path("build") / "forms"
+PARALLEL_FROM = 200  # below this, starting worker processes costs more than it saves
+_ITEM_COL = re.compile(r"^P_?0*(\d+)$", re.I)
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
+
+
+@dataclass
+class GenerateReport:
+    written: list[Path] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+
+def blank_form(out_dir: Path, *, year: int = 2016, engine: Engine | None = None) -> Path:
+    engine = engine or get_engine(year)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    wb, _ = build_form(engine, FormOptions(), FormContent(year=engine.spec.edition.year))
+    path = out_dir / f"afbp-{engine.spec.edition.year}-formularz.xlsx"
+    wb.save(path)
+    return path
+
+
+def read_libraries(path: Path) -> tuple[list[Library], list[tuple[int, str]]]:
+    """Validated libraries and (line, reason) of every row that was skipped."""
+    from .regions import read_library_csv
+
+    rows, errors = read_library_csv(path)
+    libs: list[Library] = []
+    errors = list(errors)
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        rid = str(row["id"]).strip()
+        line = row.get("_line", i + 2)
+        if not _SAFE_ID.match(rid):
+            errors.append((line, f"id {rid!r} cannot be a file name (letters, digits, '-', '_', '.')"))
+            continue
+        if rid in seen:
+            errors.append((line, f"id {rid!r} appears twice"))
+            continue
+        seen.add(rid)
+        libs.append(Library(**{k: v for k, v in row.items() if k in Library.__dataclass_fields__ and v is not None}))
+    return libs, sorted(errors)
+
+
+def read_previous(path: Path, *, year: int | None = None) -> dict[str, dict[int, Any]]:
+    """Last year's item values by library id, from a CSV (id, P01…P34) or the database."""
+    if path.suffix.lower() in (".sqlite", ".db", ".sqlite3"):
+        from .database import previous_values  # written by the consolidator
+
+        return previous_values(path, year=year)
+    out: dict[str, dict[int, Any]] = {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        reader = csv.DictReader(fh, delimiter=";" if sample.count(";") > sample.count(",") else ",")
+        if "id" not in (reader.fieldnames or []):
+            raise ValueError(f"{path}: last year's values need an 'id' column and P01…P34 columns")
+        cols = {c: int(m.group(1)) for c in reader.fieldnames or [] if (m := _ITEM_COL.match(c))}
+        for row in reader:
+            values: dict[int, Any] = {}
+            for col, nr in cols.items():
+                raw = (row.get(col) or "").strip().replace(",", ".")
+                if raw == "":
+                    continue
+                try:
+                    values[nr] = float(raw) if "." in raw else int(raw)
+                except ValueError:
+                    values[nr] = raw  # e.g. "#"
+            out[row["id"].strip()] = values
+    return out
+
+
+def _content(lib: Library, engine: Engine, previous: dict[str, dict[int, Any]] | None, bench: Benchmark | None, now: str) -> FormContent:
+    group, medians = ("", {})
+    if bench is not None:
+        group, medians = bench.for_group(lib.podtyp, population_band(engine.spec, lib.mieszkancy))
+    return FormContent(library=lib, previous=(previous or {}).get(lib.id, {}), benchmark=medians, group=group, year=engine.spec.edition.year, generated_at=now)
+
+
+def _options(lib: Library, previous: bool, benchmark: bool) -> FormOptions:
+    return FormOptions(units=units_for(lib.filie), personalised=True, previous=previous, benchmark=benchmark)
+
+
+class _Worker:
+    """Templates are built lazily per layout and kept for the whole batch."""
+
+    def __init__(self, year: int):
+        self.engine = get_engine(year)
+        self.templates: dict[FormOptions, FormTemplate] = {}
+
+    def render(self, opts: FormOptions, content: FormContent, path: Path) -> Path:
+        if opts not in self.templates:
+            self.templates[opts] = FormTemplate(self.engine, opts)
+        return self.templates[opts].render(content, path)
+
+
+_WORKER: _Worker | None = None
+
+
+def _render_chunk(args) -> list[str]:
+    global _WORKER
+    year, jobs = args
+    if _WORKER is None:
+        _WORKER = _Worker(year)
+    return [str(_WORKER.render(opts, content, Path(path))) for opts, content, path in jobs]
+
+
+def generate_batch(
+    libraries: Iterable[Library],
+    out_dir: Path,
+    *,
+    year: int = 2016,
+    previous: dict[str, dict[int, Any]] | None = None,
+    benchmark: Benchmark | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[Path]:
+    engine = get_engine(year)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    jobs = [(_options(lib, previous is not None, benchmark is not None), _content(lib, engine, previous, benchmark, now), out_dir / f"{lib.id}.xlsx") for lib in libraries]
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM else 1
+    bar = _progress(len(jobs), progress, "Generowanie formularzy")
+    written: list[Path] = []
+    global _WORKER
+    worker = _Worker(year)
+    for opts in dict.fromkeys(opts for opts, _, _ in jobs):  # build each layout once, before forking
+        worker.templates[opts] = FormTemplate(engine, opts)
+    if workers <= 1 or not hasattr(os, "fork"):
+        for opts, content, path in jobs:
+            written.append(worker.render(opts, content, path))
+            bar.update(1)
+    else:
+        _WORKER = worker  # inherited by the forked workers: no template is rebuilt there
+        size = max(1, min(100, len(jobs) // (workers * 4) or 1))
+        chunks = [(year, jobs[i : i + size]) for i in range(0, len(jobs), size)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for paths in pool.map(_render_chunk, chunks):
+                written += [Path(p) for p in paths]
+                bar.update(len(paths))
+    bar.close()
+    return written
+
+
+def _progress(total: int, enabled: bool, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="plik", disable=not enabled or total < 2, leave=False)
+
+
+def generate_from_csv(
+    libraries_csv: Path,
+    out_dir: Path,
+    *,
+    year: int = 2016,
+    previous_path: Path | None = None,
+    benchmark_path: Path | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> GenerateReport:
+    libs, skipped = read_libraries(libraries_csv)
+    previous = read_previous(previous_path, year=year - 1) if previous_path else None
+    bench = read_benchmark(benchmark_path) if benchmark_path else None
+    written = generate_batch(libs, out_dir, year=year, previous=previous, benchmark=bench, workers=workers, progress=progress)
+    return GenerateReport(written=written, skipped=skipped)
