@@ -183,6 +183,11 @@ class _State:
             self.k03_addresses[c.address.upper()] = c.address
             self.k03_addresses[_names.k03_row(c.address).upper()] = c.address
         self.perspectives = {p.id: p.label for p in spec.perspectives}
+        blank = {f"P{i.nr}": None for i in items if i.numeric}
+        blank.update({f"P{self.svc_nr}_{n:02d}": None for n in self.service_nrs})
+        blank.update({f"PREV{nr}": None for nr in self.numeric})
+        blank.update({f"B_{k}": None for k in self.basic_keys})
+        self.blank_refs = blank
         self._keys: dict = {}
         self._headers: dict = {}
         self._k03_single: dict = {}
@@ -307,8 +312,9 @@ class _State:
         return [(k, v_flat[i]) for i, k in index]
 
     # -------------------------------------------------------------- form data
-    def form(self, items, values=None, *, expand_count: bool):
-        """FormData of the arguments. ``expand_count``: item 21's count becomes n×TAK + NIE."""
+    def form(self, items, values=None, *, expand_count: bool, many: bool = True):
+        """FormData of the arguments. ``expand_count``: item 21's count becomes n×TAK + NIE;
+        ``many``: the engine will read many refs (then a dict-backed FormData is faster)."""
         it, services, previous, basic = {}, {}, {}, {}
         count = None
         for (kind, nr), raw in self.pairs(items, values):
@@ -326,6 +332,8 @@ class _State:
             n = self.count(count)
             if n is not None:
                 services = {s: ("TAK" if i < n else "NIE") for i, s in enumerate(self.service_nrs)}
+        if many:
+            return _Form(self, it, services, basic, previous)
         return FormData(items=it, services=services, basic=basic, previous=previous)
 
     def count(self, v):
@@ -440,6 +448,25 @@ def _error(exc: Exception) -> str:
     return ERROR_PREFIX + "wewnętrzny (" + (text if len(text) <= 120 else text[:117] + "…") + ")"
 
 
+class _Form(FormData):
+    """FormData whose ``get`` is one dict lookup (the engine reads ~100 refs per call)."""
+
+    def __init__(self, st: _State, items: dict, services: dict, basic: dict, previous: dict):
+        super().__init__(items=items, services=services, basic=basic, previous=previous)
+        refs = dict(st.blank_refs)
+        refs.update({f"P{nr}": v for nr, v in items.items()})
+        refs.update({f"P{st.svc_nr}_{nr:02d}": v for nr, v in services.items()})
+        refs.update({f"PREV{nr}": v for nr, v in previous.items()})
+        refs.update({f"B_{k}": v for k, v in basic.items()})
+        self._refs = refs
+
+    def get(self, ref):
+        try:
+            return self._refs[ref]
+        except KeyError:
+            return FormData.get(self, ref)
+
+
 class _PlaceholderEnv:
     """The two sides of one K-03 comparison, plus optional form data for the rest."""
 
@@ -477,7 +504,7 @@ def afbp_indicator(code, items, values=None):
     try:
         st = _state()
         c = st.code(code)
-        return st.engine.indicator(c, st.form(items, values, expand_count=True))
+        return st.engine.indicator(c, st.form(items, values, expand_count=True, many=False))
     except Exception as exc:  # noqa: BLE001 - a cell shows a message, never a traceback
         return _error(exc)
 
