@@ -38,34 +38,50 @@ def form_inputs(draw, spec: Spec, *, units: int = 6) -> FormData:
         a, b = draw(st.sampled_from([(5, 6), (22, 23), (23, 24), (31, 33), (1, 2), (4, 9), (28, 29)]))
         items[b] = items.get(a)
     services = {nr: _perturbed(draw, v, SPECIAL_SERVICES, p) for nr, v in base.services.items()}
+    if draw(st.integers(0, 24)) == 0:  # a form returned untouched: every check lacks data
+        items, services = {}, {}
     basic = dict(base.basic)
     for key in ("ORGANIZATOR", "WWW"):
         basic[key] = _perturbed(draw, basic.get(key), SPECIAL_TEXT, p)
     basic["PODTYP"] = _perturbed(draw, basic.get("PODTYP"), [None, "biblioteka powiatowa", "biblioteka inna"], p)
     basic["PRZEDZIAL"] = _perturbed(draw, basic.get("PRZEDZIAL"), [None, *[b.label for b in spec.bands], "DO 5 000"], p)
     basic["PONADLOKALNE"] = _perturbed(draw, basic.get("PONADLOKALNE"), [None, "TAK", "NIE"], p)
+    if draw(st.integers(0, 3)) == 0:  # the county-library rules B1/B2 need this combination
+        basic["PODTYP"] = "biblioteka powiatowa"
+        basic["PONADLOKALNE"] = draw(st.sampled_from(["TAK", "NIE", None]))
+        basic["ORGANIZATOR"] = draw(st.sampled_from(["Powiat Kołobrzeski", "Gmina Barlinek", None]))
     k03 = {}
     for addr, row in base.k03.items():
         row = list(row) + [None] * (units - len(row))
         k03[addr] = [_perturbed(draw, v, SPECIAL_K03, p / 3) for v in row[:units]]
+    for addr in draw(st.lists(st.sampled_from(sorted(k03)), max_size=4)):  # a unit's figures mistyped
+        factor = draw(st.sampled_from([0, 0.5, 2, 10]))
+        k03[addr] = [v * factor if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in k03[addr]]
     previous = {}
     if draw(st.booleans()):
-        prev = simulate_previous(base, seed=draw(st.integers(0, 1000)))
+        prev = simulate_previous(FormData(items=items), seed=draw(st.integers(0, 1000)))
         previous = {nr: _perturbed(draw, v, [None, 0, 1, 10**6, "#"], p) for nr, v in prev.items()}
     return FormData(items=items, services=services, basic=basic, previous=previous, k03=k03)
 
 
 def collect(strategy, n: int, seed: int = 20161231) -> list:
-    """Draw ``n`` examples deterministically (for oracles that run in one batch)."""
+    """Draw ``n`` distinct examples deterministically (for oracles that run in one batch).
+
+    Hypothesis starts with small and repeated examples; several seeded rounds are merged
+    until ``n`` distinct ones are found.
+    """
     from hypothesis import HealthCheck, given, seed as hseed, settings
 
-    out: list = []
+    out: dict[str, object] = {}
+    for round_ in range(20):
 
-    @hseed(seed)
-    @settings(max_examples=n, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(strategy)
-    def draw(x):
-        out.append(x)
+        @hseed(seed + round_)
+        @settings(max_examples=n, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(strategy)
+        def draw(x):
+            out.setdefault(repr(x), x)
 
-    draw()
-    return out[:n]
+        draw()
+        if len(out) >= n:
+            break
+    return list(out.values())[:n]

@@ -27,6 +27,7 @@ uses absolute imports only.
 """
 
 import dataclasses
+import inspect
 import os
 import re
 
@@ -646,3 +647,15 @@ def afbp_info(code, field=None):
         return row[idx]
     except Exception as exc:  # noqa: BLE001
         return _error(exc)
+
+
+def _tidy_docs() -> None:
+    """Excel shows the docstring as the function's description: drop Python's indentation."""
+    for fn in (afbp_indicator, afbp_indicators, afbp_checks, afbp_k03_check, afbp_k03_checks, afbp_info):
+        meta = getattr(fn, "__xlfunc__", None)
+        ret = meta.get("ret") if isinstance(meta, dict) else None
+        if isinstance(ret, dict) and isinstance(ret.get("doc"), str):
+            ret["doc"] = inspect.cleandoc(ret["doc"])
+
+
+_tidy_docs()

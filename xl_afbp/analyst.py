@@ -34,7 +34,7 @@ from .formdata import FormData
 
 #: Indicators shown with both formulas (a ratio, a percentage, a "+1" divisor, the services count …).
 KEY_INDICATORS = ("U05", "U01", "Z01", "Z11", "Z12", "E04", "R07")
-DEFAULT_FILENAME = "afbp_analityk.xlsx"
+DEFAULT_FILENAME = "afbp-analityk.xlsx"
 TABLE_SHEET, ARRAY_SHEET, INFO_SHEET = "Biblioteki", "Funkcje tablicowe", "Informacje"
 
 _NAME_TOKEN = re.compile(r"(?<![A-Za-z0-9_.$])([A-Z][A-Z0-9]*_[A-Z0-9_]+)(?![A-Za-z0-9_(])")
@@ -294,7 +294,7 @@ def _info_sheet(wb: Workbook) -> None:
 
 
 def write_analyst_workbook(path: str | Path, rows: Iterable[Any] | None = None) -> Path:
-    """Write the analyst workbook (.xlsx) to ``path`` (a file, or a folder → ``afbp_analityk.xlsx``).
+    """Write the analyst workbook (.xlsx) to ``path`` (a file, or a folder → ``afbp-analityk.xlsx``).
 
     ``rows``: ``(library name, FormData)`` pairs or FormData objects; default: simulated
     example libraries (:func:`xl_afbp.simulate.simulate_form`), or three hand-written rows.

@@ -1,3 +1,4 @@
 """Sub-commands of the CLI beyond ``spec`` and ``evaluate``; importing registers them."""
 
 from . import generate  # noqa: F401
+from . import udfs  # noqa: F401
