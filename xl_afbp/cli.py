@@ -206,5 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if isinstance(exc, (SpecError, FileNotFoundError)) else 1
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+if __name__ == "__main__":  # pragma: no cover - run as `python -m xl_afbp.cli`
+    from xl_afbp.cli import main as _main  # the registered commands live in the imported module
+
+    sys.exit(_main())

@@ -20,6 +20,9 @@ API
     * ``previous`` is empty, so rule L12 says "brak danych" until the caller sets it
       (e.g. with :func:`simulate_previous`). The overall status is "OK" either way.
 
+    No value sits on a check boundary that depends on float rounding (see the FTE block),
+    so the workbook's Excel formulas agree with the Python engine on these forms.
+
 :func:`simulate_previous`
     Last year's values of the numeric items, each within ±20 % of this year's (L12 OK).
 
@@ -550,6 +553,8 @@ def simulate_previous(form: FormData, *, seed: int | str, year: int = 2016) -> d
             p = v * (1 + _pm(rng, spread))
         if not 0.8 * v <= p <= 1.2 * v:
             p = v * (1 + _pm(rng, 0.1))
+        if not math.isfinite(p):  # only for absurd inputs near the float limit
+            continue
         p = round(p, dec) if dec else round(p)
         prev[it.nr] = max(0, p)
     # keep last year's staff and records consistent among themselves
