@@ -87,6 +87,8 @@ def test_basic_rules(engine):
     assert rule(engine, "B4", items={15: 0}, services={5: "NIE"}, basic={"WWW": None}).status == status.OK
     assert rule(engine, "B4", items={15: 120}, services={5: "NIE"}, basic={"WWW": ""}).status == status.ERROR
     assert rule(engine, "B4", items={15: 120}, basic={"WWW": "http://x.pl"}).status == status.OK
+    assert rule(engine, "B4", items={15: "#"}, services={5: "NIE"}, basic={"WWW": None}).status == status.ERROR  # no site: 0, not '#'
+    assert rule(engine, "B4", items={}, services={5: "NIE"}, basic={"WWW": None}).status == status.NO_DATA
 
 
 def k03(engine, item, **kw):
@@ -118,6 +120,7 @@ def test_k03_bounds_and_tolerances(engine):
     assert k03(engine, 24, items={24: 4.0}, k03=rows).status == status.OK
     assert k03(engine, 24, items={24: 3.5}, k03=rows).status == status.DIFFERENCE
     assert k03(engine, 22, items={22: 0.3}, k03={"D3.P1.W5.R1": [0.1, 0.2]}).status == status.OK  # 0.1+0.2 ≠ 0.3 in floats
+    assert k03(engine, 24, items={24: 0.3}, k03={"D3.P1.W5.R4": [0.1], "D3.P1.W5.R5": [0.2], "D3.P1.W5.R6": [0]}).status == status.OK
     pct = {"D8.P1.W13": [90, 50], "D4.W1.R5": [10_000, 2_000]}
     assert k03(engine, 9, items={9: 10_000, 4: 12_000}, k03=pct).status == status.OK
     assert k03(engine, 9, items={9: 10_500, 4: 12_000}, k03=pct).status == status.DIFFERENCE
@@ -133,7 +136,9 @@ def test_k03_services_any_unit(engine):
     yes = {i: "TAK" for i in range(1, 13)}
     k = {a: ["NIE", "TAK"] for a in ("D8.P1.KAT", "D8.P1.ZAM", "D8.P1.PRZ", "D8.P1.POW", "D8.P1.INF", "D8.P1.ELR", "D8.P1.BLG", "D8.P1.SPO", "D8.P2.W2")}
     assert k03(engine, 21, services=yes, k03=k).status == status.OK
-    assert k03(engine, 21, services={**yes, 9: "NIE"}, k03=k).status == status.DIFFERENCE  # RSS shares the blog line
+    assert k03(engine, 21, services={**yes, 9: "NIE"}, k03=k).status == status.OK  # RSS shares the blog line
+    assert k03(engine, 21, services={**yes, 8: "NIE", 9: "NIE"}, k03=k).status == status.DIFFERENCE
+    assert k03(engine, 21, services={**yes, 1: "NIE"}, k03=k).status == status.DIFFERENCE
 
 
 def test_summary_status(engine):

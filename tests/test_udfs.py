@@ -173,6 +173,13 @@ def test_header_and_values_like_the_consolidator_table(engine, codes):
     assert_indicators(engine, codes, ([headers[i] for i in order], [values[i] for i in order]), services=SERVICES)
 
 
+def test_key_caches_do_not_confuse_true_with_1():
+    assert afbp_udfs.afbp_indicator("U05", [[True, 5], [1, 1000], [16, 5000]]) == 5.0
+    assert afbp_udfs.afbp_indicator("U05", [True, 16], [1000, 5000]) is None  # TRUE names no item: P1 missing
+    assert afbp_udfs.afbp_indicator("U05", [1, 16], [1000, 5000]) == 5.0
+    assert afbp_udfs.afbp_indicator("U05", [1.0, 16.0], [1000, 5000]) == 5.0
+
+
 def test_header_variants_and_prev_and_basic_columns(engine):
     headers = ["P_01", "p16", "PREV_16", "PREV01", "B_NAZWA", "poz. 4"]
     values = [1000, 5000, 4000, 900, "Biblioteka", 2000]

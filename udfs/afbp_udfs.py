@@ -197,12 +197,12 @@ class _State:
     # -------------------------------------------------------------- keys
     def key(self, h):
         """A header/pair key → (kind, nr) or None when it names no input of the form."""
+        if type(h) is not str:  # numbers are cheap; and True == 1 must not share a cache slot
+            return self._key(h)
         try:
             return self._keys[h]
         except KeyError:
             pass
-        except TypeError:  # unhashable (e.g. an error object)
-            return None
         k = self._key(h)
         if len(self._keys) < 10_000:
             self._keys[h] = k
@@ -297,13 +297,9 @@ class _State:
                 f"nagłówki ({len(h_flat)} {_cells_word(len(h_flat))}) i wartości ({len(v_flat)}) "
                 "muszą mieć ten sam rozmiar"
             )
-        try:
-            index = self._headers.get(tuple(h_flat))
-        except TypeError:
-            index = None
-            cacheable = False
-        else:
-            cacheable = True
+        # cache only texts/empties: True == 1 == 1.0 would share a slot, error objects are unhashable
+        cacheable = all(h is None or type(h) is str for h in h_flat)
+        index = self._headers.get(tuple(h_flat)) if cacheable else None
         if index is None:
             index = [(i, k) for i, h in enumerate(h_flat) if (k := self.key(h)) is not None]
             if not index:

@@ -3,3 +3,4 @@
 from . import generate  # noqa: F401
 from . import udfs  # noqa: F401
 from . import render  # noqa: F401,E402
+from . import consolidate  # noqa: F401

@@ -96,7 +96,7 @@ class ExcelRenderer:
                 name = excel_name(args[0].name)  # type: ignore[union-attr]
                 others.append(f'OR({name}="TAK",{name}="NIE")')
                 return
-            if fn == "valid":
+            if fn in ("valid", "zero"):
                 others.append(f"LEN({excel_name(args[0].name)})>0")  # type: ignore[union-attr]
                 return
             if fn == "count_yes":
@@ -186,6 +186,9 @@ class ExcelRenderer:
             return f"OR({','.join(parts)})" if parts else "FALSE"
         if fn == "valid":
             return self._valid(args[0])  # type: ignore[arg-type]
+        if fn == "zero":
+            name = self.value(args[0])
+            return f"IF(ISNUMBER({name}),{name}=0,FALSE)"
         if fn == "count_yes":
             if len(args) == 1 and isinstance(args[0], Group):
                 return f'COUNTIF({names.SERVICES_GROUP},"TAK")'

@@ -236,10 +236,10 @@ def check(node: Node, text: str, *, top: bool = True) -> None:
                 raise ExprError(f"{arg.name} (all services) is only allowed in count_yes()", text)
             if not isinstance(arg, KRef) and node.fn in K_FUNCTIONS:
                 raise ExprError(f"{node.fn}() takes K-03 rows such as D4.W1.R5", text)
-        if node.fn in ("blank", "hash", "yes", "valid") and not isinstance(node.args[0], Ref):
+        if node.fn in ("blank", "hash", "yes", "valid", "zero") and not isinstance(node.args[0], Ref):
             raise ExprError(f"{node.fn}() takes one input cell", text)
-        if node.fn == "valid" and node.args[0].kind != "number":  # type: ignore[union-attr]
-            raise ExprError("valid() takes a numeric item", text)
+        if node.fn in ("valid", "zero") and node.args[0].kind != "number":  # type: ignore[union-attr]
+            raise ExprError(f"{node.fn}() takes a numeric item", text)
         if node.fn == "count_yes" and not all(
             isinstance(a, Group) or (isinstance(a, Ref) and a.kind == "text") for a in node.args
         ):

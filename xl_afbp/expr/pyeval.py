@@ -164,6 +164,16 @@ class PythonCompiler:
             return self._in_band(args)
         if fn == "valid":
             return self._valid(args[0])  # type: ignore[arg-type]
+        if fn == "zero":
+            name = args[0].name  # type: ignore[union-attr]
+
+            def zero(env: Env) -> Value:
+                raw = env.get(name)
+                if as_text(raw) is None:
+                    return None
+                return as_number(raw) == 0.0
+
+            return zero
         if fn == "count_yes":
             if len(args) == 1 and isinstance(args[0], Group):
                 refs = [f"P{self.ctx.services_item}_{i:02d}" for i in range(1, self.ctx.services_count + 1)]

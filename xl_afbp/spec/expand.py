@@ -31,22 +31,22 @@ def default_tolerance(spec: Spec, nr: int) -> str:
 def k03_expressions(spec: Spec, check: K03Check) -> dict[str, str]:
     """``afbp``, ``k03`` (lower bound for between), optional ``upper``, and ``condition``."""
     a = check.afbp or f"P{check.item}"
+    tol = check.tolerance or default_tolerance(spec, check.item)
     out = {"afbp": a}
     if check.kind == "between":
         out["k03"] = check.lower or ""
         out["upper"] = check.upper or ""
-        cond = f"({check.lower}) <= ({a}) and ({a}) <= ({check.upper})"
+        cond = f"({check.lower}) - ({tol}) <= ({a}) and ({a}) <= ({check.upper}) + ({tol})"
     else:
         out["k03"] = check.k03 or ""
         k = f"({check.k03})"
         if check.kind == "match":
             cond = check.check or ""
         elif check.kind == "at_most":
-            cond = f"({a}) <= {k}"
+            cond = f"({a}) <= {k} + ({tol})"
         elif check.kind == "at_least":
-            cond = f"({a}) >= {k}"
+            cond = f"({a}) >= {k} - ({tol})"
         else:  # equal, approx
-            tol = check.tolerance or default_tolerance(spec, check.item)
             cond = f"abs(({a}) - {k}) <= ({tol})"
     out["condition"] = cond
     return out

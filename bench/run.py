@@ -1,0 +1,73 @@
+"""Run every benchmark in one go and record the results in docs/performance.md.
+
+Each benchmark times the product's fast path and a naive baseline in the same run and
+prints medians and the ratio; this script adds the machine they ran on. Speed is never
+asserted in tests: rerun this on your machine (`make bench`) to check the claims.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHES = [
+    ("Generation of 2,500 personalised workbooks", "generate_bench.py", "≤ 10 s wall"),
+    ("Reading 2,500 returned workbooks", "read_bench.py", "(part of consolidation)"),
+    ("Consolidation of 2,500 returned workbooks", "consolidate_bench.py", "≤ 15 s wall, ≤ 500 MB"),
+    ("UDF table evaluation (2,500 rows, all indicators)", "udfs_bench.py", "≤ 1 s"),
+]
+
+
+def machine() -> str:
+    mem = ""
+    try:
+        with open("/proc/meminfo") as fh:
+            mem = f", {int(fh.readline().split()[1]) / 1024 / 1024:.0f} GiB RAM"
+    except OSError:
+        pass
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    sections = []
+    for title, script, target in BENCHES:
+        path = ROOT / "bench" / script
+        if not path.exists():
+            sections.append(f"## {title}\n\nTarget: {target}. Benchmark `{script}` is not present.\n")
+            continue
+        print(f"== {title} ({script})", flush=True)
+        t = time.perf_counter()
+        r = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, cwd=ROOT)
+        took = time.perf_counter() - t
+        out = (r.stdout + (r.stderr if r.returncode else "")).strip()
+        print(out, flush=True)
+        lines = "\n".join(line for line in out.splitlines() if "it/s]" not in line and "%|" not in line)
+        sections.append(f"## {title}\n\nTarget: {target}. Command: `python bench/{script}` (took {took:.0f} s, exit {r.returncode}).\n\n```\n{lines}\n```\n")
+    doc = [
+        "# Performance",
+        "",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.",
+        "Regenerate with `make bench` (runs `bench/run.py`). Each benchmark runs the product's",
+        "path and a naive baseline in the same run; medians of several runs; no test asserts a time.",
+        "",
+        *sections,
+    ]
+    (ROOT / "docs" / "performance.md").write_text("\n".join(doc), encoding="utf-8")
+    print(f"wrote {ROOT / 'docs' / 'performance.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+"""The multi-year SQLite database of the consolidator (default ``build/afbp.sqlite``).
+
+Tables (schema version :data:`SCHEMA_VERSION`, kept in ``schema_version`` and in
+``PRAGMA user_version``; :data:`MIGRATIONS` upgrade older files in place):
+
+``submissions``      every file content ever imported, keyed by its SHA-256: name, size,
+                     time of first import, library id, year, verdict (accepted,
+                     accepted_with_warnings, rejected, superseded), code, reason, and the
+                     submission that superseded it. The audit trail: rows are never deleted.
+``libraries``        per library and year: basic data, status and the current submission.
+``item_values``      the library's item values of that year (numbers; ``#`` and other text
+                     in ``text``), ``service_values`` the 12 services (TAK/NIE),
+                     ``k03_values`` each K-03 row as a JSON list (one value per unit),
+                     ``indicator_values`` the recomputed indicators.
+``findings``         failed checks of each accepted submission (by SHA-256).
+
+Import rules (:func:`store`): the same file content again is a no-op (a file rejected
+before and accepted now – e.g. after an id conflict was resolved – is updated); a newer
+accepted file of a library replaces that library's values for the year and the old
+submission stays, marked ``superseded``; an older file arriving late is stored as
+``superseded`` and changes nothing. "Newer" compares the consolidator's timestamp
+(``saved_at``, else ``generated_at``, else the file's mtime). Re-running an import gives the
+same database content.
+
+:func:`previous_values` gives ``generate --previous build/afbp.sqlite`` last year's values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+#: (version, description, SQL) applied in order to bring a database up to date
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "submissions, libraries, values, K-03 rows, indicators, findings",
+        """
+        CREATE TABLE schema_version (
+            version     INTEGER PRIMARY KEY,
+            applied_at  TEXT NOT NULL,
+            description TEXT NOT NULL
+        );
+        CREATE TABLE submissions (
+            sha256        TEXT PRIMARY KEY,
+            file_name     TEXT NOT NULL,
+            size          INTEGER NOT NULL,
+            imported_at   TEXT NOT NULL,
+            library_id    TEXT,
+            year          INTEGER,
+            verdict       TEXT NOT NULL CHECK (verdict IN ('accepted', 'accepted_with_warnings', 'rejected', 'superseded')),
+            code          TEXT NOT NULL,
+            reason        TEXT NOT NULL DEFAULT '',
+            saved_at      TEXT,
+            generated_at  TEXT,
+            spec_version  TEXT,
+            newest_key    TEXT NOT NULL DEFAULT '',
+            superseded_by TEXT REFERENCES submissions(sha256)
+        );
+        CREATE INDEX submissions_library ON submissions(library_id, year);
+        CREATE TABLE libraries (
+            library_id  TEXT NOT NULL,
+            year        INTEGER NOT NULL,
+            sha256      TEXT NOT NULL REFERENCES submissions(sha256),
+            nazwa       TEXT, organizator TEXT, podtyp TEXT, przedzial TEXT,
+            wojewodztwo TEXT, powiat TEXT, gmina TEXT, miejscowosc TEXT, teryt TEXT,
+            status      TEXT, errors INTEGER, warnings INTEGER, gaps INTEGER,
+            PRIMARY KEY (library_id, year)
+        );
+        CREATE TABLE item_values (
+            library_id TEXT NOT NULL, year INTEGER NOT NULL, item INTEGER NOT NULL,
+            value REAL, text TEXT,
+            PRIMARY KEY (library_id, year, item)
+        );
+        CREATE TABLE service_values (
+            library_id TEXT NOT NULL, year INTEGER NOT NULL, service INTEGER NOT NULL,
+            value TEXT,
+            PRIMARY KEY (library_id, year, service)
+        );
+        CREATE TABLE k03_values (
+            library_id TEXT NOT NULL, year INTEGER NOT NULL, address TEXT NOT NULL,
+            units TEXT NOT NULL,
+            PRIMARY KEY (library_id, year, address)
+        );
+        CREATE TABLE indicator_values (
+            library_id TEXT NOT NULL, year INTEGER NOT NULL, code TEXT NOT NULL,
+            value REAL,
+            PRIMARY KEY (library_id, year, code)
+        );
+        CREATE TABLE findings (
+            sha256 TEXT NOT NULL REFERENCES submissions(sha256), seq INTEGER NOT NULL,
+            library_id TEXT, year INTEGER,
+            kind TEXT, ref TEXT, severity TEXT, message TEXT, "values" TEXT,
+            afbp REAL, k03 REAL, k03_upper REAL,
+            PRIMARY KEY (sha256, seq)
+        );
+        """,
+    ),
+]
+
+VALUE_TABLES = ("item_values", "service_values", "k03_values", "indicator_values")
+
+
+class DatabaseError(RuntimeError):
+    """The file is not an xl-afbp database or was written by a newer version."""
+
+
+@dataclass
+class StoreReport:
+    new: int = 0  # submissions seen for the first time
+    unchanged: int = 0  # already in the database (re-import: no-op)
+    updated: int = 0  # rejected before, accepted now
+    replaced: int = 0  # libraries whose values for the year were replaced by a newer file
+    inserted: int = 0  # libraries whose values for the year were stored for the first time
+    late: int = 0  # accepted files older than the library's current one (stored as superseded)
+
+
+# ---------------------------------------------------------------------------- connection
+def connect(path: Path | str, *, create: bool = True) -> sqlite3.Connection:
+    """Open (and create or migrate) the database."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise FileNotFoundError(f"database not found: {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        migrate(conn)
+    except Exception:
+        conn.close()
+        raise
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the missing migrations; returns the schema version."""
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise DatabaseError(f"the database has schema version {current}; this xl-afbp knows up to {SCHEMA_VERSION}: update xl-afbp")
+    if current == 0:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables:
+            raise DatabaseError(f"not an xl-afbp database (tables {', '.join(sorted(tables))} without a schema version)")
+    for version, description, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        with conn:
+            conn.execute("BEGIN")
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)", (version, _now(), description))
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+        current = version
+    return current
+
+
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------------------- values
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def _plain(v: Any) -> Any:
+    """A JSON/SQLite-safe cell value."""
+    if v is None:
+        return None
+    n = _number(v)
+    if n is not None:
+        return int(n) if n.is_integer() and abs(n) < 2**53 else n
+    if isinstance(v, (int, float)):  # bool, nan, inf
+        return None if isinstance(v, float) else str(v)
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return str(v)
+
+
+def _iso(v: Any) -> str | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, datetime):
+        return (v if v.tzinfo else v.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+    return str(v)
+
+
+def _key(entry) -> str:
+    return entry.when.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+# ---------------------------------------------------------------------------- import
+def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreReport:
+    """Record a :class:`~xl_afbp.consolidate.Consolidation` (see the module doc for the rules)."""
+    from .consolidate import DUPLICATE, REJECTED, SUPERSEDED, USED
+
+    report = StoreReport()
+    now = imported_at or _now()
+    lib_rows = {r["id"]: r for r in con.libraries.to_dict("records")} if len(con.libraries) else {}
+    codes = [c for c in con.libraries.columns if c in {f for e in con.entries if e.evaluation for f in e.evaluation["indicators"]}]
+    with closing(connect(path)) as conn, conn:
+        for e in con.entries:
+            if e.status == DUPLICATE:
+                continue
+            sub = e.sub
+            meta = sub.meta or {}
+            verdict = e.status
+            row = conn.execute("SELECT verdict FROM submissions WHERE sha256 = ?", (sub.sha256,)).fetchone()
+            if row is not None:
+                if row[0] == REJECTED and verdict != REJECTED:
+                    conn.execute(
+                        "UPDATE submissions SET verdict = ?, code = ?, reason = ?, library_id = ?, year = ?, superseded_by = NULL WHERE sha256 = ?",
+                        (verdict, e.code, e.reason, e.library_id, con.year, sub.sha256),
+                    )
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+                    continue
+            else:
+                year = con.year
+                try:
+                    year = int(float(meta.get("year"))) if meta.get("year") not in (None, "") else con.year
+                except (TypeError, ValueError):
+                    pass
+                conn.execute(
+                    "INSERT INTO submissions (sha256, file_name, size, imported_at, library_id, year, verdict, code, reason, saved_at, generated_at, spec_version, newest_key)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (sub.sha256, str(sub.name), int(sub.size or 0), now, e.library_id, year, verdict, e.code, e.reason,
+                     _iso(getattr(sub, "saved_at", None)), _iso(meta.get("generated_at")), _plain(meta.get("spec_version")), _key(e)),
+                )
+                report.new += 1
+            if verdict not in USED:
+                continue
+            _activate(conn, con, e, lib_rows.get(e.library_id), codes, report)
+        # a superseded file of this batch points to the file that won
+        for e in con.entries:
+            if e.status == SUPERSEDED and e.other:
+                winner = next((w for w in con.entries if w.status in USED and w.library_id == e.library_id), None)
+                if winner is not None:
+                    conn.execute("UPDATE submissions SET superseded_by = ? WHERE sha256 = ? AND superseded_by IS NULL", (winner.sub.sha256, e.sub.sha256))
+    return report
+
+
+def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, codes: list[str], report: StoreReport) -> None:
+    """Make ``e`` the library's current submission for the year, unless a newer one is."""
+    year = con.year
+    cur = conn.execute(
+        "SELECT l.sha256, s.newest_key FROM libraries l JOIN submissions s ON s.sha256 = l.sha256 WHERE l.library_id = ? AND l.year = ?",
+        (e.library_id, year),
+    ).fetchone()
+    sha = e.sub.sha256
+    if cur is not None:
+        if cur[0] == sha:
+            return
+        if (cur[1], cur[0]) > (_key(e), sha):  # the stored one is newer: this file came late
+            conn.execute("UPDATE submissions SET verdict = 'superseded', superseded_by = ? WHERE sha256 = ?", (cur[0], sha))
+            report.late += 1
+            return
+        conn.execute("UPDATE submissions SET verdict = 'superseded', superseded_by = ? WHERE sha256 = ?", (sha, cur[0]))
+        for table in VALUE_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE library_id = ? AND year = ?", (e.library_id, year))
+        report.replaced += 1
+    else:
+        report.inserted += 1
+    lib = lib or {}
+    ev = e.evaluation or {}
+    conn.execute(
+        "INSERT OR REPLACE INTO libraries (library_id, year, sha256, nazwa, organizator, podtyp, przedzial, wojewodztwo, powiat, gmina, miejscowosc, teryt, status, errors, warnings, gaps)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (e.library_id, year, sha, *(_plain(lib.get(k)) for k in ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")),
+         ev.get("status"), ev.get("errors"), ev.get("warnings"), ev.get("gaps")),
+    )
+    data = e.sub.data
+    items = []
+    for nr, v in sorted(data.items.items()):
+        p = _plain(v)
+        if p is None or p == "":
+            continue
+        items.append((e.library_id, year, int(nr), p if isinstance(p, (int, float)) else None, None if isinstance(p, (int, float)) else p))
+    conn.executemany("INSERT INTO item_values VALUES (?, ?, ?, ?, ?)", items)
+    conn.executemany(
+        "INSERT INTO service_values VALUES (?, ?, ?, ?)",
+        [(e.library_id, year, int(nr), _plain(v)) for nr, v in sorted(data.services.items()) if _plain(v) not in (None, "")],
+    )
+    conn.executemany(
+        "INSERT INTO k03_values VALUES (?, ?, ?, ?)",
+        [(e.library_id, year, addr, json.dumps([_plain(v) for v in row], ensure_ascii=False)) for addr, row in sorted(data.k03.items()) if any(_plain(v) not in (None, "") for v in row)],
+    )
+    conn.executemany(
+        "INSERT INTO indicator_values VALUES (?, ?, ?, ?)",
+        [(e.library_id, year, code, _number(v)) for code, v in ev.get("indicators", {}).items()],
+    )
+    findings = [(sha, i, e.library_id, year, *(_plain(x) for x in f)) for i, f in enumerate(ev.get("findings", []), start=1)]
+    findings += [(sha, len(findings) + i, e.library_id, year, "plik", "import", "uwaga", w, "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
+    conn.executemany("INSERT OR IGNORE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", findings)
+
+
+# ---------------------------------------------------------------------------- queries
+def previous_values(path: Path | str, *, year: int | None = None) -> dict[str, dict[int, Any]]:
+    """Item values by library id for ``year`` (default: the latest year in the database):
+    what ``xl-afbp generate --previous build/afbp.sqlite`` prefills as last year's values."""
+    with closing(connect(path, create=False)) as conn:
+        if year is None:
+            row = conn.execute("SELECT MAX(year) FROM libraries").fetchone()
+            if row is None or row[0] is None:
+                return {}
+            year = int(row[0])
+        out: dict[str, dict[int, Any]] = {}
+        for lib, item, value, text in conn.execute("SELECT library_id, item, value, text FROM item_values WHERE year = ? ORDER BY library_id, item", (year,)):
+            v: Any = text if value is None else (int(value) if float(value).is_integer() else float(value))
+            out.setdefault(lib, {})[int(item)] = v
+        return out
+
+
+def years(path: Path | str) -> list[int]:
+    with closing(connect(path, create=False)) as conn:
+        return [int(r[0]) for r in conn.execute("SELECT DISTINCT year FROM libraries ORDER BY year")]
+
+
+def dump(path: Path | str) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted (for comparisons in tests and audits)."""
+    with closing(connect(path, create=False)) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "DatabaseError", "StoreReport", "connect", "dump", "migrate", "previous_values", "schema_version", "store", "years"]

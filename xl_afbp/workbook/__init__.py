@@ -1,0 +1,1 @@
+"""Workbook writers and readers (openpyxl): the form, its template fast path, helpers."""
