@@ -40,7 +40,8 @@ Where the data comes from
   rounding) so that the gminy of the województwo sum exactly to its GUS
   population on 31 Dec 2023 (``gus_ludnosc_wojewodztwa_2023.csv``).  Warsaw's
   figure is split the same way among its dzielnice.  A plain "biblioteka
-  wojewódzka" gets the population of the whole województwo.
+  wojewódzka" gets the population of its seat city, as AFBP item 1 defines it
+  for województwo libraries (so the region's sum counts that city twice).
 * ``filie`` (0–15, growing with the population), ``www`` (empty for some,
   more often in rural gminy) and ``email`` are simulated too: plausible
   values, **not** real addresses.
@@ -643,7 +644,8 @@ def build_library_list(
         if lib.podtyp == WOJEWODZKA_I_MIEJSKA:
             rid, pop, filie = f"{prefix}-{g.code7}", population[g.code7], _filie(population[g.code7], rng, 4)
         else:
-            rid, pop, filie = f"{prefix}-{g.code7}-W", gus_population()[woj.code], rng.randint(0, 1)
+            # AFBP item 1 for a województwo library: the residents of its seat city, not of the region
+            rid, pop, filie = f"{prefix}-{g.code7}-W", population[g.code7], rng.randint(0, 1)
         rows.append(_row(woj, g, register, rid=rid, nazwa=lib.nazwa,
                          organizator=lib.organizator or f"Województwo {_woj_title(woj)}",
                          podtyp=lib.podtyp, mieszkancy=pop, filie=filie, www=www, email=email))
