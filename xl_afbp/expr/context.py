@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import names
+from ..spec.model import Band  # a population band is the same thing to the spec and the renderers
 
 _ITEM = re.compile(r"^P(\d+)$")
 _SERVICE = re.compile(r"^P(\d+)_(\d+)$")
@@ -24,13 +25,6 @@ class ItemRule:
     max: float | None
     decimals: int
     hash: bool
-
-
-@dataclass(frozen=True)
-class Band:
-    label: str
-    min: float | None
-    max: float | None
 
 
 @dataclass(frozen=True)

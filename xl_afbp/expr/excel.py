@@ -177,11 +177,7 @@ class ExcelRenderer:
             x, band = self.value(args[0]), self.value(args[1])
             parts = []
             for b in self.ctx.bands:
-                conds = [f"{band}={text_literal(b.label)}"]
-                if b.min is not None:
-                    conds.append(f"{x}>={number_literal(b.min)}")
-                if b.max is not None:
-                    conds.append(f"{x}<={number_literal(b.max)}")
+                conds = [f"{band}={text_literal(b.label)}", *self._bounds(x, b.min, b.max)]
                 parts.append(f"AND({','.join(conds)})")
             return f"OR({','.join(parts)})" if parts else "FALSE"
         if fn == "valid":
@@ -217,16 +213,16 @@ class ExcelRenderer:
         name = excel_name(ref.name)
         nr = int(ref.name[1:])
         rule = self.ctx.items[nr]
-        conds = []
-        if rule.min is not None:
-            conds.append(f"{name}>={number_literal(rule.min)}")
-        if rule.max is not None:
-            conds.append(f"{name}<={number_literal(rule.max)}")
-        conds.append(f"ROUND({name},{rule.decimals})={name}")
+        conds = [*self._bounds(name, rule.min, rule.max), f"ROUND({name},{rule.decimals})={name}"]
         other = f'{name}="#"' if rule.hash else "FALSE"
         return f"IF(ISNUMBER({name}),AND({','.join(conds)}),{other})"
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _bounds(x: str, lo: float | None, hi: float | None) -> list[str]:
+        """Inclusive bound tests; a missing bound is no test."""
+        return ([f"{x}>={number_literal(lo)}"] if lo is not None else []) + ([f"{x}<={number_literal(hi)}"] if hi is not None else [])
+
     @staticmethod
     def _all(tests: list[str]) -> str:
         if not tests:

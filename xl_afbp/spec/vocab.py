@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from ..expr.ast import Group, KRef, Node, Ref
-from ..expr.context import Band as CtxBand
 from ..expr.context import Context, ItemRule
 from ..expr.parse import Resolver
 from .model import Spec
@@ -54,7 +53,7 @@ def context(spec: Spec) -> Context:
             for i in spec.items
             if i.numeric
         },
-        bands=tuple(CtxBand(b.label, b.min, b.max) for b in spec.bands),
+        bands=spec.bands,
         services_item=svc.nr if svc else 0,
         services_count=len(spec.services),
     )
