@@ -42,7 +42,6 @@ outputs → database) used by ``xl-afbp consolidate`` and the demo.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import math
 import multiprocessing
@@ -64,12 +63,11 @@ from .engine import Engine, get_engine
 from .expr.ast import Bin, Call, Group, Num, Ref, walk
 from .expr.pyeval import as_number, is_yes
 from .formdata import FormData
-from .workbook.cells import safe_text
+from .workbook.cells import safe_text, set_text
 from .workbook.form import population_band
 
 DEFAULT_OUT = Path("build") / "summary"
 DEFAULT_DB = Path("build") / "afbp.sqlite"
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 PARALLEL_FROM = 300  # forms; below this a worker pool costs more than it saves
 
 ACCEPTED = "accepted"
@@ -142,6 +140,18 @@ class Consolidation:
     entries: list[Entry] = field(default_factory=list, repr=False)
     expected_count: int | None = None
     generated_at: str = ""
+
+    @property
+    def region_label(self) -> str:
+        """``województwo X`` for a województwo name, else the name as given."""
+        name = self.region_name.strip()
+        if re.fullmatch(r"[a-ząćęłńóśźż-]+(?:ie|ckie|skie)", name):
+            return f"województwo {name}"
+        return name
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in self.counts.items() if v)
+        return f"<Consolidation {self.region_name or '?'} {self.year}: {len(self.entries)} files ({counts}), {len(self.libraries)} libraries, {len(self.missing)} missing>"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -253,10 +263,10 @@ class _Facts:
             note = ""
             for n in walk(node):
                 if isinstance(n, (Call, Group)) or (isinstance(n, Ref) and n.name not in additive):
-                    note = "nie sumuje się: wskaźnik z pozycji nieaddytywnej (godziny, satysfakcja, usługi) – zob. medianę"
+                    note = "brak: pozycja nieaddytywna (godziny, satysfakcja, usługi) – zob. medianę"
                     break
                 if isinstance(n, Bin) and n.op in "+-" and any(isinstance(x, Num) for side in (n.left, n.right) for x in walk(side)):
-                    note = "nie liczony jako iloraz sum: formuła zawiera stałą w sumie – zob. medianę"
+                    note = "brak: stała w formule, iloraz sum bez sensu – zob. medianę"
                     break
             self.aggregate_note[ind.code] = note
 
@@ -267,6 +277,15 @@ class _Facts:
             if label:
                 return label
         return _text(fallback)
+
+    def podtyp(self, *values: Any) -> str:
+        """The first given subtype, spelled as in the spec's list (case and spaces ignored)."""
+        for v in values:
+            text = _text(v)
+            if text:
+                key = _norm_name(text)
+                return next((p for p in self.podtypy if _norm_name(p) == key), text)
+        return NO_SUBTYPE
 
     def order_podtyp(self, p: str) -> tuple[int, str]:
         return (self.podtypy.index(p) if p in self.podtypy else len(self.podtypy), p)
@@ -279,10 +298,40 @@ class _Facts:
 _WORKER_ENGINE: Engine | None = None
 
 
+class _Cached:
+    """A form as the engine reads it, with every lookup remembered (~25 % faster than
+    :class:`FormData`, whose ``get`` parses the reference each time)."""
+
+    __slots__ = ("data", "seen", "units", "branches")
+
+    def __init__(self, data: FormData):
+        self.data, self.seen, self.units, self.branches = data, {}, None, None
+
+    def get(self, ref: str) -> Any:
+        try:
+            return self.seen[ref]
+        except KeyError:
+            v = self.seen[ref] = self.data.get(ref)
+            return v
+
+    def k_row(self, address: str):
+        return self.data.k_row(address)
+
+    def units_with_data(self) -> int:
+        if self.units is None:
+            self.units = self.data.units_with_data()
+        return self.units
+
+    def branches_with_data(self) -> int:
+        if self.branches is None:
+            self.branches = self.data.branches_with_data()
+        return self.branches
+
+
 def evaluate_form(engine: Engine, data: FormData, facts: _Facts | None = None) -> dict[str, Any]:
     """Indicators, status, counts and the findings of one form (compact, picklable)."""
     facts = facts or _facts(engine)
-    res = engine.evaluate(data)
+    res = engine.evaluate(_Cached(data))
     out: list[tuple] = []
     items = {it.nr: it for it in facts.items}
 
@@ -339,15 +388,27 @@ def _facts(engine: Engine) -> _Facts:
     return _FACTS[key]
 
 
-def _eval_chunk(chunk: list[FormData]) -> list[dict[str, Any]]:
+_WORKER_FORMS: Sequence[FormData] = ()
+
+
+def _safe_evaluate(engine: Engine, data: FormData, facts: _Facts) -> dict[str, Any]:
+    """:func:`evaluate_form`, or ``{"error": …}`` when the engine fails on this form's values."""
+    try:
+        return evaluate_form(engine, data, facts)
+    except Exception as exc:  # noqa: BLE001 - one hostile form must not stop the batch
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+def _eval_chunk(bounds: tuple[int, int]) -> list[dict[str, Any]]:
     engine = _WORKER_ENGINE
     assert engine is not None
     facts = _facts(engine)
-    return [evaluate_form(engine, d, facts) for d in chunk]
+    return [_safe_evaluate(engine, d, facts) for d in _WORKER_FORMS[bounds[0] : bounds[1]]]
 
 
 def evaluate_all(engine: Engine, forms: Sequence[FormData], *, workers: int | None = None, progress: bool = False) -> list[dict[str, Any]]:
-    """:func:`evaluate_form` for many forms; two forked workers from :data:`PARALLEL_FROM` forms."""
+    """:func:`evaluate_form` for many forms (``{"error": …}`` for a form the engine cannot
+    evaluate); two forked workers from :data:`PARALLEL_FROM` forms."""
     from tqdm import tqdm
 
     facts = _facts(engine)
@@ -358,20 +419,23 @@ def evaluate_all(engine: Engine, forms: Sequence[FormData], *, workers: int | No
         if workers <= 1 or not hasattr(os, "fork"):
             out = []
             for d in forms:
-                out.append(evaluate_form(engine, d, facts))
+                out.append(_safe_evaluate(engine, d, facts))
                 bar.update(1)
             return out
         from concurrent.futures import ProcessPoolExecutor
 
-        global _WORKER_ENGINE
-        _WORKER_ENGINE = engine  # inherited by the forked workers
-        size = max(1, min(200, len(forms) // (workers * 4) or 1))
-        chunks = [list(forms[i : i + size]) for i in range(0, len(forms), size)]
+        global _WORKER_ENGINE, _WORKER_FORMS
+        _WORKER_ENGINE, _WORKER_FORMS = engine, forms  # inherited by the forked workers: nothing to pickle
+        size = max(1, min(250, len(forms) // (workers * 4) or 1))
+        chunks = [(i, min(len(forms), i + size)) for i in range(0, len(forms), size)]
         out = []
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for part in pool.map(_eval_chunk, chunks):
-                out += part
-                bar.update(len(part))
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for part in pool.map(_eval_chunk, chunks):
+                    out += part
+                    bar.update(len(part))
+        finally:
+            _WORKER_FORMS = ()
         return out
     finally:
         bar.close()
@@ -400,6 +464,23 @@ def _expected_rows(expected: Any) -> list[dict[str, Any]] | None:
     return [dict(r) for r in expected]
 
 
+def _match_expected(sub: Any, expected: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The one expected library a form without an id belongs to (same name, else same
+    powiat and gmina), or None."""
+    basic = sub.data.basic if sub.data is not None else {}
+    name = _norm_name(basic.get("NAZWA"))
+    if name:
+        hits = [i for i, r in expected.items() if _norm_name(r.get("nazwa")) == name]
+        if len(hits) == 1:
+            return hits[0]
+    place = (_norm_name(basic.get("POWIAT")), _norm_name(basic.get("GMINA")))
+    if all(place):
+        hits = [i for i, r in expected.items() if (_norm_name(r.get("powiat")), _norm_name(r.get("gmina"))) == place]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
 def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Mapping[str, Any]] | None = None) -> list[Entry]:
     """The batch status of every submission, in a canonical order (path, then sha256)."""
     ordered = sorted(subs, key=lambda s: (str(s.path), s.sha256))
@@ -410,6 +491,9 @@ def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Ma
         e = Entry(s, verdict, s.code or ("ok" if verdict != REJECTED else "rejected"), s.reason or "", list(s.warnings or []), _text(s.library_id or meta.get("library_id")) or None, _when(s))
         if e.status != REJECTED and s.data is None:
             e.status, e.code, e.reason = REJECTED, "no_data", "nie odczytano danych formularza"
+        if e.status != REJECTED and not e.library_id and expected and (match := _match_expected(s, expected)):
+            e.library_id = match
+            e.warnings.append(f"formularz bez identyfikatora: przypisano do biblioteki {match} z listy na podstawie nazwy / gminy – sprawdź")
         if e.status != REJECTED and not e.library_id:
             e.status, e.code = REJECTED, "no_library_id"
             e.reason = "brak identyfikatora biblioteki (arkusz _meta): formularz nie pochodzi z generatora xl-afbp albo został przepisany do innego pliku"
@@ -420,7 +504,10 @@ def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Ma
         entries.append(e)
 
     first: dict[str, Entry] = {}
-    for e in entries:
+    # the same content twice: the earliest file (by mtime, then path) is the original
+    for e in sorted(entries, key=lambda e: (_mtime(e.sub.path) or _EPOCH, str(e.sub.path))):
+        if not e.sub.sha256:  # a file that could not even be hashed (unreadable, timeout)
+            continue
         if e.sub.sha256 in first:
             f = first[e.sub.sha256]
             same_name = _display(f) == _display(e)
@@ -472,10 +559,12 @@ def _finish_status(e: Entry) -> None:
         notes.append(f"ostrzeżenia i różnice K-03: {ev['warnings']}")
     if ev.get("gaps"):
         notes.append(f"puste pola: {ev['gaps']}")
-    notes += e.warnings
+    notes += [w for w in e.warnings if w not in e.reason]
     if notes:
         e.status = ACCEPTED_WITH_WARNINGS
         e.reason = "; ".join(([e.reason] if e.reason else []) + notes)
+        if e.code == "ok":
+            e.code = "check_errors" if ev.get("errors") else "check_warnings" if ev.get("warnings") else "empty_fields" if ev.get("gaps") else "list_mismatch"
 
 
 # =============================================================================== the core
@@ -505,17 +594,25 @@ def consolidate(
     entries = assign_statuses(subs, year=year, expected=exp)
     used = [e for e in entries if e.used]
     for e, ev in zip(used, evaluate_all(engine, [e.sub.data for e in used], workers=workers, progress=progress)):
+        if "error" in ev:
+            e.status, e.code = REJECTED, "evaluation_error"
+            e.reason = f"nie udało się przeliczyć wskaźników i kontroli z wartości formularza ({ev['error']}) – sprawdź wartości (np. liczby o skrajnej wielkości) i poproś o poprawiony plik"
+            continue
         e.evaluation = ev
         _finish_status(e)
+    used = [e for e in used if e.used]
 
     if region is None:
         votes = Counter(_text(r.get("wojewodztwo")) for r in (exp_rows or []) if r.get("wojewodztwo"))
         if not votes:
             votes = Counter(_text(e.sub.data.basic.get("WOJEWODZTWO")) for e in used if e.sub.data.basic.get("WOJEWODZTWO"))
-        region = votes.most_common(1)[0][0] if votes else ""
+        names_ = sorted(votes)
+        region = names_[0] if len(names_) == 1 else "Polska" if len(names_) >= 16 else ", ".join(names_) if len(names_) <= 3 else f"{len(names_)} województw"
 
     libraries = _libraries_table(facts, used, exp)
-    group_stats = _group_stats(facts, libraries)
+    nums = numeric_items(facts, libraries)
+    agg = _Aggregator(facts, libraries, nums)
+    group_stats = _group_stats(facts, libraries, agg)
     con = Consolidation(
         year=year,
         region_name=region,
@@ -523,8 +620,8 @@ def consolidate(
         catalogue=engine.spec.edition.catalogue,
         libraries=libraries,
         group_stats=group_stats,
-        powiaty=_powiaty(facts, libraries, exp),
-        region=_region(facts, libraries, group_stats),
+        powiaty=_powiaty(facts, libraries, nums, agg, exp),
+        region=_region(facts, libraries, nums, group_stats),
         findings=_findings(used),
         import_log=_import_log(entries),
         missing=_missing(entries, exp),
@@ -548,7 +645,7 @@ def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping
         row: dict[str, Any] = {"id": e.library_id}
         row["nazwa"] = _text(b.get("NAZWA")) or _text(x.get("nazwa"))
         row["organizator"] = _text(b.get("ORGANIZATOR")) or _text(x.get("organizator"))
-        row["podtyp"] = _text(b.get("PODTYP")) or _text(x.get("podtyp")) or NO_SUBTYPE
+        row["podtyp"] = facts.podtyp(b.get("PODTYP"), x.get("podtyp"))
         row["przedzial"] = facts.band(data.items.get(1), b.get("PRZEDZIAL") or (population_band(facts.spec, x["mieszkancy"]) if x.get("mieszkancy") else ""))
         row["wojewodztwo"] = _text(b.get("WOJEWODZTWO")) or _text(x.get("wojewodztwo"))
         row["powiat"] = _text(b.get("POWIAT")) or _text(x.get("powiat")) or NO_POWIAT
@@ -592,14 +689,16 @@ def numeric_items(facts: _Facts, libraries: pd.DataFrame) -> pd.DataFrame:
 
 
 class _Aggregator:
-    """Aggregate indicators of a set of libraries: summed inputs evaluated by the engine."""
+    """Aggregate indicators of a set of libraries: for each indicator the items of the
+    libraries with a value of it are summed, and the engine computes the indicator from
+    that form of sums (the same compiled formula as in the workbook and per library)."""
 
-    def __init__(self, facts: _Facts, libraries: pd.DataFrame):
+    def __init__(self, facts: _Facts, libraries: pd.DataFrame, nums: pd.DataFrame):
         self.facts = facts
-        self.values = numeric_items(facts, libraries).to_numpy()
+        self.values = nums.to_numpy()
         self.cols = {it.nr: i for i, it in enumerate(facts.numeric)}
         self.ind = libraries[facts.codes].to_numpy() if len(libraries) else None
-        self.cache: dict[bytes, dict[str, Any]] = {}
+        self.cache: dict[bytes, FormData] = {}
 
     def __call__(self, rows) -> dict[str, float | None]:
         import numpy as np
@@ -617,65 +716,84 @@ class _Aggregator:
             key = mask.tobytes()
             if key not in self.cache:
                 sums = np.nansum(self.values[mask], axis=0)
-                items = {it.nr: float(sums[self.cols[it.nr]]) for it in self.facts.additive}
-                self.cache[key] = self.facts.engine.evaluate(FormData(items=items)).indicators
-            out[code] = self.cache[key][code]
+                self.cache[key] = FormData(items={it.nr: float(sums[self.cols[it.nr]]) for it in self.facts.additive})
+            try:
+                out[code] = self.facts.engine.indicator(code, self.cache[key])
+            except (ArithmeticError, ValueError):  # sums beyond float range
+                out[code] = None
         return out
 
 
-def _group_stats(facts: _Facts, lib: pd.DataFrame) -> pd.DataFrame:
-    agg = _Aggregator(facts, lib)
+def _group_stats(facts: _Facts, lib: pd.DataFrame, agg: _Aggregator) -> pd.DataFrame:
+    import numpy as np
+
     meta = {i.code: i for i in facts.spec.indicators}
+    codes = facts.codes
     rows: list[dict[str, Any]] = []
-    positions = pd.RangeIndex(len(lib))
-    levels = [(LEVEL_GROUP, ["podtyp", "przedzial"]), (LEVEL_SUBTYPE, ["podtyp"]), (LEVEL_REGION, [])]
+    frame = lib.reset_index(drop=True)
+    if len(frame):
+        frame = frame.assign(_all=ALL_SUBTYPES)
+    levels = [(LEVEL_GROUP, ["podtyp", "przedzial"]), (LEVEL_SUBTYPE, ["podtyp"]), (LEVEL_REGION, ["_all"])]
+    names_ = ("n", "srednia", "mediana", "q1", "q3", "min", "max")
     for level, keys in levels:
-        if keys:
-            groups = [(k if isinstance(k, tuple) else (k,), idx) for k, idx in lib.reset_index(drop=True).groupby(keys, sort=False).indices.items()]
-        else:
-            groups = [((ALL_SUBTYPES,), positions.to_numpy())] if len(lib) else []
-        groups.sort(key=lambda g: (facts.order_podtyp(g[0][0]), facts.order_band(g[0][1]) if len(g[0]) > 1 else (0, "")))
-        for key, idx in groups:
-            sub = lib.iloc[idx][facts.codes]
-            desc = {"n": sub.count(), "srednia": sub.mean(), "mediana": sub.median(), "q1": sub.quantile(0.25), "q3": sub.quantile(0.75), "min": sub.min(), "max": sub.max()}
+        if not len(frame):
+            continue
+        g = frame.groupby(keys, sort=False)[codes]
+        stats = [g.count(), g.mean(), g.median(), g.quantile(0.25), g.quantile(0.75), g.min(), g.max()]
+        index = stats[0].index
+        arrays = [st_.reindex(index).to_numpy(dtype=float) for st_ in stats]
+        groups = []
+        for i, key in enumerate(index):
+            key = key if isinstance(key, tuple) else (key,)
+            groups.append((key, i))
+        groups.sort(key=lambda g_: (facts.order_podtyp(g_[0][0]), facts.order_band(g_[0][1]) if len(g_[0]) > 1 else (0, "")))
+        indices = g.indices
+        for key, i in groups:
+            idx = np.asarray(indices[key if len(keys) > 1 else key[0]])
             aggregate = agg(idx)
-            for code in facts.codes:
+            for j, code in enumerate(codes):
                 ind = meta[code]
-                rows.append({
+                row = {
                     "poziom": level,
                     "podtyp": key[0],
-                    "przedzial": key[1] if len(key) > 1 else "",
+                    "przedzial": key[1] if level == LEVEL_GROUP else "",
                     "wskaznik": code,
                     "nazwa": ind.name,
                     "jednostka": ind.unit,
                     "n_grupy": len(idx),
-                    **{k: (int(v[code]) if k == "n" else float(v[code])) for k, v in desc.items()},
-                    "agregat": aggregate[code],
-                    "agregat_uwagi": facts.aggregate_note[code],
-                })
+                }
+                for name, arr in zip(names_, arrays):
+                    row[name] = int(arr[i, j]) if name == "n" else float(arr[i, j])
+                row["agregat"] = aggregate[code]
+                row["agregat_uwagi"] = facts.aggregate_note[code]
+                rows.append(row)
     df = pd.DataFrame(rows, columns=STAT_COLUMNS)
     df["agregat"] = df["agregat"].astype(float)
+    df["n"] = df["n"].astype(int)
     return df
 
 
-def _powiaty(facts: _Facts, lib: pd.DataFrame, exp: Mapping[str, Mapping[str, Any]] | None) -> pd.DataFrame:
-    agg = _Aggregator(facts, lib)
-    nums = numeric_items(facts, lib)
+def _powiaty(facts: _Facts, lib: pd.DataFrame, nums: pd.DataFrame, agg: _Aggregator, exp: Mapping[str, Mapping[str, Any]] | None) -> pd.DataFrame:
     expected = Counter(_text(r.get("powiat")) or NO_POWIAT for r in exp.values()) if exp is not None else Counter()
     powiaty = sorted(set(lib["powiat"]) | set(expected), key=lambda p: (p == NO_POWIAT, p.casefold()))
     add_cols = [f"P{it.nr:02d}" for it in facts.additive]
     codes = [c for c in facts.codes if not facts.aggregate_note[c]]
+    import numpy as np
+
     rows = []
-    pos = {p: [] for p in powiaty}
+    pos: dict[str, list[int]] = {p: [] for p in powiaty}
     for i, p in enumerate(lib["powiat"]):
         pos[p].append(i)
+    values = nums[add_cols].to_numpy()
     for p in powiaty:
         idx = pos[p]
         row: dict[str, Any] = {"powiat": p, "biblioteki": len(idx), "oczekiwane": expected.get(p) if exp is not None else None}
         row["brakujace"] = max(0, expected.get(p, 0) - len(idx)) if exp is not None else None
-        sums = nums.iloc[idx][add_cols].sum(min_count=1) if idx else pd.Series(dtype=float)
-        for c in add_cols:
-            row[c] = float(sums.get(c, math.nan)) if idx else math.nan
+        block = values[idx]
+        have = (~np.isnan(block)).any(axis=0) if idx else np.zeros(len(add_cols), dtype=bool)
+        sums = np.nansum(block, axis=0) if idx else np.zeros(len(add_cols))
+        for j, c in enumerate(add_cols):
+            row[c] = float(sums[j]) if have[j] else math.nan
         a = agg(idx)
         for c in codes:
             row[c] = a[c]
@@ -686,8 +804,7 @@ def _powiaty(facts: _Facts, lib: pd.DataFrame, exp: Mapping[str, Mapping[str, An
     return df
 
 
-def _region(facts: _Facts, lib: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
-    nums = numeric_items(facts, lib)
+def _region(facts: _Facts, lib: pd.DataFrame, nums: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for it in facts.additive:
         col = nums[f"P{it.nr:02d}"]
@@ -746,14 +863,24 @@ def _import_log(entries: list[Entry]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=IMPORT_COLUMNS)
 
 
+def _id_from_name(stem: str, exp: Mapping[str, Any]) -> str | None:
+    """The expected id a file name starts with (forms are generated as ``<id>.xlsx``), for
+    files whose content could not be read; the longest match wins."""
+    hits = [i for i in exp if stem == i or (stem.startswith(i) and stem[len(i)] in " -_.(")]
+    return max(hits, key=len) if hits else None
+
+
 def _missing(entries: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) -> pd.DataFrame:
     if exp is None:
         return pd.DataFrame(columns=MISSING_COLUMNS)
     have = {e.library_id for e in entries if e.used}
     tried: dict[str, list[Entry]] = {}
     for e in entries:
-        if e.library_id and e.status == REJECTED:
-            tried.setdefault(e.library_id, []).append(e)
+        if e.status != REJECTED:
+            continue
+        lib_id = e.library_id or _id_from_name(Path(e.sub.path).stem, exp)
+        if lib_id:
+            tried.setdefault(lib_id, []).append(e)
     rows = []
     for lib_id in sorted(exp):
         if lib_id in have:
@@ -793,8 +920,8 @@ def _item_format(it) -> str:
 def _csv(df: pd.DataFrame, path: Path) -> Path:
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].map(safe_text)
+        if not pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
+            out[c] = out[c].astype(object).map(safe_text)
     out.to_csv(path, index=False, encoding="utf-8")
     return path
 
@@ -850,12 +977,15 @@ class _SummaryWriter:
         self.wb = Workbook()
         self.bulk: list[_Bulk] = []
         self._styles: dict[tuple, int] = {}
+        self._sealed = False
         self.headers = _headers(facts)
 
     # -- styles ---------------------------------------------------------------------
     def style(self, number_format: str | None = None, *, bold: bool = False, fill: str | None = None, wrap: bool = False) -> int:
         key = (number_format, bold, fill, wrap)
         if key not in self._styles:
+            if self._sealed:  # styles.xml is already written: register every style before save()
+                raise RuntimeError(f"style {key} registered after the workbook was saved")
             from openpyxl.cell import Cell
             from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -895,7 +1025,8 @@ class _SummaryWriter:
                     ws.cell(row=header_row, column=i).fill = PatternFill("solid", fgColor=fill)
         for i, c in enumerate(columns, start=1):
             ws.column_dimensions[_col(i)].width = c[3]
-        ws.row_dimensions[header_row].height = 45 if max((len(c[1]) for c in columns), default=0) > 14 else 18
+        longest = max((len(c[1]) / max(c[3], 1) for c in columns), default=1)
+        ws.row_dimensions[header_row].height = 15 * min(6, max(1, math.ceil(longest * 1.15)))
         last = header_row + max(1, len(rows))
         ws.freeze_panes = f"{_col(freeze_col + 1)}{header_row + 1}"
         ws.auto_filter.ref = f"A{header_row}:{_col(len(columns))}{last}"
@@ -904,9 +1035,10 @@ class _SummaryWriter:
         ws.print_title_rows = f"{header_row}:{header_row}"
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
+        if len(columns) <= 20:  # wider tables print across pages
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            ws.page_setup.fitToWidth = 1
+            ws.page_setup.fitToHeight = 0
         return last
 
     # -- rendering ------------------------------------------------------------------
@@ -951,6 +1083,7 @@ class _SummaryWriter:
 
         buf = io.BytesIO()
         self.wb.save(buf)
+        self._sealed = True
         members = read_members(buf.getvalue())
         parts = _sheet_parts(members)
         changed: dict[str, str] = {}
@@ -979,6 +1112,7 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     from openpyxl.chart import BarChart, Reference
     from openpyxl.chart.label import DataLabelList
     from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import Alignment
 
     from .workbook import styles as sty
 
@@ -998,7 +1132,7 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     # -- Podsumowanie ---------------------------------------------------------------
     ws = w.wb.active
     ws.title = "Podsumowanie"
-    ws["A1"] = f"AFBP {con.year} – zestawienie regionalne" + (f": województwo {con.region_name}" if con.region_name else "")
+    ws["A1"] = f"AFBP {con.year} – zestawienie regionalne" + (f": {con.region_label}" if con.region_label else "")
     ws["A1"].font = sty.TITLE_FONT
     ws["A2"] = f"{con.spec_label}; {con.catalogue}. Wygenerowano {con.generated_at} (xl-afbp)."
     ws["A2"].font = sty.NOTE_FONT
@@ -1016,7 +1150,7 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     lines += [("Formularze z błędami (status „błąd”)", int((con.libraries["status"] == st.ERROR).sum()) if len(con.libraries) else 0)]
     for r, (label, value) in enumerate(lines, start=4):
         ws.cell(row=r, column=1, value=label).font = sty.BOLD if not label[0].islower() else sty.NOTE_FONT
-        ws.cell(row=r, column=2, value=value)
+        ws.cell(row=r, column=2, value=value).alignment = Alignment(horizontal="left")
     r = 5 + len(lines)
     guide = [
         ("Arkusz", "Zawartość"),
@@ -1032,11 +1166,17 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     ]
     for i, (a, b) in enumerate(guide):
         ca, cb = ws.cell(row=r + i, column=1, value=a), ws.cell(row=r + i, column=2, value=b)
-        cb.alignment = sty.WRAP
+        cb.alignment = ca.alignment = sty.WRAP
+        ws.row_dimensions[r + i].height = 15 * max(1, math.ceil(len(b) / 95))
         if i == 0:
             ca.font = cb.font = sty.BOLD
     ws.column_dimensions["A"].width = 40
-    ws.column_dimensions["B"].width = 110
+    ws.column_dimensions["B"].width = 100
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
 
     # -- Biblioteki -----------------------------------------------------------------
     lib = con.libraries
@@ -1105,7 +1245,7 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
 
     # -- Region -----------------------------------------------------------------------
     rg = con.region
-    ws = w.sheet("Region", f"Region{(' ' + con.region_name) if con.region_name else ''} – AFBP {con.year}", [
+    ws = w.sheet("Region", f"Region{(' – ' + con.region_label) if con.region_label else ''} – AFBP {con.year}", [
         "Sumy pozycji addytywnych wszystkich bibliotek w zestawieniu oraz wskaźniki ZAGREGOWANE regionu: ten sam silnik co w formularzu liczy je z formularza sum (iloraz sum).",
         "To NIE są mediany. Mediana wartości bibliotek jest obok, w osobnej kolumnie, dla porównania.",
     ])
@@ -1128,39 +1268,51 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     sub = gs[gs["poziom"] == LEVEL_SUBTYPE]
     podtypy = list(dict.fromkeys(sub["podtyp"]))
     keys_k = [c for c in KEY_INDICATORS if c in ind_fmt]
-    sty.header_row(ws, 4, ["Podtyp", "Bibliotek"] + [f"{c} – mediana" for c in keys_k])
+    sty.header_row(ws, 4, ["Podtyp", "Bibliotek"] + [f"{c} mediana" for c in keys_k])
     med = sub.set_index(["podtyp", "wskaznik"])["mediana"]
     for i, p in enumerate(podtypy, start=5):
-        ws.cell(row=i, column=1, value=p)
+        set_text(ws, i, 1, p)  # a subtype comes from the forms: never a formula
         ws.cell(row=i, column=2, value=int((lib["podtyp"] == p).sum()))
         for j, c in enumerate(keys_k, start=3):
             v = med.get((p, c))
             cell = ws.cell(row=i, column=j, value=None if v is None or pd.isna(v) else float(v))
             cell.number_format = ind_fmt[c]
     ws.column_dimensions["A"].width = 40
+    for j in range(2, 3 + len(keys_k)):
+        ws.column_dimensions[_col(j)].width = 12
+    ws.row_dimensions[4].height = 30
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
     last = 4 + len(podtypy)
-    if podtypy:
-        anchor_row = last + 3
+
+    def bar(title: str, col: int) -> BarChart:
         chart = BarChart()
         chart.type = "bar"
-        chart.title = "Liczba bibliotek wg podtypu"
-        chart.add_data(Reference(ws, min_col=2, min_row=4, max_row=last), titles_from_data=True)
+        chart.title = title
+        chart.add_data(Reference(ws, min_col=col, min_row=4, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=5, max_row=last))
         chart.legend = None
+        chart.y_axis.scaling.min = 0
+        chart.x_axis.delete = False  # openpyxl ≥ 3.1 hides axes unless told otherwise
+        chart.y_axis.delete = False
+        chart.y_axis.majorGridlines = None
         chart.dataLabels = DataLabelList()
         chart.dataLabels.showVal = True
-        chart.height, chart.width = 8, 16
-        ws.add_chart(chart, f"A{anchor_row}")
+        for flag in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
+            setattr(chart.dataLabels, flag, False)
+        chart.height, chart.width = 7.5, 15
+        return chart
+
+    if podtypy:
+        anchor_row = last + 3
         names_by_code = {i.code: i.name for i in spec.indicators}
-        for k, c in enumerate(keys_k):
-            chart = BarChart()
-            chart.type = "bar"
-            chart.title = f"{c}: {names_by_code[c]} – mediana wg podtypu"
-            chart.add_data(Reference(ws, min_col=3 + k, min_row=4, max_row=last), titles_from_data=True)
-            chart.set_categories(Reference(ws, min_col=1, min_row=5, max_row=last))
-            chart.legend = None
-            chart.height, chart.width = 8, 16
-            ws.add_chart(chart, f"{'A' if (k + 1) % 2 == 0 else 'H'}{anchor_row + 17 * ((k + 1) // 2)}")
+        charts = [bar("Liczba bibliotek wg podtypu", 2)]
+        charts += [bar(f"{c}: {names_by_code[c]} – mediana wg podtypu", 3 + k) for k, c in enumerate(keys_k)]
+        for k, chart in enumerate(charts):
+            ws.add_chart(chart, f"{'A' if k % 2 == 0 else 'G'}{anchor_row + 16 * (k // 2)}")
 
     # -- Kontrola ---------------------------------------------------------------------
     fd = con.findings
@@ -1245,7 +1397,11 @@ def _charts(con: Consolidation, facts: _Facts) -> dict[str, str]:
         labels = [f"{p} (n={len(d)})" for p, d in zip(podtypy, data)]
         keep = [(lab, d) for lab, d in zip(labels, data) if len(d)]
         if keep:
-            ax.boxplot([d for _, d in keep][::-1], vert=False, widths=0.6, medianprops={"color": "#C65911", "linewidth": 2}, flierprops={"markersize": 3})
+            style = dict(widths=0.6, medianprops={"color": "#C65911", "linewidth": 2}, flierprops={"markersize": 3})
+            try:
+                ax.boxplot([d for _, d in keep][::-1], orientation="horizontal", **style)
+            except TypeError:  # matplotlib < 3.10
+                ax.boxplot([d for _, d in keep][::-1], vert=False, **style)
             ax.set_yticks(range(1, len(keep) + 1), [lab for lab, _ in keep][::-1], fontsize=7)
         ind = names_by_code[code]
         ax.set_title(f"{code}: {ind.name}" + (f" [{ind.unit}]" if ind.unit else ""), fontsize=9)
@@ -1313,7 +1469,7 @@ def render_report(con: Consolidation, path: Path, *, engine: Engine | None = Non
     counts = con.counts
     context = {
         "con": con,
-        "title": f"AFBP {con.year} – zestawienie regionalne" + (f": województwo {con.region_name}" if con.region_name else ""),
+        "title": f"AFBP {con.year} – zestawienie regionalne" + (f": {con.region_label}" if con.region_label else ""),
         "counts": {STATUS_PL[k]: v for k, v in counts.items()},
         "n_files": len(con.entries),
         "n_libraries": len(lib),
@@ -1337,18 +1493,75 @@ def render_report(con: Consolidation, path: Path, *, engine: Engine | None = Non
 
 
 # =============================================================================== the job
-def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None) -> dict[str, Path]:
-    """Every file of the summary folder; returns name → path."""
+def _child(fn: Callable[[], Any]) -> None:  # pragma: no cover - runs in a fork
+    try:
+        fn()
+    except BaseException:  # noqa: BLE001 - the parent writes it again and reports the error
+        os._exit(1)
+    os._exit(0)
+
+
+class OutputError(RuntimeError):
+    """Some outputs could not be written; the others were (see ``written``)."""
+
+    def __init__(self, failures: dict[str, BaseException], written: dict[str, Path]):
+        super().__init__("; ".join(f"{name}: {type(exc).__name__}: {exc}" for name, exc in failures.items()))
+        self.failures, self.written = failures, written
+
+
+def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None, then: Callable[[], Any] | None = None) -> dict[str, Path]:
+    """Every file of the summary folder; returns name → path.
+
+    Each output is attempted even when another one fails (then :class:`OutputError` lists
+    the failures after everything else was written). For large regions the HTML report
+    (matplotlib) is rendered in a forked process while this one writes the workbook, the
+    CSVs and runs ``then`` (the database import)."""
     from .benchmark import write_benchmark
 
     engine = engine or get_engine(2016)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"podsumowanie.xlsx": write_workbook(con, out / "podsumowanie.xlsx", engine=engine)}
-    paths |= write_csvs(con, out)
+    report = out / "raport.html"
+    paths: dict[str, Path] = {}
+    failures: dict[str, BaseException] = {}
+
+    def attempt(name: str, fn: Callable[[], Any]) -> None:
+        try:
+            result = fn()
+            if isinstance(result, dict):
+                paths.update(result)
+            elif isinstance(result, Path):
+                paths[name] = result
+        except Exception as exc:  # noqa: BLE001 - the other outputs are still written
+            failures[name] = exc
+
+    # the two slowest writers run in forked processes for large regions (they only write files)
+    forked: dict[str, tuple[Path, Callable[[], Any]]] = {
+        "raport.html": (report, lambda: render_report(con, report, engine=engine)),
+        "podsumowanie.xlsx": (out / "podsumowanie.xlsx", lambda: write_workbook(con, out / "podsumowanie.xlsx", engine=engine)),
+    }
+    children = {}
+    if len(con.libraries) >= PARALLEL_FROM and hasattr(os, "fork"):
+        ctx = multiprocessing.get_context("fork")
+        for name, (target, fn) in forked.items():
+            target.unlink(missing_ok=True)
+            children[name] = ctx.Process(target=_child, args=(fn,), daemon=True)
+            children[name].start()
+    attempt("CSV", lambda: write_csvs(con, out))
     bench = f"benchmark-{con.year}.csv"
-    paths[bench] = write_benchmark(con.benchmark_rows(), out / bench)
-    paths["raport.html"] = render_report(con, out / "raport.html", engine=engine)
+    attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
+    if then is not None:
+        attempt("database", then)
+    for name, (target, fn) in forked.items():
+        proc = children.get(name)
+        if proc is not None:
+            proc.join()
+            if proc.exitcode == 0 and target.is_file():
+                paths[name] = target
+                continue
+        attempt(name, fn)  # here: not forked, or the child failed (this reports the real error)
+    if failures:
+        raise OutputError(failures, paths)
     return paths
 
 
@@ -1415,6 +1628,9 @@ class RunReport:
     database: Any = None  # xl_afbp.database.StoreReport
     inputs: int = 0
 
+    def __repr__(self) -> str:
+        return f"<RunReport {self.consolidation!r}; outputs in {next(iter(self.outputs.values())).parent if self.outputs else '-'}; exit {self.exit_code}>"
+
     @property
     def rejected(self) -> int:
         return self.consolidation.rejected
@@ -1445,17 +1661,20 @@ def run_consolidation(
     paths = collect_inputs(inputs, exclude=exclude)
     subs = read_files(paths, workers=workers, progress=progress)
     con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, workers=workers, progress=progress)
-    outputs = write_outputs(con, out, engine=engine)
-    stored = None
-    if db is not None:
-        from .database import store
+    stored: list[Any] = []
 
-        stored = store(db, con)
-    return RunReport(con, outputs, stored, len(paths))
+    def to_database() -> None:
+        if db is not None:
+            from .database import store
+
+            stored.append(store(db, con))
+
+    outputs = write_outputs(con, out, engine=engine, then=to_database)
+    return RunReport(con, outputs, stored[0] if stored else None, len(paths))
 
 
 __all__ = [
     "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "DEFAULT_DB", "DEFAULT_OUT", "DUPLICATE", "KEY_INDICATORS", "REJECTED", "STATUS_PL", "SUPERSEDED",
-    "Consolidation", "Entry", "RunReport", "assign_statuses", "collect_inputs", "consolidate", "evaluate_all", "evaluate_form", "read_files",
+    "Consolidation", "Entry", "OutputError", "RunReport", "assign_statuses", "collect_inputs", "consolidate", "evaluate_all", "evaluate_form", "read_files",
     "render_report", "run_consolidation", "write_csvs", "write_outputs", "write_workbook",
 ]

@@ -10,7 +10,8 @@ Tables (schema version :data:`SCHEMA_VERSION`, kept in ``schema_version`` and in
 ``libraries``        per library and year: basic data, status and the current submission.
 ``item_values``      the library's item values of that year (numbers; ``#`` and other text
                      in ``text``), ``service_values`` the 12 services (TAK/NIE),
-                     ``k03_values`` each K-03 row as a JSON list (one value per unit),
+                     ``k03_values`` the K-03 sheet as one JSON object (address → one
+                     value per unit: main library, branches),
                      ``indicator_values`` the recomputed indicators.
 ``findings``         failed checks of each accepted submission (by SHA-256).
 
@@ -86,9 +87,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             PRIMARY KEY (library_id, year, service)
         );
         CREATE TABLE k03_values (
-            library_id TEXT NOT NULL, year INTEGER NOT NULL, address TEXT NOT NULL,
-            units TEXT NOT NULL,
-            PRIMARY KEY (library_id, year, address)
+            library_id TEXT NOT NULL, year INTEGER NOT NULL,
+            rows TEXT NOT NULL,
+            PRIMARY KEY (library_id, year)
         );
         CREATE TABLE indicator_values (
             library_id TEXT NOT NULL, year INTEGER NOT NULL, code TEXT NOT NULL,
@@ -132,6 +133,7 @@ def connect(path: Path | str, *, create: bool = True) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
     try:
         migrate(conn)
     except Exception:
@@ -216,10 +218,10 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
     report = StoreReport()
     now = imported_at or _now()
     lib_rows = {r["id"]: r for r in con.libraries.to_dict("records")} if len(con.libraries) else {}
-    codes = [c for c in con.libraries.columns if c in {f for e in con.entries if e.evaluation for f in e.evaluation["indicators"]}]
+    batch: dict[str, list[tuple]] = {t: [] for t in (*VALUE_TABLES, "findings")}
     with closing(connect(path)) as conn, conn:
         for e in con.entries:
-            if e.status == DUPLICATE:
+            if e.status == DUPLICATE or not e.sub.sha256:  # no content hash: nothing to key the audit row on
                 continue
             sub = e.sub
             meta = sub.meta or {}
@@ -250,7 +252,12 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
                 report.new += 1
             if verdict not in USED:
                 continue
-            _activate(conn, con, e, lib_rows.get(e.library_id), codes, report)
+            _activate(conn, con, e, lib_rows.get(e.library_id), batch, report)
+        for table, rows in batch.items():
+            if rows:
+                marks = ", ".join("?" * len(rows[0]))
+                verb = "INSERT OR IGNORE" if table == "findings" else "INSERT"
+                conn.executemany(f"{verb} INTO {table} VALUES ({marks})", rows)
         # a superseded file of this batch points to the file that won
         for e in con.entries:
             if e.status == SUPERSEDED and e.other:
@@ -260,8 +267,9 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
     return report
 
 
-def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, codes: list[str], report: StoreReport) -> None:
-    """Make ``e`` the library's current submission for the year, unless a newer one is."""
+def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[str, list[tuple]], report: StoreReport) -> None:
+    """Make ``e`` the library's current submission for the year, unless a newer one is;
+    its value rows are appended to ``batch`` (inserted together at the end)."""
     year = con.year
     cur = conn.execute(
         "SELECT l.sha256, s.newest_key FROM libraries l JOIN submissions s ON s.sha256 = l.sha256 WHERE l.library_id = ? AND l.year = ?",
@@ -283,35 +291,27 @@ def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, codes: list[st
         report.inserted += 1
     lib = lib or {}
     ev = e.evaluation or {}
+    lid = e.library_id
     conn.execute(
         "INSERT OR REPLACE INTO libraries (library_id, year, sha256, nazwa, organizator, podtyp, przedzial, wojewodztwo, powiat, gmina, miejscowosc, teryt, status, errors, warnings, gaps)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (e.library_id, year, sha, *(_plain(lib.get(k)) for k in ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")),
+        (lid, year, sha, *(_plain(lib.get(k)) for k in ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")),
          ev.get("status"), ev.get("errors"), ev.get("warnings"), ev.get("gaps")),
     )
     data = e.sub.data
-    items = []
     for nr, v in sorted(data.items.items()):
         p = _plain(v)
         if p is None or p == "":
             continue
-        items.append((e.library_id, year, int(nr), p if isinstance(p, (int, float)) else None, None if isinstance(p, (int, float)) else p))
-    conn.executemany("INSERT INTO item_values VALUES (?, ?, ?, ?, ?)", items)
-    conn.executemany(
-        "INSERT INTO service_values VALUES (?, ?, ?, ?)",
-        [(e.library_id, year, int(nr), _plain(v)) for nr, v in sorted(data.services.items()) if _plain(v) not in (None, "")],
-    )
-    conn.executemany(
-        "INSERT INTO k03_values VALUES (?, ?, ?, ?)",
-        [(e.library_id, year, addr, json.dumps([_plain(v) for v in row], ensure_ascii=False)) for addr, row in sorted(data.k03.items()) if any(_plain(v) not in (None, "") for v in row)],
-    )
-    conn.executemany(
-        "INSERT INTO indicator_values VALUES (?, ?, ?, ?)",
-        [(e.library_id, year, code, _number(v)) for code, v in ev.get("indicators", {}).items()],
-    )
-    findings = [(sha, i, e.library_id, year, *(_plain(x) for x in f)) for i, f in enumerate(ev.get("findings", []), start=1)]
-    findings += [(sha, len(findings) + i, e.library_id, year, "plik", "import", "uwaga", w, "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
-    conn.executemany("INSERT OR IGNORE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", findings)
+        number = isinstance(p, (int, float))
+        batch["item_values"].append((lid, year, int(nr), p if number else None, None if number else p))
+    batch["service_values"] += [(lid, year, int(nr), _plain(v)) for nr, v in sorted(data.services.items()) if _plain(v) not in (None, "")]
+    k03 = {addr: list(row) for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
+    batch["k03_values"].append((lid, year, json.dumps(k03, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)))
+    batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in ev.get("indicators", {}).items()]
+    findings = [(sha, i, lid, year, *(_plain(x) for x in f)) for i, f in enumerate(ev.get("findings", []), start=1)]
+    findings += [(sha, len(findings) + i, lid, year, "plik", "import", "uwaga", w, "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
+    batch["findings"] += findings
 
 
 # ---------------------------------------------------------------------------- queries

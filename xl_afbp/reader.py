@@ -91,10 +91,14 @@ CODES: dict[str, str] = {
 WARNING_ORDER = tuple(c for c, v in CODES.items() if v == WARNED)
 
 META_SHEET = "_meta"
+META_ROWS = 60  # key/value rows of _meta that are read (the generator writes 12)
 REL_TOL = 1e-9
+#: Read regular sheets with the fast raw-XML path (False: always python-calamine; the tests
+#: compare both paths on the same files).
+FAST_PATH = True
 
 
-@dataclass
+@dataclass(frozen=True)
 class Limits:
     """Hard limits checked before (or instead of) parsing; see docs/hostile-files.md."""
 
@@ -268,7 +272,7 @@ def _cfb_verdict(data: bytes) -> _Reject:
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 _KNOWN_PARTS = re.compile(
     r"^(?:\[Content_Types\]\.xml|_rels/\.rels|mimetype"
-    r"|docProps/[\w.-]+\.xml|docMetadata/[\w.-]+\.xml|customXml/(?:_rels/)?[\w.-]+\.(?:xml|rels)"
+    r"|docProps/[\w.-]+\.xml|docProps/thumbnail\.(?:jpe?g|png|wmf|emf)|docMetadata/[\w.-]+\.xml|customXml/(?:_rels/)?[\w.-]+\.(?:xml|rels)"
     r"|xl/(?:_rels/)?workbook\.xml(?:\.rels)?|xl/(?:sharedStrings|styles|calcChain|metadata|connections)\.xml"
     r"|xl/theme/(?:_rels/)?theme\d*\.xml(?:\.rels)?"
     r"|xl/(?:worksheets|chartsheets|dialogsheets|drawings|charts|tables|pivotTables|pivotCache|queryTables"
@@ -284,7 +288,7 @@ _EXTERNAL_PART = re.compile(r"^xl/(?:externalLinks/.*|connections\.xml|queryTabl
 _EMBEDDED_PART = re.compile(r"^xl/(?:embeddings/.*|model/.*|customUI/.*)$|^customUI/", re.I)
 
 
-def _check_members(zf: zipfile.ZipFile, size: int, limits: Limits) -> list[zipfile.ZipInfo]:
+def _check_members(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > limits.max_entries:
         raise _Reject("too_many_entries", f"plik składa się z nietypowo wielu części ({len(infos)}, dopuszczalne {limits.max_entries}) – {RESEND}")
@@ -335,6 +339,10 @@ def _check_members(zf: zipfile.ZipFile, size: int, limits: Limits) -> list[zipfi
         raise _Reject("macro", "plik jest skoroszytem z obsługą makr (.xlsm) – prosimy zapisać formularz jako zwykły Skoroszyt programu Excel (.xlsx) i przesłać ponownie")
     if re.search(rb"sheet\.binary", ctypes, re.I):
         raise _wrong_format("xlsb")
+    if re.search(rb"externalLink|\.connections\+xml|queryTable", ctypes, re.I):
+        raise _Reject("external_links", "plik zawiera łącza do innych plików lub zewnętrznych źródeł danych – prosimy przerwać łącza (Dane → Edytuj łącza → Przerwij łącze) albo wpisać dane do oryginalnego formularza i przesłać go ponownie")
+    if re.search(rb"oleObject|activeX", ctypes, re.I):
+        raise _Reject("embedded_objects", "plik zawiera osadzone obiekty lub formanty – prosimy je usunąć i przesłać sam formularz")
     external = sorted(n for n in names_seen if _EXTERNAL_PART.match(n))
     if external:
         raise _Reject("external_links", "plik zawiera łącza do innych plików lub zewnętrznych źródeł danych – prosimy przerwać łącza (Dane → Edytuj łącza → Przerwij łącze) albo wpisać dane do oryginalnego formularza i przesłać go ponownie")
@@ -379,42 +387,36 @@ def _has_dtd(raw: bytes) -> bool:
     return bool(_DTD.search(_as_utf8(raw)))
 
 
-def _prolog_has_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """True when the part declares a DTD or entities before its root element."""
+def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, minimum: int = 4096) -> bytes:
+    """The start of a part: at least ``minimum`` bytes and up to its root element (a DTD
+    can only stand before the root), at most 1 MB."""
     with zf.open(info) as fh:
         buf = b""
         while len(buf) < 1_000_000:
-            chunk = fh.read(8192)
+            chunk = fh.read(4096)
             if not chunk:
                 break
             buf += chunk
-            text = _as_utf8(buf)
-            if _DTD.search(text):
-                return True
-            if _ROOT.search(_NOISE.sub(b"", text)):
-                return False
-    return bool(_DTD.search(_as_utf8(buf)))
-
-
-def _parse_xml(raw: bytes):
-    import defusedxml.ElementTree as DET
-    from defusedxml import DefusedXmlException
-
-    try:
-        return DET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje) i nie został otwarty – {RESEND}") from exc
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+            if len(buf) >= minimum and _ROOT.search(_NOISE.sub(b"", _as_utf8(buf))):
+                break
+    return buf
 
 
 # ============================================================================ workbook.xml
+# Parsed with regular expressions after the DTD check: without a DTD no entity can be
+# declared, so nothing but the five predefined entities and character references (decoded
+# by xml_text) can appear; nothing is expanded or fetched.
 _REF = re.compile(
     r"^(?:'((?:[^']|'')+)'|([^'!:\[\]]+))!\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?$"
 )
 Ref = tuple[str, int, int, int, int]  # sheet, min_col, min_row, max_col, max_row
+_COMMENT = re.compile(rb"<!--.*?-->", re.S)
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SHEET_EL = re.compile(rb"<(?:[\w.-]+:)?sheet\b([^>]*?)/?>")
+_DN_EL = re.compile(rb"<(?:[\w.-]+:)?definedName\b([^>]*)>(.*?)</(?:[\w.-]+:)?definedName>", re.S)
+_REL_EL = re.compile(rb"<(?:[\w.-]+:)?Relationship\b([^>]*?)/?>")
+_DATE1904 = re.compile(rb"""<(?:[\w.-]+:)?workbookPr\b[^>]*\bdate1904\s*=\s*["'](?:1|true)["']""")
+_MODIFIED = re.compile(rb"<(?:[\w.-]+:)?modified\b[^>]*>([^<]*)<")
 
 
 def col_number(letters: str) -> int:
@@ -424,52 +426,63 @@ def col_number(letters: str) -> int:
     return n
 
 
+@lru_cache(maxsize=65536)
 def parse_ref(text: str) -> Ref | None:
     """``'Sheet'!$B$2`` or ``Sheet!$B$2:$F$2`` → (sheet, c1, r1, c2, r2); anything else None."""
     m = _REF.match(text.strip())
     if not m:
         return None
-    sheet = (m.group(1) or "").replace("''", "'") if m.group(1) is not None else m.group(2)
+    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2).strip()
     c1, r1 = col_number(m.group(3)), int(m.group(4))
     c2, r2 = (col_number(m.group(5)), int(m.group(6))) if m.group(5) else (c1, r1)
     return sheet, min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2)
+
+
+def _attrs(raw: bytes) -> dict[str, str]:
+    out = {}
+    for k, v1, v2 in _ATTR.findall(raw):
+        key = k.decode("ascii", "replace")
+        out.setdefault(key, xml_text(v1 if v1 or not v2 else v2))
+        out.setdefault(key.rsplit(":", 1)[-1], out[key])  # r:id also as "id"
+    return out
 
 
 @dataclass
 class _Book:
     sheets: dict[str, tuple[str, str]]  # title → (part name, state)
     names: dict[str, str]  # global defined name → text
+    date1904: bool = False
 
 
-def _read_book(zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> _Book:
-    wb_info = members.get("xl/workbook.xml")
-    rels_info = members.get("xl/_rels/workbook.xml.rels")
-    if wb_info is None or rels_info is None:
-        raise _Reject("corrupt_zip", f"w pliku brakuje części skoroszytu (workbook.xml) – {RESEND}")
-    root = _parse_xml(_member(zf, wb_info))
-    rels = _parse_xml(_member(zf, rels_info))
-    targets = {}
-    for rel in rels:
-        if _local(rel.tag) == "Relationship":
-            target = (rel.get("Target") or "").replace("\\", "/")
-            if rel.get("TargetMode", "").lower() == "external":
-                continue
-            part = target.lstrip("/") if target.startswith("/") else _norm_path("xl/" + target)
-            targets[rel.get("Id")] = part
+def _read_book(wb_xml: bytes, rels_xml: bytes) -> _Book:
+    if b"<!--" in wb_xml:
+        wb_xml = _COMMENT.sub(b"", wb_xml)
+    if b"<!--" in rels_xml:
+        rels_xml = _COMMENT.sub(b"", rels_xml)
+    targets: dict[str, str] = {}
+    for raw in _REL_EL.findall(rels_xml):
+        a = _attrs(raw)
+        if a.get("TargetMode", "").lower() == "external" or "Id" not in a:
+            continue
+        target = a.get("Target", "").replace("\\", "/")
+        targets[a["Id"]] = _norm_path(target[1:] if target.startswith("/") else "xl/" + target)
     sheets: dict[str, tuple[str, str]] = {}
+    for raw in _SHEET_EL.findall(wb_xml):
+        a = _attrs(raw)
+        title = a.get("name", "")
+        rid = next((v for k, v in a.items() if k.endswith(":id")), a.get("id", ""))
+        if title and title not in sheets:
+            sheets[title] = (targets.get(rid, ""), a.get("state", "visible"))
     dnames: dict[str, str] = {}
-    for el in root.iter():
-        tag = _local(el.tag)
-        if tag == "sheet":
-            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
-            title = el.get("name") or ""
-            if title and title not in sheets:
-                sheets[title] = (targets.get(rid, ""), el.get("state") or "visible")
-        elif tag == "definedName":
-            name = el.get("name") or ""
-            if el.get("localSheetId") is None and name and name not in dnames:
-                dnames[name] = el.text or ""
-    return _Book(sheets, dnames)
+    for raw, text in _DN_EL.findall(wb_xml):
+        a = _attrs(raw)
+        name = a.get("name", "")
+        if "localSheetId" in a or not name or name in dnames:
+            continue
+        if b"<![CDATA[" in text:
+            text = text.replace(b"<![CDATA[", b"").replace(b"]]>", b"")
+        dnames[name] = xml_text(text)
+    return _Book(sheets, dnames, bool(_DATE1904.search(wb_xml)))
 
 
 def _norm_path(path: str) -> str:
@@ -485,56 +498,75 @@ def _norm_path(path: str) -> str:
     return "/".join(out)
 
 
-# ============================================================================ sheet scan
-_CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _PREFIX + rb"c>)", re.S)
+# ============================================================================ sheet cells
+# The fast path reads only the cells it needs from the raw sheet XML: the <sheetData> part is
+# split at every "<c " (a C-speed split) and only the wanted references are parsed. It is
+# used when every cell of the sheet is written the way Excel, LibreOffice, openpyxl and
+# xlsxwriter write them (unprefixed <c r="A1" …>); anything else (namespace prefixes, cells
+# without positions) is read by python-calamine instead, after the size checks.
 _ATTR_R = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d{1,7})["']""")
 _ATTR_T = re.compile(rb"""\bt\s*=\s*["'](\w+)["']""")
+_ATTR_S = re.compile(rb"""\bs\s*=\s*["'](\d+)["']""")
 _HAS_F = re.compile(rb"<" + _PREFIX + rb"f[\s/>]")
 _V = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"v>)", re.S)
-_ROW = re.compile(rb"<" + _PREFIX + rb"row\b([^>]*)>")
+_FAST_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
+_FAST_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
+_NUM_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]+)")?(?: t="n")?><v>([^<]*)</v></c>')
+_ODD_C = re.compile(rb"<c[\t\r\n]")
+_BIG_COL = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
 _DIM = re.compile(rb"""<""" + _PREFIX + rb"""dimension\b[^>]*\bref\s*=\s*["']([^"']*)["']""")
 _DIM_PART = re.compile(rb"\$?([A-Za-z]{1,3})?\$?(\d{1,7})?$")
+# the general (slow) scanner of the fallback path
+_CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _PREFIX + rb"c>)", re.S)
+_ROW = re.compile(rb"<" + _PREFIX + rb"row\b([^>]*)>")
+_ROW_ATTR_R = re.compile(rb"""\br\s*=\s*["'](\d{1,7})["']""")
+_T = re.compile(rb"<" + _PREFIX + rb"t(?:\s[^>]*)?>(.*?)</" + _PREFIX + rb"t>", re.S)
+_RPH = re.compile(rb"<" + _PREFIX + rb"rPh\b.*?</" + _PREFIX + rb"rPh>", re.S)
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);")
+_OOXML_ESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _entity(m: re.Match) -> str:
+    e = m.group(1)
+    if e in _PREDEFINED:
+        return _PREDEFINED[e]
+    try:
+        return chr(int(e[2:], 16) if e[1] in "xX" else int(e[1:]))
+    except (ValueError, OverflowError):
+        return m.group(0)
+
+
+def xml_text(raw: bytes) -> str:
+    """Character data as a string: predefined entities, character references and the
+    OOXML ``_xHHHH_`` escapes decoded; nothing else is ever expanded."""
+    s = raw.decode("utf-8", errors="replace")
+    if "&" in s:
+        s = _ENTITY.sub(_entity, s)
+    if "_x" in s:
+        s = _OOXML_ESC.sub(lambda m: chr(int(m.group(1), 16)), s)
+    return s
+
+
+def rich_text(body: bytes) -> str:
+    """The text of an <si> or <is>: its <t> runs without phonetic hints."""
+    if body.startswith(b"<t>") and body.endswith(b"</t>") and body.count(b"<t") == 1:
+        return xml_text(body[3:-4])
+    if b"rPh" in body:
+        body = _RPH.sub(b"", body)
+    return xml_text(b"".join(_T.findall(body)))
 
 
 @dataclass
-class _Scan:
-    formulas: dict[tuple[int, int], bool]  # (row, col) of every formula cell → has a cached value
-    max_row: int
-    max_col: int
-    rows: int
+class _Sheet:
+    """The wanted cells of one sheet: ref (b"C5") → (attributes, body or None)."""
 
-
-def _scan_sheet(xml: bytes) -> _Scan:
-    formulas: dict[tuple[int, int], bool] = {}
-    max_row = max_col = 0
-    refless = 0
-    for m in _CELL.finditer(xml):
-        attrs, body = m.group(1), m.group(2)
-        r = _ATTR_R.search(attrs)
-        if r is None:
-            refless += 1
-            continue
-        row, col = int(r.group(2)), col_number(r.group(1).decode())
-        if row > max_row:
-            max_row = row
-        if col > max_col:
-            max_col = col
-        if body and _HAS_F.search(body):
-            v = _V.search(body)
-            t = _ATTR_T.search(attrs)
-            cached = v is not None and (bool(v.group(1)) or (t is not None and t.group(1) in (b"str", b"s", b"b", b"e", b"inlineStr") and v.group(0).endswith(b">") and not v.group(0).endswith(b"/>")))
-            formulas[(row, col)] = cached
-    rows = 0
-    for m in _ROW.finditer(xml):
-        rows += 1
-        rr = _ATTR_R_ROW.search(m.group(1))
-        if rr is not None:
-            max_row = max(max_row, int(rr.group(1)))
-    # cells or rows without positions are placed one after another by readers
-    return _Scan(formulas, max(max_row, rows) + refless, max_col + refless, rows)
-
-
-_ATTR_R_ROW = re.compile(rb"""\br\s*=\s*["'](\d{1,7})["']""")
+    title: str
+    cells: dict[bytes, tuple[bytes, bytes | None]]  # fallback path: the wanted cells' XML
+    formulas: dict[bytes, bool] | None = None  # formula cells → has a cached result?
+    wanted: frozenset[bytes] = frozenset()
+    values: dict[bytes, Any] | None = None  # fast path: the wanted cells' values
+    shared: list[tuple[bytes, int]] = field(default_factory=list)  # fast path: cells → sst index
 
 
 def _dimension(head: bytes) -> tuple[int, int] | None:
@@ -560,6 +592,191 @@ def _too_big(title: str, rows: int, cols: int, limits: Limits) -> None:
         raise _Reject("too_many_columns", f"arkusz „{title}” ma {cols} kolumn (dopuszczalne {limits.max_cols_per_sheet}) – prosimy usunąć zbędne kolumny albo {RESEND[8:]}")
 
 
+def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, dates: frozenset[int], date1904: bool) -> _Sheet | None:
+    """The wanted cells' values by the fast path, or None when the sheet is written
+    unusually (then every sheet goes through :func:`_slow_sheet` and calamine)."""
+    start = xml.find(b"<sheetData")
+    if start < 0:
+        return None
+    end = xml.find(b"</sheetData>", start)
+    sd = xml[start : end if end >= 0 else len(xml)]
+    pieces = sd.split(b"<c ")
+    refs = _FAST_REF.findall(sd)
+    if len(refs) != len(pieces) - 1 or b"<c>" in sd or b"<c/>" in sd or _ODD_C.search(sd):
+        return None  # a cell whose position is not its first attribute, or no position at all
+    rows = sd.count(b"<row")
+    row_numbers = _FAST_ROW.findall(sd)
+    if len(row_numbers) != rows:
+        return None
+    max_row = max(rows, max(map(int, row_numbers), default=0))
+    max_col = max((col_number(c.decode()) for c in _BIG_COL.findall(sd)), default=1)
+    _too_big(title, max_row, max_col, limits)
+
+    values: dict[bytes, Any] = {}
+    formulas: dict[bytes, bool] = {}
+    shared: list[tuple[bytes, int]] = []
+    # plain numbers (most cells) in one C-speed pass
+    done = set()
+    for ref, style, v in _NUM_CELL.findall(sd):
+        if ref in wanted:
+            done.add(ref)
+            try:
+                num = float(v)
+            except ValueError:
+                continue
+            if dates and style and int(style) in dates:
+                values[ref] = _serial_date(num, date1904)
+            else:
+                values[ref] = int(num) if num.is_integer() and -9007199254740992 < num < 9007199254740992 else num
+    by_ref = dict(zip(refs, pieces[1:]))
+    for ref in (wanted & by_ref.keys()) - done:
+        p = by_ref[ref]
+        gt = p.find(b">")
+        if gt < 1 or p[gt - 1] == 47:  # "/>": an empty (styled) cell
+            continue
+        attrs = p[:gt]
+        close = p.find(b"</c>", gt)
+        body = p[gt + 1 : close if close >= 0 else len(p)]
+        if b"<f" in body:
+            formulas[ref] = _has_cache(attrs, body)
+        i = attrs.find(b't="')
+        t = attrs[i + 3 : attrs.find(b'"', i + 3)] if i >= 0 else (b"n" if b"t=" not in attrs else _t_attr(attrs))
+        if t == b"n":
+            v = _raw_v(body)
+            if not v:
+                continue
+            try:
+                num = float(v)
+            except ValueError:
+                continue
+            if dates:
+                m = _ATTR_S.search(attrs)
+                if m and int(m.group(1)) in dates:
+                    values[ref] = _serial_date(num, date1904)
+                    continue
+            values[ref] = _norm(num)
+        elif t == b"s":
+            v = _raw_v(body)
+            if v is not None and v.strip().isdigit():
+                shared.append((ref, int(v)))
+        elif t == b"inlineStr":
+            i = body.find(b"<is>")
+            values[ref] = _norm(rich_text(body[i + 4 : body.rfind(b"</is>")] if i >= 0 else body))
+        elif t in (b"str", b"d"):
+            v = _raw_v(body)
+            if v is not None:
+                values[ref] = _norm(xml_text(v))
+        elif t == b"b":
+            v = (_raw_v(body) or b"").strip().lower()
+            values[ref] = True if v in (b"1", b"true") else False if v in (b"0", b"false") else None
+        # errors (t="e") and unknown types: no value
+    return _Sheet(title, {}, formulas, frozenset(wanted), values, shared)
+
+
+def _slow_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits) -> _Sheet:
+    """The general scanner: any namespace prefix, attribute order, cells without positions.
+    Records the wanted cells and every formula cell; values come from calamine."""
+    cells: dict[bytes, tuple[bytes, bytes | None]] = {}
+    formulas: dict[bytes, bool] = {}
+    max_row = max_col = 0
+    refless = 0
+    for m in _CELL.finditer(xml):
+        attrs, body = m.group(1), m.group(2)
+        r = _ATTR_R.search(attrs)
+        if r is None:
+            refless += 1
+            continue
+        row, col = int(r.group(2)), col_number(r.group(1).decode())
+        max_row, max_col = max(max_row, row), max(max_col, col)
+        ref = r.group(1).upper() + r.group(2)
+        if ref in wanted:
+            cells[ref] = (attrs, body)
+        if body and _HAS_F.search(body):
+            formulas[ref] = _has_cache(attrs, body)
+    rows = 0
+    for m in _ROW.finditer(xml):
+        rows += 1
+        rr = _ROW_ATTR_R.search(m.group(1))
+        if rr is not None:
+            max_row = max(max_row, int(rr.group(1)))
+    # cells and rows without positions are placed one after another by readers
+    _too_big(title, max(max_row, rows) + refless, max_col + refless, limits)
+    return _Sheet(title, cells, formulas if not refless else None, frozenset(wanted))
+
+
+def _has_cache(attrs: bytes, body: bytes | None) -> bool:
+    """Whether a formula cell carries a computed result (openpyxl writes none: <v/>)."""
+    if not body:
+        return False
+    i = body.rfind(b"<v")
+    if i >= 0 and body[i + 2 : i + 3] in (b">", b" ", b"/"):
+        j = body.find(b">", i)
+        if j < 0 or body[j - 1 : j] == b"/":
+            return False
+        k = body.find(b"<", j)
+        if k > j + 1:
+            return True
+    else:
+        m = _V.search(body)
+        if m is None:
+            return False
+        if m.group(1):
+            return True
+        if m.group(0).endswith(b"/>"):
+            return False
+    t = _ATTR_T.search(attrs)
+    return t is not None and t.group(1) in (b"str", b"s", b"b", b"e", b"inlineStr")
+
+
+def _raw_v(body: bytes | None) -> bytes | None:
+    if not body:
+        return None
+    i = body.find(b"<v>")
+    if i >= 0:
+        j = body.find(b"</v>", i)
+        return body[i + 3 : j] if j >= 0 else None
+    m = _V.search(body)
+    return m.group(1) if m else None
+
+
+# -- number formats: a number shown as a date is a date (Polish Excel turns 1.5 into 1 May)
+_DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | {45, 46, 47} | set(range(50, 59))
+_NUMFMT = re.compile(rb"""<(?:[\w.-]+:)?numFmt\b[^>]*?numFmtId\s*=\s*["'](\d+)["'][^>]*?formatCode\s*=\s*["']([^"']*)["']""")
+_NUMFMT2 = re.compile(rb"""<(?:[\w.-]+:)?numFmt\b[^>]*?formatCode\s*=\s*["']([^"']*)["'][^>]*?numFmtId\s*=\s*["'](\d+)["']""")
+_CELLXFS = re.compile(rb"<(?:[\w.-]+:)?cellXfs\b.*?</(?:[\w.-]+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:[\w.-]+:)?xf\b([^>]*)")
+_XF_FMT = re.compile(rb"""\bnumFmtId\s*=\s*["'](\d+)["']""")
+_FMT_NOISE = re.compile(r'"[^"]*"|\\.|\[(?![hms]+\])[^\]]*\]|general', re.I)
+_DATE_CODE = re.compile(r"[dmyhs]", re.I)
+
+
+@lru_cache(maxsize=64)
+def _date_styles(styles: bytes) -> frozenset[int]:
+    """Indexes of the cell formats (``s="…"``) that show numbers as dates or times."""
+    custom = {int(i): xml_text(c) for i, c in _NUMFMT.findall(styles)}
+    custom.update({int(i): xml_text(c) for c, i in _NUMFMT2.findall(styles)})
+    section = _CELLXFS.search(styles)
+    out = set()
+    for n, attrs in enumerate(_XF.findall(section.group(0)) if section else []):
+        m = _XF_FMT.search(attrs)
+        fid = int(m.group(1)) if m else 0
+        if fid in custom:
+            if _DATE_CODE.search(_FMT_NOISE.sub("", custom[fid])):
+                out.add(n)
+        elif fid in _DATE_IDS:
+            out.add(n)
+    return frozenset(out)
+
+
+def _serial_date(v: float, date1904: bool) -> str:
+    base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+    try:
+        t = base + timedelta(days=v)
+    except (OverflowError, ValueError):
+        return repr(v)
+    return t.date().isoformat() if v == int(v) else t.isoformat()
+
+
 # ============================================================================ the contract
 @dataclass
 class _Contract:
@@ -575,6 +792,10 @@ class _Contract:
     valid_checks: dict[int, str]  # item nr → computed name holding valid(Pn)
     fixed_basic: set[str]
     layouts: dict[bool, dict[str, Ref]]  # personalised? → input name → ref (K_ rows for 1 unit)
+    ordered_names: tuple[str, ...] = ()  # inputs, then computed cells
+    all_names: frozenset[str] = frozenset()
+    decimal_items: frozenset[int] = frozenset()  # read as floats even when integral
+    decimal_k03: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=8)
@@ -605,14 +826,19 @@ def _contract(engine) -> _Contract:
             m = re.search(r"valid\(P(\d+)\)", r.check)
             if m:
                 valid[int(m.group(1))] = names.rule(r.id)
+    computed = [f.name for f in engine.formulas]
     return _Contract(
+        decimal_items=frozenset(i.nr for i in spec.numeric_items if i.type == "decimal"),
+        decimal_k03=frozenset(c.address for c in spec.k03_cells if c.type in ("decimal", "percent")),
+        ordered_names=tuple(inputs) + tuple(computed),
+        all_names=frozenset(inputs) | frozenset(computed),
         engine=engine,
         items=items,
         services=services,
         basic=[b.key for b in spec.basic],
         k03=[c.address for c in spec.k03_cells],
         inputs=inputs,
-        computed=[f.name for f in engine.formulas],
+        computed=computed,
         valid_checks=valid,
         fixed_basic={b.key for b in spec.basic if b.type == "fixed"},
         layouts={},
@@ -685,6 +911,11 @@ def _norm(v: Any) -> Any:
     return v
 
 
+def _as_decimal(v: Any) -> Any:
+    """Items with decimals keep float values (a spreadsheet stores 42.0 as 42)."""
+    return float(v) if type(v) is int else v
+
+
 def _meta_value(v: Any) -> Any:
     v = _norm(v)
     return v.strip() if isinstance(v, str) else v
@@ -737,6 +968,9 @@ def _fmt_value(v: Any) -> str:
     return str(v)
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?$")
+
+
 def _describe_invalid(item, v: Any) -> str:
     """Why an item's value breaks its rule, in Polish."""
     from .expr.pyeval import as_number
@@ -745,6 +979,8 @@ def _describe_invalid(item, v: Any) -> str:
     if isinstance(v, str):
         if v.strip() == "#":
             return f"{where}: znak # jest dozwolony tylko w poz. 3 i 15"
+        if _ISO_DATE.match(v):
+            return f"{where}: data („{v[:19]}”) zamiast liczby – sprawdź format komórki (Excel zamienia np. 1.5 na 1 maja)"
         return f"{where}: tekst zamiast liczby („{v[:40]}”)"
     if isinstance(v, bool):
         return f"{where}: wartość logiczna zamiast liczby"
@@ -773,222 +1009,429 @@ def read_submission(path: Path | str, *, engine=None, limits: Limits = Limits())
     """Read one returned workbook. Never raises: every failure is a rejected Submission."""
     path = Path(path)
     sha, size = "", 0
+    ctx: dict[str, Any] = {}  # what was learnt before a rejection (library id, meta, date)
     try:
         try:
             size = path.stat().st_size
+            if size > limits.max_file_bytes:
+                sha = _file_sha256(path)  # streamed: the batch needs it to spot copies
+                raise _Reject("too_large", f"plik jest za duży ({_mb(size)} MB, dopuszczalne {_mb(limits.max_file_bytes)} MB) – prosimy przesłać sam formularz, bez dodanych obrazów, arkuszy i załączników")
+            with open(path, "rb") as fh:
+                raw = fh.read(limits.max_file_bytes + 1)
         except OSError as exc:
             raise _Reject("read_error", f"nie można otworzyć pliku ({type(exc).__name__}) – {RESEND}") from exc
-        if size == 0:
-            raise _Reject("empty_file", "plik jest pusty (0 bajtów) – prosimy przesłać wypełniony formularz ponownie")
-        if size > limits.max_file_bytes:
-            raise _Reject("too_large", f"plik jest za duży ({_mb(size)} MB, dopuszczalne {_mb(limits.max_file_bytes)} MB) – prosimy przesłać sam formularz, bez dodanych obrazów, arkuszy i załączników")
-        with open(path, "rb") as fh:
-            raw = fh.read(limits.max_file_bytes + 1)
         size = len(raw)
         sha = hashlib.sha256(raw).hexdigest()
         if size == 0:
             raise _Reject("empty_file", "plik jest pusty (0 bajtów) – prosimy przesłać wypełniony formularz ponownie")
         if size > limits.max_file_bytes:
-            raise _Reject("too_large", f"plik jest za duży (ponad {_mb(limits.max_file_bytes)} MB) – prosimy przesłać sam formularz")
+            raise _Reject("too_large", f"plik jest za duży (ponad {_mb(limits.max_file_bytes)} MB) – prosimy przesłać sam formularz, bez dodanych obrazów, arkuszy i załączników")
         if engine is None:
             from .engine import get_engine
 
             engine = get_engine(2016)
-        return _read(path, raw, sha, engine, limits)
+        return _FileReader(path, raw, sha, engine, limits, ctx).read()
     except _Reject as rej:
-        return _submission(path, sha, size, rej.code, rej.reason)
+        return _submission(path, sha, size, rej.code, rej.reason, **ctx)
     except Exception as exc:  # noqa: BLE001 - never raise: an unexpected failure is a verdict
         detail = f"{type(exc).__name__}: {str(exc)[:120]}"
-        return _submission(path, sha, size, "read_error", f"pliku nie udało się odczytać ({detail}) – prosimy otworzyć formularz w Excelu, zapisać go jako .xlsx i przesłać ponownie")
+        return _submission(path, sha, size, "read_error", f"pliku nie udało się odczytać ({detail}) – prosimy otworzyć formularz w Excelu, zapisać go jako .xlsx i przesłać ponownie", **ctx)
 
 
-def _read(path: Path, raw: bytes, sha: str, engine, limits: Limits) -> Submission:
-    kind = _sniff(raw[:8192])
-    if kind == "cfb":
-        raise _cfb_verdict(raw)
-    if kind in FORMATS:
-        raise _wrong_format(kind)
-    if kind != "zip":
-        raise _Reject("not_zip", f"plik nie jest skoroszytem Excela (.xlsx) ani innym rozpoznanym formatem – {RESEND}")
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
-        raise _Reject("corrupt_zip", "plik jest uszkodzony lub niekompletny (np. przerwane zapisywanie albo pobieranie załącznika) – prosimy przesłać go ponownie") from exc
-    try:
-        return _read_zip(path, raw, sha, zf, engine, limits)
-    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise _Reject("corrupt_zip", "plik jest uszkodzony (błąd sumy kontrolnej lub kompresji) – prosimy przesłać go ponownie") from exc
-    finally:
-        zf.close()
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
 
 
-def _read_zip(path: Path, raw: bytes, sha: str, zf: zipfile.ZipFile, engine, limits: Limits) -> Submission:
-    infos = _check_members(zf, len(raw), limits)
-    members = {i.filename: i for i in infos}
-    # XML prologs: a DTD can only stand before the root element
-    for info in infos:
-        if info.filename.lower().endswith((".xml", ".rels", ".vml")) and info.file_size:
-            if _prolog_has_dtd(zf, info):
-                raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje w {info.filename}) i nie został otwarty – {RESEND}")
-    book = _read_book(zf, members)
-    contract = _contract(engine)
-    ours = sum(1 for n in book.names if n in contract.inputs or n in contract.computed)
-    looks_ours = ours >= max(5, len(contract.inputs) // 4)
+class _FileReader:
+    def __init__(self, path: Path, raw: bytes, sha: str, engine, limits: Limits, ctx: dict[str, Any]):
+        self.path, self.raw, self.sha, self.engine, self.limits, self.ctx = path, raw, sha, engine, limits, ctx
+        self.contract = _contract(engine)
 
-    # sheet sizes before any sheet is parsed
-    for title, (part, _state) in book.sheets.items():
-        info = members.get(part)
-        if info is None:
-            continue
-        dim = _dimension(_member_prefix(zf, part, 4096))
-        if dim:
-            _too_big(title, dim[0], dim[1], limits)
+    # -- steps 1-2: what the bytes are ------------------------------------------------------
+    def read(self) -> Submission:
+        kind = _sniff(self.raw[:8192])
+        if kind == "cfb":
+            raise _cfb_verdict(self.raw)
+        if kind in FORMATS:
+            raise _wrong_format(kind)
+        if kind != "zip":
+            raise _Reject("not_zip", f"plik nie jest skoroszytem Excela (.xlsx) ani innym rozpoznanym formatem – {RESEND}")
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(self.raw))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+            raise _Reject("corrupt_zip", "plik jest uszkodzony lub niekompletny (np. przerwane zapisywanie albo pobieranie załącznika) – prosimy przesłać go ponownie") from exc
+        self.zf = zf
+        try:
+            return self._read_zip()
+        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+            raise _Reject("corrupt_zip", "plik jest uszkodzony (błąd sumy kontrolnej lub kompresji) – prosimy przesłać go ponownie") from exc
+        finally:
+            zf.close()
 
-    if META_SHEET not in book.sheets:
-        if looks_ours:
-            raise _Reject("meta_missing", "w pliku brakuje ukrytego arkusza identyfikującego formularz (_meta) – dane wpisano prawdopodobnie do kopii formularza; prosimy wpisać je do oryginalnego pliku otrzymanego od koordynatora i przesłać go ponownie")
-        raise _Reject("not_our_form", "to nie jest formularz AFBP – prosimy wypełnić formularz .xlsx przesłany przez koordynatora i odesłać go bez zmiany nazw arkuszy")
+    def _xml_member(self, name: str) -> bytes:
+        raw = _member(self.zf, self.members[name])
+        if _has_dtd(raw):
+            raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje w {name}) i nie został otwarty – {RESEND}")
+        return raw
 
-    # sheets read: the meta sheet and every sheet holding a contract name
-    refs: dict[str, Ref] = {}
-    for name in list(contract.inputs) + contract.computed:
-        text = book.names.get(name)
-        ref = parse_ref(text) if text else None
-        if ref is not None and ref[0] in book.sheets:
-            refs[name] = ref
-    wanted = {META_SHEET} | {r[0] for r in refs.values()}
-    scans: dict[str, _Scan] = {}
-    for title in wanted:
-        part = book.sheets[title][0]
-        info = members.get(part)
-        if info is None:
-            raise _Reject("corrupt_zip", f"w pliku brakuje arkusza „{title}” – {RESEND}")
-        xml = _member(zf, info)
-        if _has_dtd(xml):
-            raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje w arkuszu „{title}”) i nie został otwarty – {RESEND}")
-        scan = _scan_sheet(xml)
-        _too_big(title, scan.max_row, scan.max_col, limits)
-        scans[title] = scan
+    # -- steps 3-9 ---------------------------------------------------------------------------
+    def _read_zip(self) -> Submission:
+        zf, limits = self.zf, self.limits
+        infos = _check_members(zf, limits)
+        self.members = members = {i.filename: i for i in infos}
+        if "xl/workbook.xml" not in members or "xl/_rels/workbook.xml.rels" not in members:
+            raise _Reject("corrupt_zip", f"w pliku brakuje części skoroszytu (workbook.xml) – {RESEND}")
+        plan = _plan(self.contract, self._xml_member("xl/workbook.xml"), self._xml_member("xl/_rels/workbook.xml.rels"))
+        book = plan.book
 
-    import python_calamine as pc
+        # every part not read in full: its prolog (a DTD stands before the root element) and,
+        # for sheets, the declared <dimension>; parts already seen clean are remembered
+        for info in infos:
+            name = info.filename
+            if name in plan.read_full or not info.file_size or not name.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            key = (name, info.CRC, info.file_size, info.compress_size, limits.max_rows_per_sheet, limits.max_cols_per_sheet)
+            if key in _CLEAN_PARTS:
+                continue
+            head = _prolog(zf, info)
+            if _has_dtd(head):
+                raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje w {name}) i nie został otwarty – {RESEND}")
+            if name in plan.titles:
+                dim = _dimension(head)
+                if dim:
+                    _too_big(plan.titles[name], dim[0], dim[1], limits)
+            if len(_CLEAN_PARTS) < 10_000:
+                _CLEAN_PARTS.add(key)
 
-    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(raw))
-    try:
-        grids: dict[str, list[list[Any]]] = {}
+        if META_SHEET not in book.sheets:
+            if plan.looks_ours:
+                raise _Reject("meta_missing", "w pliku brakuje ukrytego arkusza identyfikującego formularz (_meta) – dane wpisano prawdopodobnie do kopii formularza; prosimy wpisać je do oryginalnego pliku otrzymanego od koordynatora i przesłać go ponownie")
+            raise _Reject("not_our_form", "to nie jest formularz AFBP – prosimy wypełnić formularz .xlsx przesłany przez koordynatora i odesłać go bez zmiany nazw arkuszy")
 
-        def grid(title: str, nrows: int) -> list[list[Any]]:
-            if title not in grids:
-                grids[title] = wb.get_sheet_by_name(title).to_python(skip_empty_area=False, nrows=nrows)
-            return grids[title]
+        # the sheets read: sizes first, then the wanted cells
+        xmls: dict[str, bytes] = {}
+        for title in plan.wanted_sheets:
+            part = book.sheets[title][0]
+            if part not in members:
+                raise _Reject("corrupt_zip", f"w pliku brakuje arkusza „{title}” – {RESEND}")
+            xmls[title] = xml = self._xml_member(part)
+            dim = _dimension(xml[:4096])
+            if dim:
+                _too_big(title, dim[0], dim[1], limits)
+        sheets: dict[str, _Sheet] = {}
+        dates: frozenset[int] = frozenset()
+        if FAST_PATH and "xl/styles.xml" in members:
+            dates = _date_styles(self._xml_member("xl/styles.xml"))
+        for title, xml in xmls.items() if FAST_PATH else ():
+            sheet = _fast_sheet(title, xml, plan.wanted_cells[title], limits, dates, book.date1904)
+            if sheet is None:
+                break
+            sheets[title] = sheet
+        fast = len(sheets) == len(xmls)
+        if not fast:  # a sheet written unusually: scan every sheet generally, values by calamine
+            sheets = {title: _slow_sheet(title, xml, plan.wanted_cells[title], limits) for title, xml in xmls.items()}
+        values = _CellValues(self, book, sheets, fast)
+        try:
+            return self._interpret(plan, values)
+        finally:
+            values.close()
 
-        meta = {}
-        for row in grid(META_SHEET, scans[META_SHEET].max_row):
-            if len(row) >= 2 and isinstance(row[0], str) and row[0].strip() and row[0] != "key":
-                meta.setdefault(row[0].strip(), _meta_value(row[1]))
+    def _interpret(self, plan: "_Plan", values: "_CellValues") -> Submission:
+        contract, engine, ctx = self.contract, self.engine, self.ctx
+        vals, forms = values.values, values.formulas
+        meta: dict[str, Any] = {}
+        mv = vals.get(META_SHEET, {})
+        for key_ref, value_ref in plan.meta_cells:
+            key = mv.get(key_ref)
+            if isinstance(key, str) and key.strip() and key != "key":
+                meta.setdefault(key.strip(), _meta_value(mv.get(value_ref)))
         library_id = _id_text(meta.get("library_id"))
-        _check_meta(meta, engine, looks_ours)
+        ctx.update(library_id=library_id, meta=meta)
+        saved_at = _saved_at(self) or _parse_time(meta.get("generated_at"))
+        ctx["saved_at"] = saved_at
+        _check_meta(meta, engine, plan.looks_ours)
 
-        # where the contract names point
-        need_rows: dict[str, int] = {}
-        for ref in refs.values():
-            need_rows[ref[0]] = max(need_rows.get(ref[0], 0), ref[4])
         warnings: dict[str, str] = {}
-        units = _as_int(meta.get("units")) or 1
+        if plan.broken:
+            raise _Reject("layout_broken", f"w formularzu usunięto, rozszerzono albo nałożono na siebie pola ({_list(plan.broken, 5)}) – danych nie da się jednoznacznie odczytać; prosimy wpisać je do oryginalnego formularza i przesłać go ponownie")
         personalised = bool(library_id)
-        broken, moved = _check_layout(contract, refs, book, units, personalised)
-        if broken:
-            raise _Reject("layout_broken", f"w formularzu usunięto, rozszerzono albo nałożono na siebie pola ({_list(broken, 5)}) – dane nie dają się jednoznacznie odczytać; prosimy wpisać je do oryginalnego formularza i przesłać go ponownie")
+        moved = plan.moved(contract, _as_int(meta.get("units")) or 1, personalised)
         if moved:
-            warnings["layout_changed"] = f"układ formularza został zmieniony (przesunięte pola: {_list(moved, 5)}) – dane odczytano według nazw pól; prosimy nie zmieniać układu formularza (wstawiania wierszy, przenoszenia komórek)"
-
-        def value(ref: Ref, offset: int = 0) -> Any:
-            sheet, c1, r1, _c2, _r2 = ref
-            rows = grid(sheet, need_rows[sheet])
-            r, c = r1 - 1, c1 - 1 + offset
-            if r < len(rows) and c < len(rows[r]):
-                return _norm(rows[r][c])
-            return None
+            warnings["layout_changed"] = f"układ formularza został zmieniony (przesunięte pola: {_list(moved, 5)}) – dane odczytano według nazw pól; prosimy nie zmieniać układu formularza (nie wstawiać wierszy, nie przenosić komórek)"
 
         data = FormData()
+        items, services, basic, previous, k03 = data.items, data.services, data.basic, data.previous, data.k03
+        decimal_items, decimal_k03 = contract.decimal_items, contract.decimal_k03
         input_formulas: list[str] = []
-        for name, (kind, key) in contract.inputs.items():
-            ref = refs[name]
-            scan = scans[ref[0]]
+        for name, kind, key, sheet, cells in plan.inputs:
+            sv = vals[sheet]
+            fs = forms[sheet]
             if kind == "k03":
-                width = ref[3] - ref[1] + 1
-                data.k03[key] = [value(ref, u) for u in range(width)]
-                if any((ref[2], ref[1] + u) in scan.formulas for u in range(width)):
+                row = [sv.get(c) for c in cells]
+                if key in decimal_k03:
+                    row = [_as_decimal(v) for v in row]
+                k03[key] = row
+                if fs and not fs.keys().isdisjoint(cells):
                     input_formulas.append(name)
                 continue
-            v = value(ref)
-            if (ref[2], ref[1]) in scan.formulas and kind != "previous":
-                input_formulas.append(name)
+            cell = cells[0]
+            v = sv.get(cell)
             if kind == "item":
-                data.items[key] = v
+                items[key] = _as_decimal(v) if key in decimal_items else v
             elif kind == "service":
-                data.services[key] = v
+                services[key] = v
             elif kind == "basic":
-                data.basic[key] = v
+                basic[key] = v
             else:
-                data.previous[key] = v
+                previous[key] = v
+                continue
+            if cell in fs:
+                input_formulas.append(name)
+        if not _filled_inputs(contract, data, personalised):
+            raise _Reject("empty_form", "formularz nie został wypełniony – prosimy uzupełnić dane i przesłać go ponownie")
         if input_formulas:
             warnings["input_formulas"] = f"w polach do wypełnienia wpisano formuły ({_list(sorted(input_formulas), 5)}) – odczytano ich wyniki; prosimy wpisywać same wartości"
 
-        # empty form: nothing typed by the library (prefilled personal cells do not count)
-        if _filled_inputs(contract, data, personalised) == 0:
-            raise _Reject("empty_form", "formularz nie został wypełniony – prosimy uzupełnić dane i przesłać go ponownie")
-
-        # computed cells: formulas present? cached results?
-        replaced: list[str] = []
+        # computed cells: a formula in each; its cached result when the file has one
+        replaced: list[str] = list(plan.missing_computed)
         cached: dict[str, Any] = {}
-        for name in contract.computed:
-            ref = refs.get(name)
-            if ref is None:
+        for name, sheet, cell in plan.computed:
+            st = forms[sheet].get(cell)
+            if st is None:  # a value (or nothing) where a formula belongs
                 replaced.append(name)
-                continue
-            cell = (ref[2], ref[1])
-            has_cache = scans[ref[0]].formulas.get(cell)
-            if has_cache is None:  # no formula in the cell
-                replaced.append(name)
-                v = value(ref)
+                v = vals[sheet].get(cell)
                 if v is not None:
                     cached[name] = v
-            elif has_cache:
-                cached[name] = value(ref)
+            elif st:
+                cached[name] = vals[sheet].get(cell)
         if replaced:
-            warnings["formulas_replaced"] = f"w {len(replaced)} komórkach obliczanych (np. {_list(replaced, 4)}) nie ma formuł – wpisano wartości albo usunięto formuły; wskaźniki i kontrole zostaną przeliczone z danych źródłowych, prosimy nie zdejmować ochrony arkuszy"
+            warnings["formulas_replaced"] = f"w {len(replaced)} komórkach obliczanych (np. {_list(replaced, 4)}) nie ma formuł – wpisano wartości albo usunięto formuły; wskaźniki i kontrole i tak zostaną przeliczone z danych źródłowych; prosimy nie zdejmować ochrony arkuszy"
 
-        computed = engine.values(data)
-        differ = [n for n, v in cached.items() if not _same(v, computed.get(n))]
-        if differ:
-            warnings["cached_mismatch"] = f"wartości w pliku nie zgadzają się z przeliczeniem – plik mógł być zmieniany (np. {_list(differ, 4)}); wyniki zostaną przeliczone z danych źródłowych"
-
-        problems = _invalid_values(contract, data, computed)
+        problems: list[str] = []
+        try:
+            if cached:
+                computed = engine.values(data)
+                differ = [n for n, v in cached.items() if not _same(v, computed.get(n))]
+                if differ:
+                    warnings["cached_mismatch"] = f"wartości w pliku nie zgadzają się z przeliczeniem – plik mógł być zmieniany (np. {_list(differ, 4)}); wyniki zostaną przeliczone z danych źródłowych"
+            else:  # only the validity checks of the items are needed
+                computed = {n: engine.by_name[n].py(data, {}) for n in contract.valid_checks.values() if n in engine.by_name}
+        except Exception:  # noqa: BLE001 - e.g. numbers near 1e308 overflow a sum: a data problem
+            problems.append("wartości, których nie da się przeliczyć (liczby spoza zakresu)")
+            computed = {}
+            for n in contract.valid_checks.values():
+                try:
+                    computed[n] = engine.by_name[n].py(data, {})
+                except Exception:  # noqa: BLE001
+                    computed[n] = status.ERROR
+        problems = _invalid_values(contract, data, computed) + problems
         if problems:
-            warnings["invalid_values"] = "niepoprawne wartości: " + "; ".join(problems[:10]) + (f" i {len(problems) - 10} innych" if len(problems) > 10 else "") + " – prosimy poprawić je w formularzu (błędy pokaże też arkusz Kontrola)"
+            warnings["invalid_values"] = "niepoprawne wartości: " + "; ".join(problems[:10]) + (f" i {len(problems) - 10} innych" if len(problems) > 10 else "") + " – prosimy je poprawić (błędy pokazuje też arkusz Kontrola)"
         if not library_id:
             warnings["no_library_id"] = "formularz bez identyfikatora biblioteki (formularz ogólny, nie imienny) – bibliotekę trzeba przypisać ręcznie"
 
-        saved_at = _saved_at(zf, members) or _parse_time(meta.get("generated_at"))
         code = next((c for c in WARNING_ORDER if c in warnings), "ok")
-        ordered = [warnings[c] for c in WARNING_ORDER if c in warnings]
         return Submission(
-            path=path,
-            name=path.name,
-            sha256=sha,
-            size=len(raw),
+            path=self.path,
+            name=self.path.name,
+            sha256=self.sha,
+            size=len(self.raw),
             verdict=CODES[code],
             code=code,
             reason=warnings.get(code, ""),
-            warnings=ordered,
+            warnings=[warnings[c] for c in WARNING_ORDER if c in warnings],
             library_id=library_id,
             meta=meta,
             data=data,
             cached=cached,
             saved_at=saved_at,
         )
-    finally:
-        wb.close()
+
+
+#: (part name, CRC, sizes, row/column limits) of parts whose prolog was already found clean
+_CLEAN_PARTS: set[tuple[str, int, int, int, int, int]] = set()
+
+
+@dataclass
+class _Plan:
+    """What to read in workbooks with one workbook.xml: built once, reused for every file
+    with identical workbook.xml and relationships (all forms of one layout)."""
+
+    book: _Book
+    refs: dict[str, Ref]
+    broken: list[str]
+    missing_computed: list[str]
+    looks_ours: bool
+    titles: dict[str, str]  # sheet part → title
+    read_full: set[str]
+    wanted_sheets: list[str]
+    wanted_cells: dict[str, set[bytes]]
+    inputs: list[tuple[str, str, Any, str, tuple[bytes, ...]]]  # name, kind, key, sheet, cells
+    computed: list[tuple[str, str, bytes]]  # name, sheet, cell
+    meta_cells: list[tuple[bytes, bytes]]
+    _moved: dict[tuple[int, bool], list[str]] = field(default_factory=dict)
+
+    def moved(self, contract: "_Contract", units: int, personalised: bool) -> list[str]:
+        key = (units, personalised)
+        if key not in self._moved:
+            self._moved[key] = _moved(contract, self.refs, units, personalised)
+        return self._moved[key]
+
+
+_PLANS: dict[tuple[int, bytes, bytes], _Plan] = {}
+
+
+def _plan(contract: "_Contract", wb_xml: bytes, rels_xml: bytes) -> _Plan:
+    key = (id(contract), wb_xml, rels_xml)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _make_plan(contract, _read_book(wb_xml, rels_xml))
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan
+
+
+def _make_plan(contract: "_Contract", book: _Book) -> _Plan:
+    refs, broken = _resolve(contract, book)
+    ours = sum(1 for n in book.names if n in contract.all_names)
+    wanted_sheets = sorted({r[0] for r in refs.values()} | ({META_SHEET} & set(book.sheets)))
+    wanted_cells: dict[str, set[bytes]] = {t: set() for t in wanted_sheets}
+    inputs = []
+    for name, (kind, key) in contract.inputs.items():
+        ref = refs.get(name)
+        if ref is None:
+            continue
+        sheet, c1, r1, c2, _r2 = ref
+        cells = tuple(_cell_ref(r1, c) for c in range(c1, c2 + 1))
+        wanted_cells[sheet].update(cells)
+        inputs.append((name, kind, key, sheet, cells))
+    computed = []
+    missing = []
+    for name in contract.computed:
+        ref = refs.get(name)
+        if ref is None:
+            missing.append(name)
+            continue
+        cell = _cell_ref(ref[2], ref[1])
+        wanted_cells[ref[0]].add(cell)
+        computed.append((name, ref[0], cell))
+    meta_cells = [(_cell_ref(r, 1), _cell_ref(r, 2)) for r in range(1, META_ROWS + 1)]
+    if META_SHEET in wanted_cells:
+        for a, b in meta_cells:
+            wanted_cells[META_SHEET].update((a, b))
+    parts = {book.sheets[t][0] for t in wanted_sheets}
+    return _Plan(
+        book=book,
+        refs=refs,
+        broken=broken,
+        missing_computed=missing,
+        looks_ours=ours >= max(5, len(contract.inputs) // 4),
+        titles={part: title for title, (part, _state) in book.sheets.items()},
+        read_full=parts | {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"},
+        wanted_sheets=wanted_sheets,
+        wanted_cells=wanted_cells,
+        inputs=inputs,
+        computed=computed,
+        meta_cells=meta_cells,
+    )
+
+
+def _cell_ref(row: int, col: int) -> bytes:
+    return (_col_letters(col) + str(row)).encode()
+
+
+@lru_cache(maxsize=4096)
+def _col_letters(col: int) -> str:
+    out = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+_REF_BYTES = re.compile(rb"([A-Z]{1,3})(\d+)")
+
+
+class _CellValues:
+    """The wanted cells' values and formula states, per sheet, as plain dicts keyed by
+    b"C5": converted from the raw XML (fast path) or taken from calamine (fallback)."""
+
+    def __init__(self, reader: _FileReader, book: _Book, sheets: dict[str, _Sheet], fast: bool):
+        self.reader, self.book, self.sheets, self.fast = reader, book, sheets, fast
+        self.values: dict[str, dict[bytes, Any]] = {t: {} for t in sheets}
+        self.formulas: dict[str, dict[bytes, bool]] = {}
+        self._wb = None
+        if fast:
+            self._convert_all()
+            self.formulas = {t: s.formulas or {} for t, s in sheets.items()}
+        else:
+            self._from_calamine()
+
+    def close(self) -> None:
+        if self._wb is not None:
+            self._wb.close()
+
+    # -- fast path: the values are converted; only shared strings remain
+    def _convert_all(self) -> None:
+        wanted: set[int] = set()
+        for title, sheet in self.sheets.items():
+            self.values[title] = sheet.values if sheet.values is not None else {}
+            wanted.update(i for _, i in sheet.shared)
+        if not wanted or "xl/sharedStrings.xml" not in self.reader.members:
+            return
+        sst = _shared_strings(self.reader._xml_member("xl/sharedStrings.xml"), wanted)
+        for title, sheet in self.sheets.items():
+            out = self.values[title]
+            for ref, i in sheet.shared:
+                out[ref] = _norm(sst.get(i))
+
+    # -- fallback: python-calamine grids (after the size checks of _slow_sheet)
+    def _from_calamine(self) -> None:
+        import python_calamine as pc
+
+        self._wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.reader.raw))
+        for title, sheet in self.sheets.items():
+            cells = [(ref, int(m.group(2)) - 1, col_number(m.group(1).decode()) - 1) for ref in sheet.wanted if (m := _REF_BYTES.fullmatch(ref))]
+            nrows = max((r for _, r, _ in cells), default=0) + 1
+            grid = self._wb.get_sheet_by_name(title).to_python(skip_empty_area=False, nrows=nrows)
+            out = self.values[title]
+            for ref, r, c in cells:
+                if r < len(grid) and c < len(grid[r]):
+                    v = _norm(grid[r][c])
+                    if v is not None:
+                        out[ref] = v
+            if sheet.formulas is not None:
+                self.formulas[title] = sheet.formulas
+            else:  # cells without positions: judge the wanted cells found
+                self.formulas[title] = {ref: _has_cache(a, b) for ref, (a, b) in sheet.cells.items() if b and _HAS_F.search(b)}
+
+
+def _t_attr(attrs: bytes) -> bytes:
+    m = _ATTR_T.search(attrs)
+    return m.group(1) if m else b"n"
+
+
+def _shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
+    """Only the wanted entries of sharedStrings.xml (split at <si>, C speed)."""
+    top = max(wanted)
+    pieces = xml.split(b"<si>", top + 1)
+    if len(pieces) - 1 <= top and (b"<si " in xml or b":si" in xml):
+        pieces = re.split(rb"<(?:[\w.-]+:)?si(?:\s[^>]*)?>", xml, maxsplit=top + 1)
+    out = {}
+    for i in wanted:
+        if i + 1 < len(pieces):
+            p = pieces[i + 1]
+            end = p.find(b"</si>")
+            if end < 0:
+                m = re.search(rb"</(?:[\w.-]+:)?si>", p)
+                end = m.start() if m else len(p)
+            out[i] = rich_text(p[:end])
+    return out
 
 
 def _check_meta(meta: dict[str, Any], engine, looks_ours: bool) -> None:
@@ -1022,8 +1465,16 @@ def _check_meta(meta: dict[str, Any], engine, looks_ours: bool) -> None:
         raise _Reject("meta_altered", f"ukryte dane identyfikujące formularz zostały zmienione (liczba jednostek K-03) – {RESEND}")
 
 
-def _check_layout(contract: _Contract, refs: dict[str, Ref], book: _Book, units: int, personalised: bool) -> tuple[list[str], list[str]]:
-    """(broken, moved): names that cannot be read safely, names read from other cells."""
+def _resolve(contract: _Contract, book: _Book) -> tuple[dict[str, Ref], list[str]]:
+    """Where every contract name points, and the input names that cannot be read safely
+    (missing, not one cell / one row, or sharing a cell with another input)."""
+    refs: dict[str, Ref] = {}
+    for name in contract.ordered_names:
+        text = book.names.get(name)
+        if text is not None:
+            ref = parse_ref(text)
+            if ref is not None and ref[0] in book.sheets:
+                refs[name] = ref
     broken: list[str] = []
     cells: dict[tuple[str, int, int], str] = {}
     for name, (kind, _key) in contract.inputs.items():
@@ -1036,12 +1487,15 @@ def _check_layout(contract: _Contract, refs: dict[str, Ref], book: _Book, units:
             broken.append(name)
             continue
         for c in range(c1, c2 + 1):
-            other = cells.setdefault((sheet, r1, c), name)
-            if other != name:
+            if cells.setdefault((sheet, r1, c), name) != name:
                 broken.append(name)
                 break
-    if broken:
-        return broken, []
+    return refs, broken
+
+
+def _moved(contract: _Contract, refs: dict[str, Ref], units: int, personalised: bool) -> list[str]:
+    """Input names that point elsewhere than in the generated layout (the closer variant of
+    the two layouts, with and without the library's prefilled identifier row)."""
     best: list[str] | None = None
     for variant in (personalised, not personalised):
         layout = _layout(contract, variant)
@@ -1054,25 +1508,27 @@ def _check_layout(contract: _Contract, refs: dict[str, Ref], book: _Book, units:
                 continue
             if kind == "k03":
                 exp = (exp[0], exp[1], exp[2], exp[1] + units - 1, exp[4])
-            if refs[name] != exp:
+            if refs.get(name) != exp:
                 moved.append(name)
         if best is None or len(moved) < len(best):
             best = moved
         if not moved:
             break
-    return [], best or []
+    return best or []
 
 
-def _filled_inputs(contract: _Contract, data: FormData, personalised: bool) -> int:
+def _filled_inputs(contract: _Contract, data: FormData, personalised: bool) -> bool:
+    """Whether the library typed anything (prefilled personal cells do not count)."""
     from .workbook.form import PERSONAL_BASIC
 
     prefilled_items = {1, 13} if personalised else set()
     skip_basic = set(contract.fixed_basic) | (set(PERSONAL_BASIC) if personalised else set())
-    n = sum(1 for nr, v in data.items.items() if v is not None and nr not in prefilled_items)
-    n += sum(1 for v in data.services.values() if v is not None)
-    n += sum(1 for k, v in data.basic.items() if v is not None and k not in skip_basic)
-    n += sum(1 for row in data.k03.values() for v in row if v is not None)
-    return n
+    return (
+        any(v is not None and nr not in prefilled_items for nr, v in data.items.items())
+        or any(v is not None for v in data.services.values())
+        or any(v is not None and k not in skip_basic for k, v in data.basic.items())
+        or any(v is not None for row in data.k03.values() for v in row)
+    )
 
 
 def _invalid_values(contract: _Contract, data: FormData, computed: dict[str, Any]) -> list[str]:
@@ -1105,32 +1561,25 @@ def _invalid_values(contract: _Contract, data: FormData, computed: dict[str, Any
     return out
 
 
-def _saved_at(zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> datetime | None:
-    info = members.get("docProps/core.xml")
-    if info is None or info.file_size > 200_000:
+def _saved_at(reader: "_FileReader") -> datetime | None:
+    """docProps/core.xml dcterms:modified (written by Excel, LibreOffice and openpyxl)."""
+    if "docProps/core.xml" not in reader.members or reader.members["docProps/core.xml"].file_size > 200_000:
         return None
-    try:
-        root = _parse_xml(_member(zf, info))
-    except _Reject:
-        raise
-    except Exception:  # noqa: BLE001 - a broken core.xml only loses the date
-        return None
-    for el in root:
-        if _local(el.tag) == "modified":
-            return _parse_time(el.text)
-    return None
+    m = _MODIFIED.search(reader._xml_member("docProps/core.xml"))
+    return _parse_time(xml_text(m.group(1))) if m else None
 
 
 # ============================================================================ batches
 #: Below this many files read_many reads in-process (starting workers costs more).
 IN_PROCESS_BELOW = 40
+#: Files sent ahead to each worker (the deadline runs for the one it is reading).
+PIPELINE = 2
 
 
 def _timeout_submission(path: Path, limits: Limits) -> Submission:
     sha, size = "", 0
     try:
-        raw = path.read_bytes()[: limits.max_file_bytes + 1]
-        sha, size = hashlib.sha256(raw).hexdigest(), len(raw)
+        sha, size = _file_sha256(path), path.stat().st_size
     except OSError:
         pass
     s = f"{limits.seconds:g}".replace(".", ",")
@@ -1169,17 +1618,14 @@ def read_many(
     prepare(engine)
     if workers is None:
         workers = 1 if len(paths) < IN_PROCESS_BELOW else min(2, os.cpu_count() or 1)
-    bar = _progress(len(paths), progress)
-    try:
-        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            out = []
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        out = []
+        with _progress(len(paths), progress) as bar:
             for p in paths:
                 out.append(_read_in_process(p, engine, limits))
                 bar.update(1)
-            return out
-        return _Pool(engine, limits, min(workers, len(paths))).run(paths, bar)
-    finally:
-        bar.close()
+        return out
+    return _Pool(engine, limits, min(workers, len(paths))).run(paths, progress)
 
 
 def _read_in_process(path: Path, engine, limits: Limits) -> Submission:
@@ -1225,7 +1671,9 @@ def _worker_main(conn, limits: Limits) -> None:
 
 
 class _Pool:
-    """Worker processes fed one file at a time, each with a deadline; late workers are killed."""
+    """Worker processes, each fed up to :data:`PIPELINE` files ahead so it never waits for
+    the parent; the file a worker is on has a deadline, and a late worker is killed and
+    replaced (its queued files go back to the queue)."""
 
     def __init__(self, engine, limits: Limits, workers: int):
         self.engine, self.limits, self.n = engine, limits, workers
@@ -1240,55 +1688,73 @@ class _Pool:
         child.close()
         return proc, parent
 
-    def run(self, paths: list[Path], bar) -> list[Submission]:
+    def run(self, paths: list[Path], progress: bool) -> list[Submission]:
         from multiprocessing.connection import wait
 
         results: list[Submission | None] = [None] * len(paths)
-        todo = list(range(len(paths)))[::-1]
+        todo = list(range(len(paths)))[::-1]  # a stack: the next file is at the end
         workers = [self._spawn() for _ in range(self.n)]
-        busy: dict[int, tuple[int, float]] = {}  # worker slot → (file index, deadline)
+        bar = _progress(len(paths), progress)  # after forking: tqdm may start a thread
+        queues: list[list[int]] = [[] for _ in workers]  # files sent to each worker, in order
+        started = [0.0] * len(workers)  # when the worker's current (first queued) file started
+
+        def replace(slot: int) -> None:
+            todo.extend(reversed(queues[slot]))  # not finished: read again by another worker
+            queues[slot] = []
+            workers[slot] = self._replace(*workers[slot])
+
         try:
-            while todo or busy:
-                for slot, (proc, conn) in enumerate(workers):
-                    if slot not in busy and todo:
+            while todo or any(queues):
+                now = time.monotonic()
+                for slot in range(len(workers)):
+                    while todo and len(queues[slot]) < PIPELINE:
                         i = todo.pop()
                         try:
-                            conn.send((i, paths[i]))
-                            busy[slot] = (i, time.monotonic() + self.limits.seconds)
+                            workers[slot][1].send((i, paths[i]))
                         except (BrokenPipeError, OSError):
                             todo.append(i)
-                            workers[slot] = self._replace(proc, conn)
+                            replace(slot)
+                            break
+                        if not queues[slot]:
+                            started[slot] = now
+                        queues[slot].append(i)
+                busy = [s for s in range(len(workers)) if queues[s]]
                 if not busy:
                     continue
-                now = time.monotonic()
-                timeout = max(0.0, min(d for _, d in busy.values()) - now)
+                timeout = max(0.0, min(started[s] for s in busy) + self.limits.seconds - time.monotonic())
                 by_conn = {workers[s][1]: s for s in busy}
                 for conn in wait(list(by_conn), timeout=timeout):
                     slot = by_conn[conn]
-                    i, _ = busy[slot]
+                    head = queues[slot][0]
                     try:
                         index, sub = conn.recv()
-                        results[index] = sub
-                    except (EOFError, OSError):
-                        results[i] = _crash_submission(paths[i], self.limits)
-                        workers[slot] = self._replace(*workers[slot])
-                    del busy[slot]
+                    except (EOFError, OSError):  # the worker died (e.g. out of memory)
+                        results[head] = _crash_submission(paths[head], self.limits)
+                        queues[slot].pop(0)
+                        bar.update(1)
+                        replace(slot)
+                        continue
+                    results[index] = sub
+                    if index in queues[slot]:
+                        queues[slot].remove(index)
+                    started[slot] = time.monotonic()
                     bar.update(1)
                 now = time.monotonic()
-                for slot, (i, deadline) in list(busy.items()):
-                    if now >= deadline:
-                        results[i] = _timeout_submission(paths[i], self.limits)
-                        workers[slot] = self._replace(*workers[slot])
-                        del busy[slot]
+                for slot in range(len(workers)):
+                    if queues[slot] and now >= started[slot] + self.limits.seconds:
+                        head = queues[slot].pop(0)
+                        results[head] = _timeout_submission(paths[head], self.limits)
                         bar.update(1)
+                        replace(slot)
         finally:
-            for proc, conn in workers:
+            bar.close()
+            for _proc, conn in workers:
                 try:
                     conn.send(None)
                 except (BrokenPipeError, OSError):
                     pass
                 conn.close()
-            for proc, _ in workers:
+            for proc, _conn in workers:
                 proc.join(timeout=2)
                 if proc.is_alive():
                     proc.kill()

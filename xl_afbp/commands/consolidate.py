@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--db and --no-db exclude each other")
     out = args.out or DEFAULT_OUT
     db = None if args.no_db else (args.db or DEFAULT_DB)
+    from ..consolidate import collect_inputs
+
+    if not collect_inputs(args.inputs, exclude=[out] + ([db] if db else [])):
+        raise UsageError(f"no files in {', '.join(map(str, args.inputs))}")
     report = run_consolidation(args.inputs, expected=args.expected, out=out, db=db, year=args.year, region=args.region, progress=not args.quiet, workers=args.workers)
     con = report.consolidation
     counts = con.counts
