@@ -75,11 +75,16 @@ def simulate_returns(libs, forms: dict[str, Path], out_dir: Path, plan: DemoPlan
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for p in tqdm(pool.map(_fill_one, jobs, chunksize=4), total=len(jobs), desc="Symulacja odesłanych formularzy", unit="plik", disable=not progress, leave=False):
             paths.append(Path(p))
-    if plan.duplicate:  # sent twice: a first version with a gap, then the corrected one (kept as <id>.xlsx)
+    if plan.duplicate:  # sent twice: a first version with a gap, a week before the corrected one
+        from datetime import datetime, timedelta, timezone
+
+        from .workbook.zipcopy import set_saved_at
+
         first = out_dir / f"{plan.duplicate}-pierwsza-wersja.xlsx"
         _fill_one((by_id[plan.duplicate], "missing_item", forms[plan.duplicate], first, seed + "-v1"))
-        old = (paths[0].stat().st_mtime if paths else 0) - 86_400
-        os.utime(first, (old, old))
+        now = datetime.now(timezone.utc)
+        set_saved_at(first, now - timedelta(days=7))
+        set_saved_at(out_dir / f"{plan.duplicate}.xlsx", now - timedelta(days=1))
         paths.append(first)
     if plan.broken:  # a file cut off in transit
         data = forms[plan.broken].read_bytes()

@@ -13,10 +13,14 @@ Order of the checks (cheap and dangerous first; nothing is parsed before the lim
 3. the zip directory only (no decompression): entry count, declared uncompressed size and
    ratio, member names (macros, external links, embedded objects, unknown parts);
 4. the XML prolog of every part: a DTD or entity declaration is refused (``xml_entities``);
-5. ``xl/workbook.xml`` and its relationships with :mod:`defusedxml` (sheets, defined names);
+5. ``xl/workbook.xml`` and its relationships with :mod:`defusedxml` (sheets, defined names),
+   once per distinct workbook.xml (the plan of what to read is cached per form layout);
 6. sheet sizes: the ``<dimension>`` of every sheet, the real rows/columns of each sheet read;
 7. identification through ``_meta`` and the defined-name contract (edition, spec hash);
-8. values with python-calamine (cached formula results included), through defined names;
+8. values through the defined names only, cached formula results included: from the raw
+   sheet XML (the wanted cells only, split out at C speed; shared strings decoded lazily),
+   or with python-calamine when a sheet is written unusually (prefixes, cells without
+   positions) – both paths give identical results (tested);
 9. tamper checks: computed cells must hold formulas, cached results must agree with a
    recomputation by the engine, input names must point to the generated layout;
 10. data checks that do not reject (text in numbers, negatives, ``#``, decimals).
@@ -403,19 +407,12 @@ def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, minimum: int = 4096) -> 
 
 
 # ============================================================================ workbook.xml
-# Parsed with regular expressions after the DTD check: without a DTD no entity can be
-# declared, so nothing but the five predefined entities and character references (decoded
-# by xml_text) can appear; nothing is expanded or fetched.
+# workbook.xml and its relationships are parsed with defusedxml, once per distinct file
+# (all forms of one layout share it: _plan caches the result).
 _REF = re.compile(
     r"^(?:'((?:[^']|'')+)'|([^'!:\[\]]+))!\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?$"
 )
 Ref = tuple[str, int, int, int, int]  # sheet, min_col, min_row, max_col, max_row
-_COMMENT = re.compile(rb"<!--.*?-->", re.S)
-_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_SHEET_EL = re.compile(rb"<(?:[\w.-]+:)?sheet\b([^>]*?)/?>")
-_DN_EL = re.compile(rb"<(?:[\w.-]+:)?definedName\b([^>]*)>(.*?)</(?:[\w.-]+:)?definedName>", re.S)
-_REL_EL = re.compile(rb"<(?:[\w.-]+:)?Relationship\b([^>]*?)/?>")
-_DATE1904 = re.compile(rb"""<(?:[\w.-]+:)?workbookPr\b[^>]*\bdate1904\s*=\s*["'](?:1|true)["']""")
 _MODIFIED = re.compile(rb"<(?:[\w.-]+:)?modified\b[^>]*>([^<]*)<")
 
 
@@ -438,15 +435,6 @@ def parse_ref(text: str) -> Ref | None:
     return sheet, min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2)
 
 
-def _attrs(raw: bytes) -> dict[str, str]:
-    out = {}
-    for k, v1, v2 in _ATTR.findall(raw):
-        key = k.decode("ascii", "replace")
-        out.setdefault(key, xml_text(v1 if v1 or not v2 else v2))
-        out.setdefault(key.rsplit(":", 1)[-1], out[key])  # r:id also as "id"
-    return out
-
-
 @dataclass
 class _Book:
     sheets: dict[str, tuple[str, str]]  # title → (part name, state)
@@ -455,34 +443,45 @@ class _Book:
 
 
 def _read_book(wb_xml: bytes, rels_xml: bytes) -> _Book:
-    if b"<!--" in wb_xml:
-        wb_xml = _COMMENT.sub(b"", wb_xml)
-    if b"<!--" in rels_xml:
-        rels_xml = _COMMENT.sub(b"", rels_xml)
+    """Sheets and defined names, parsed with defusedxml (DTDs, entities and external
+    references forbidden). Called once per distinct workbook.xml: see :func:`_plan`."""
+    import defusedxml.ElementTree as DET
+    from defusedxml import DefusedXmlException
+
+    try:
+        root = DET.fromstring(wb_xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        rels = DET.fromstring(rels_xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje) i nie został otwarty – {RESEND}") from exc
+    except DET.ParseError as exc:
+        raise _Reject("corrupt_zip", f"plik jest uszkodzony (błędny opis skoroszytu workbook.xml) – {RESEND}") from exc
     targets: dict[str, str] = {}
-    for raw in _REL_EL.findall(rels_xml):
-        a = _attrs(raw)
-        if a.get("TargetMode", "").lower() == "external" or "Id" not in a:
+    for rel in rels:
+        if _local(rel.tag) != "Relationship" or (rel.get("TargetMode") or "").lower() == "external":
             continue
-        target = a.get("Target", "").replace("\\", "/")
-        targets[a["Id"]] = _norm_path(target[1:] if target.startswith("/") else "xl/" + target)
+        target = (rel.get("Target") or "").replace("\\", "/")
+        targets[rel.get("Id") or ""] = _norm_path(target[1:] if target.startswith("/") else "xl/" + target)
     sheets: dict[str, tuple[str, str]] = {}
-    for raw in _SHEET_EL.findall(wb_xml):
-        a = _attrs(raw)
-        title = a.get("name", "")
-        rid = next((v for k, v in a.items() if k.endswith(":id")), a.get("id", ""))
-        if title and title not in sheets:
-            sheets[title] = (targets.get(rid, ""), a.get("state", "visible"))
     dnames: dict[str, str] = {}
-    for raw, text in _DN_EL.findall(wb_xml):
-        a = _attrs(raw)
-        name = a.get("name", "")
-        if "localSheetId" in a or not name or name in dnames:
-            continue
-        if b"<![CDATA[" in text:
-            text = text.replace(b"<![CDATA[", b"").replace(b"]]>", b"")
-        dnames[name] = xml_text(text)
-    return _Book(sheets, dnames, bool(_DATE1904.search(wb_xml)))
+    date1904 = False
+    for el in root.iter():
+        tag = _local(el.tag)
+        if tag == "sheet":
+            title = el.get("name") or ""
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
+            if title and title not in sheets:
+                sheets[title] = (targets.get(rid, ""), el.get("state") or "visible")
+        elif tag == "definedName":
+            name = el.get("name") or ""
+            if el.get("localSheetId") is None and name and name not in dnames:
+                dnames[name] = el.text or ""
+        elif tag == "workbookPr":
+            date1904 = (el.get("date1904") or "").lower() in ("1", "true")
+    return _Book(sheets, dnames, date1904)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
 
 def _norm_path(path: str) -> str:
@@ -1261,6 +1260,7 @@ class _Plan:
     """What to read in workbooks with one workbook.xml: built once, reused for every file
     with identical workbook.xml and relationships (all forms of one layout)."""
 
+    contract: Any
     book: _Book
     refs: dict[str, Ref]
     broken: list[str]
@@ -1288,7 +1288,7 @@ _PLANS: dict[tuple[int, bytes, bytes], _Plan] = {}
 def _plan(contract: "_Contract", wb_xml: bytes, rels_xml: bytes) -> _Plan:
     key = (id(contract), wb_xml, rels_xml)
     plan = _PLANS.get(key)
-    if plan is None:
+    if plan is None or plan.contract is not contract:
         plan = _make_plan(contract, _read_book(wb_xml, rels_xml))
         if len(_PLANS) >= 64:
             _PLANS.clear()
@@ -1326,6 +1326,7 @@ def _make_plan(contract: "_Contract", book: _Book) -> _Plan:
             wanted_cells[META_SHEET].update((a, b))
     parts = {book.sheets[t][0] for t in wanted_sheets}
     return _Plan(
+        contract=contract,
         book=book,
         refs=refs,
         broken=broken,

@@ -127,12 +127,16 @@ class PythonCompiler:
             if a is None or b is None:
                 return None
             if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            return None if b == 0 else a / b
+                r = a + b
+            elif op == "-":
+                r = a - b
+            elif op == "*":
+                r = a * b
+            elif b == 0:
+                return None
+            else:
+                r = a / b
+            return r if math.isfinite(r) else None  # overflow: Excel shows #NUM!, we show no value
 
         return binop
 
@@ -140,7 +144,7 @@ class PythonCompiler:
         fn, args = node.fn, node.args
         if fn == "abs":
             arg = self.compile(args[0])
-            return lambda env: None if (x := arg(env)) is None else abs(x)
+            return lambda env: None if (x := arg(env)) is None else abs(x)  # abs of a finite float is finite
         if fn == "blank":
             name = args[0].name  # type: ignore[union-attr]
             return lambda env: as_text(env.get(name)) is None
@@ -187,11 +191,14 @@ class PythonCompiler:
             return count_yes
         if fn in ("ksum", "kmax"):
             addresses = [a.address for a in args]  # type: ignore[union-attr]
-            agg = math.fsum if fn == "ksum" else max
+            agg = sum if fn == "ksum" else max  # left to right, like Excel's SUM (fsum raises on overflow)
 
             def kagg(env: Env) -> Value:
                 nums = [n for a in addresses for v in env.k_row(a) if (n := as_number(v)) is not None]
-                return float(agg(nums)) if nums else None
+                if not nums:
+                    return None
+                r = float(agg(nums))
+                return r if math.isfinite(r) else None
 
             return kagg
         if fn == "kany":
@@ -213,8 +220,8 @@ class PythonCompiler:
                     return None
                 total = 0.0
                 for row in rows:  # SUMPRODUCT treats non-numbers as 0
-                    total += math.fsum((p or 0.0) * (h or 0.0) for p, h in zip(pct, row))
-                return total
+                    total += sum((p or 0.0) * (h or 0.0) for p, h in zip(pct, row))
+                return total if math.isfinite(total) else None
 
             return kdot
         if fn == "kbranches":

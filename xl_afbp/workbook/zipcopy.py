@@ -72,3 +72,25 @@ def write_zip(path: Path | str, members: list[Member], mtime: float | None = Non
     cd = b"".join(central)
     end = _END.pack(b"PK\x05\x06", 0, 0, len(members), len(members), len(cd), offset, 0)
     Path(path).write_bytes(b"".join(parts) + cd + end)
+
+
+def set_saved_at(path: Path | str, when) -> None:
+    """Set ``dcterms:modified`` in docProps/core.xml, as the application that saved the file does.
+
+    openpyxl stamps the current time on every save; simulations of returned files use this
+    to say when a librarian "saved" a version (the newest version of a library wins).
+    """
+    import re
+
+    path = Path(path)
+    members = read_members(path.read_bytes())
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = []
+    for name, m in members.items():
+        if name == "docProps/core.xml":
+            xml = (m.data if m.method == 0 else zlib.decompress(m.data, -15)).decode("utf-8")
+            xml = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{stamp}\g<2>", xml)
+            out.append(compress(name, xml.encode("utf-8")))
+        else:
+            out.append(m)
+    write_zip(path, out)
