@@ -9,11 +9,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Sequence
 
 _ITEM = re.compile(r"^P(\d+)$")
 _SERVICE = re.compile(r"^P(\d+)_(\d+)$")
 _PREV = re.compile(r"^PREV(\d+)$")
+
+
+@lru_cache(maxsize=4096)
+def _locate(ref: str) -> tuple[str, Any]:
+    """Spec reference → (FormData field, key), parsed once per reference (a hot path)."""
+    if m := _ITEM.match(ref):
+        return "items", int(m.group(1))
+    if m := _SERVICE.match(ref):
+        return "services", int(m.group(2))
+    if m := _PREV.match(ref):
+        return "previous", int(m.group(1))
+    if ref.startswith("B_"):
+        return "basic", ref[2:]
+    raise KeyError(ref)
 
 
 @dataclass
@@ -26,15 +41,8 @@ class FormData:
 
     # -- the Env protocol of xl_afbp.expr.pyeval ---------------------------------------
     def get(self, ref: str) -> Any:
-        if m := _ITEM.match(ref):
-            return self.items.get(int(m.group(1)))
-        if m := _SERVICE.match(ref):
-            return self.services.get(int(m.group(2)))
-        if m := _PREV.match(ref):
-            return self.previous.get(int(m.group(1)))
-        if ref.startswith("B_"):
-            return self.basic.get(ref[2:])
-        raise KeyError(ref)
+        field_name, key = _locate(ref)
+        return getattr(self, field_name).get(key)
 
     def k_row(self, address: str) -> Sequence[Any]:
         return self.k03.get(address, ())

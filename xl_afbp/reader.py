@@ -317,6 +317,28 @@ def _check_members(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]
     if total > 1_000_000 and total > limits.max_ratio * max(packed, 1):
         raise _Reject("zip_bomb", f"plik ma podejrzaną budowę (rozpakowuje się {total // max(packed, 1)}-krotnie) i nie został otwarty – {RESEND}")
 
+    # what the member names and content types say: the same for every file of one layout
+    key = (frozenset(names_seen), tuple((i.filename, i.CRC, i.file_size) for i in infos if i.filename in ("[Content_Types].xml", "mimetype")))
+    if key not in _CLASSIFIED:
+        try:
+            _classify(zf, names_seen)
+            verdict = None
+        except _Reject as rej:
+            verdict = (rej.code, rej.reason)
+        if len(_CLASSIFIED) > 1000:
+            _CLASSIFIED.clear()
+        _CLASSIFIED[key] = verdict
+    found = _CLASSIFIED[key]
+    if found is not None:
+        raise _Reject(*found)  # a fresh exception: a re-raised one would grow its traceback
+    return infos
+
+
+#: member-name classification results by (names, CRC of [Content_Types].xml and mimetype)
+_CLASSIFIED: dict[tuple, tuple[str, str] | None] = {}
+
+
+def _classify(zf: zipfile.ZipFile, names_seen: set[str]) -> None:
     lower = {n.lower() for n in names_seen}
     if "mimetype" in lower:
         try:
@@ -356,7 +378,6 @@ def _check_members(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]
     unknown = sorted(n for n in names_seen if not n.endswith("/") and not _KNOWN_PARTS.match(n))
     if unknown:
         raise _Reject("unexpected_parts", f"plik zawiera elementy spoza formatu .xlsx ({_list(unknown, 3)}) – {RESEND}")
-    return infos
 
 
 def _member_prefix(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
@@ -387,8 +408,32 @@ def _as_utf8(raw: bytes) -> bytes:
     return raw
 
 
+_PROLOG_SPACE = frozenset(b" \t\r\n\xef\xbb\xbf")
+
+
 def _has_dtd(raw: bytes) -> bool:
-    return bool(_DTD.search(_as_utf8(raw)))
+    """Whether a DTD (or any other declaration) stands before the root element. That is
+    the only place XML allows one; a declaration after the root makes the part malformed,
+    and nothing here would expand it (the fast path decodes only predefined entities,
+    calamine refuses unknown ones, defusedxml refuses DTDs anywhere)."""
+    data = _as_utf8(raw[:65536])
+    i, n = 0, len(data)
+    while i < n:
+        if data[i] in _PROLOG_SPACE:
+            i += 1
+        elif data.startswith(b"<?", i):
+            j = data.find(b"?>", i + 2)
+            if j < 0:
+                return False
+            i = j + 2
+        elif data.startswith(b"<!--", i):
+            j = data.find(b"-->", i + 4)
+            if j < 0:
+                return bool(_DTD.search(data, i))
+            i = j + 3
+        else:
+            return data.startswith(b"<!", i)  # <!DOCTYPE, <!ENTITY…; anything else is the root
+    return False
 
 
 def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, minimum: int = 4096) -> bytes:
@@ -401,7 +446,7 @@ def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, minimum: int = 4096) -> 
             if not chunk:
                 break
             buf += chunk
-            if len(buf) >= minimum and _ROOT.search(_NOISE.sub(b"", _as_utf8(buf))):
+            if len(buf) >= minimum and _ROOT.search(_NOISE.sub(b"", _as_utf8(buf[:65536]))):
                 break
     return buf
 
@@ -509,9 +554,11 @@ _ATTR_S = re.compile(rb"""\bs\s*=\s*["'](\d+)["']""")
 _HAS_F = re.compile(rb"<" + _PREFIX + rb"f[\s/>]")
 _V = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"v>)", re.S)
 _FAST_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
-_FAST_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
-_NUM_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]+)")?(?: t="n")?><v>([^<]*)</v></c>')
-_ODD_C = re.compile(rb"<c[\t\r\n]")
+_FAST_ROW = re.compile(rb'<row\b(?: r="([0-9]{1,7})")?')
+# a cell as Excel, LibreOffice and openpyxl write most of them: (ref, style, type, "<f" when a
+# formula, "<v>…</v>"); inline strings, rich text and odd attributes go the general way
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]+)")?(?: t="(n|s|str|b|e|d|inlineStr)")?(?:( ?/>)|>(?:(<f)(?: [^>/]*)?>[^<]*</f>)?(<v>[^<]*</v>)?(?:<v ?/>)?</c>)')
+_ODD_C = re.compile(rb'<c(?:[\t\r\n>/]| (?!r="))')
 _BIG_COL = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
 _DIM = re.compile(rb"""<""" + _PREFIX + rb"""dimension\b[^>]*\bref\s*=\s*["']([^"']*)["']""")
 _DIM_PART = re.compile(rb"\$?([A-Za-z]{1,3})?\$?(\d{1,7})?$")
@@ -599,26 +646,33 @@ def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, date
         return None
     end = xml.find(b"</sheetData>", start)
     sd = xml[start : end if end >= 0 else len(xml)]
-    pieces = sd.split(b"<c ")
-    refs = _FAST_REF.findall(sd)
-    if len(refs) != len(pieces) - 1 or b"<c>" in sd or b"<c/>" in sd or _ODD_C.search(sd):
+    if _ODD_C.search(sd):
         return None  # a cell whose position is not its first attribute, or no position at all
-    rows = sd.count(b"<row")
     row_numbers = _FAST_ROW.findall(sd)
-    if len(row_numbers) != rows:
-        return None
-    max_row = max(rows, max(map(int, row_numbers), default=0))
+    if b"" in row_numbers:
+        return None  # a row whose number is not its first attribute
+    max_row = max(len(row_numbers), max(map(int, row_numbers), default=0))
     max_col = max((col_number(c.decode()) for c in _BIG_COL.findall(sd)), default=1)
     _too_big(title, max_row, max_col, limits)
 
     values: dict[bytes, Any] = {}
     formulas: dict[bytes, bool] = {}
     shared: list[tuple[bytes, int]] = []
-    # plain numbers (most cells) in one C-speed pass
-    done = set()
-    for ref, style, v in _NUM_CELL.findall(sd):
-        if ref in wanted:
-            done.add(ref)
+    done: set[bytes] = set()
+    # most cells in one C-speed pass: empty cells, numbers, shared strings, booleans, formulas
+    # with their cached results, written as Excel, LibreOffice and openpyxl write them
+    for ref, style, t, empty, f, vtag in _PLAIN_CELL.findall(sd):
+        if ref not in wanted:
+            continue
+        done.add(ref)
+        if empty:
+            continue
+        v = vtag[3:-4]
+        if f:
+            formulas[ref] = bool(v) or (bool(vtag) and t in (b"str", b"b", b"e"))
+        if not v:
+            continue
+        if not t or t == b"n":
             try:
                 num = float(v)
             except ValueError:
@@ -627,49 +681,69 @@ def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, date
                 values[ref] = _serial_date(num, date1904)
             else:
                 values[ref] = int(num) if num.is_integer() and -9007199254740992 < num < 9007199254740992 else num
-    by_ref = dict(zip(refs, pieces[1:]))
-    for ref in (wanted & by_ref.keys()) - done:
-        p = by_ref[ref]
-        gt = p.find(b">")
-        if gt < 1 or p[gt - 1] == 47:  # "/>": an empty (styled) cell
-            continue
-        attrs = p[:gt]
-        close = p.find(b"</c>", gt)
-        body = p[gt + 1 : close if close >= 0 else len(p)]
-        if b"<f" in body:
-            formulas[ref] = _has_cache(attrs, body)
-        i = attrs.find(b't="')
-        t = attrs[i + 3 : attrs.find(b'"', i + 3)] if i >= 0 else (b"n" if b"t=" not in attrs else _t_attr(attrs))
-        if t == b"n":
-            v = _raw_v(body)
-            if not v:
-                continue
-            try:
-                num = float(v)
-            except ValueError:
-                continue
-            if dates:
-                m = _ATTR_S.search(attrs)
-                if m and int(m.group(1)) in dates:
-                    values[ref] = _serial_date(num, date1904)
-                    continue
-            values[ref] = _norm(num)
         elif t == b"s":
-            v = _raw_v(body)
-            if v is not None and v.strip().isdigit():
+            if v.isdigit():
                 shared.append((ref, int(v)))
-        elif t == b"inlineStr":
-            i = body.find(b"<is>")
-            values[ref] = _norm(rich_text(body[i + 4 : body.rfind(b"</is>")] if i >= 0 else body))
-        elif t in (b"str", b"d"):
-            v = _raw_v(body)
-            if v is not None:
-                values[ref] = _norm(xml_text(v))
+        elif t == b"str" or t == b"d":
+            values[ref] = xml_text(v)
         elif t == b"b":
-            v = (_raw_v(body) or b"").strip().lower()
-            values[ref] = True if v in (b"1", b"true") else False if v in (b"0", b"false") else None
-        # errors (t="e") and unknown types: no value
+            values[ref] = v.strip() in (b"1", b"true")
+        # errors (t="e"): no value
+    left = wanted - done  # inline strings, rich text, odd attributes – or cells not in the file
+    if len(left) > 8:
+        pieces = sd.split(b"<c ")
+        by_ref = dict(zip(_FAST_REF.findall(sd), pieces[1:]))
+        for ref in left & by_ref.keys():
+            _general_cell(ref, by_ref[ref], values, formulas, shared, dates, date1904)
+    else:
+        for ref in left:
+            i = sd.find(b'<c r="' + ref + b'"')
+            if i >= 0:
+                _general_cell(ref, sd[i + 3 : sd.find(b"<c ", i + 3) if sd.find(b"<c ", i + 3) >= 0 else len(sd)], values, formulas, shared, dates, date1904)
     return _Sheet(title, {}, formulas, frozenset(wanted), values, shared)
+
+
+def _general_cell(ref: bytes, p: bytes, values: dict, formulas: dict, shared: list, dates: frozenset[int], date1904: bool) -> None:
+    """One cell's XML (from its attributes to its end) the plain pass did not take."""
+    gt = p.find(b">")
+    if gt < 1 or p[gt - 1] == 47:  # "/>": an empty (styled) cell
+        return
+    attrs = p[:gt]
+    close = p.find(b"</c>", gt)
+    body = p[gt + 1 : close if close >= 0 else len(p)]
+    if b"<f" in body:
+        formulas[ref] = _has_cache(attrs, body)
+    i = attrs.find(b't="')
+    t = attrs[i + 3 : attrs.find(b'"', i + 3)] if i >= 0 else (b"n" if b"t=" not in attrs else _t_attr(attrs))
+    if t == b"n":
+        v = _raw_v(body)
+        if not v:
+            return
+        try:
+            num = float(v)
+        except ValueError:
+            return
+        if dates:
+            m = _ATTR_S.search(attrs)
+            if m and int(m.group(1)) in dates:
+                values[ref] = _serial_date(num, date1904)
+                return
+        values[ref] = _norm(num)
+    elif t == b"s":
+        v = _raw_v(body)
+        if v is not None and v.strip().isdigit():
+            shared.append((ref, int(v)))
+    elif t == b"inlineStr":
+        i = body.find(b"<is>")
+        values[ref] = _norm(rich_text(body[i + 4 : body.rfind(b"</is>")] if i >= 0 else body))
+    elif t in (b"str", b"d"):
+        v = _raw_v(body)
+        if v is not None:
+            values[ref] = _norm(xml_text(v))
+    elif t == b"b":
+        v = (_raw_v(body) or b"").strip().lower()
+        values[ref] = True if v in (b"1", b"true") else False if v in (b"0", b"false") else None
+    # errors (t="e") and unknown types: no value
 
 
 def _slow_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits) -> _Sheet:
@@ -749,7 +823,10 @@ _FMT_NOISE = re.compile(r'"[^"]*"|\\.|\[(?![hms]+\])[^\]]*\]|general', re.I)
 _DATE_CODE = re.compile(r"[dmyhs]", re.I)
 
 
-@lru_cache(maxsize=64)
+#: date cell formats of a styles.xml by its (CRC, size)
+_DATE_STYLES: dict[tuple[int, int], frozenset[int]] = {}
+
+
 def _date_styles(styles: bytes) -> frozenset[int]:
     """Indexes of the cell formats (``s="…"``) that show numbers as dates or times."""
     custom = {int(i): xml_text(c) for i, c in _NUMFMT.findall(styles)}
@@ -1084,7 +1161,7 @@ class _FileReader:
         self.members = members = {i.filename: i for i in infos}
         if "xl/workbook.xml" not in members or "xl/_rels/workbook.xml.rels" not in members:
             raise _Reject("corrupt_zip", f"w pliku brakuje części skoroszytu (workbook.xml) – {RESEND}")
-        plan = _plan(self.contract, self._xml_member("xl/workbook.xml"), self._xml_member("xl/_rels/workbook.xml.rels"))
+        plan = _plan(self.contract, self, members["xl/workbook.xml"], members["xl/_rels/workbook.xml.rels"])
         book = plan.book
 
         # every part not read in full: its prolog (a DTD stands before the root element) and,
@@ -1124,7 +1201,13 @@ class _FileReader:
         sheets: dict[str, _Sheet] = {}
         dates: frozenset[int] = frozenset()
         if FAST_PATH and "xl/styles.xml" in members:
-            dates = _date_styles(self._xml_member("xl/styles.xml"))
+            info = members["xl/styles.xml"]
+            key = (info.CRC, info.file_size)
+            if key not in _DATE_STYLES:
+                if len(_DATE_STYLES) > 256:
+                    _DATE_STYLES.clear()
+                _DATE_STYLES[key] = _date_styles(self._xml_member("xl/styles.xml"))
+            dates = _DATE_STYLES[key]
         for title, xml in xmls.items() if FAST_PATH else ():
             sheet = _fast_sheet(title, xml, plan.wanted_cells[title], limits, dates, book.date1904)
             if sheet is None:
@@ -1282,14 +1365,18 @@ class _Plan:
         return self._moved[key]
 
 
-_PLANS: dict[tuple[int, bytes, bytes], _Plan] = {}
+_PLANS: dict[tuple, _Plan] = {}
 
 
-def _plan(contract: "_Contract", wb_xml: bytes, rels_xml: bytes) -> _Plan:
-    key = (id(contract), wb_xml, rels_xml)
+def _plan(contract: "_Contract", reader: "_FileReader", wb: zipfile.ZipInfo, rels: zipfile.ZipInfo) -> _Plan:
+    """The plan for a workbook.xml + relationships, keyed by their CRC and sizes: all forms
+    of one layout share it, so neither is decompressed again. (A forged CRC collision would
+    only make the reader look for the generated layout's cells: nothing is gained.)"""
+    key = (id(contract), wb.CRC, wb.file_size, rels.CRC, rels.file_size)
     plan = _PLANS.get(key)
     if plan is None or plan.contract is not contract:
-        plan = _make_plan(contract, _read_book(wb_xml, rels_xml))
+        book = _read_book(reader._xml_member(wb.filename), reader._xml_member(rels.filename))
+        plan = _make_plan(contract, book)
         if len(_PLANS) >= 64:
             _PLANS.clear()
         _PLANS[key] = plan
@@ -1418,21 +1505,20 @@ def _t_attr(attrs: bytes) -> bytes:
 
 
 def _shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
-    """Only the wanted entries of sharedStrings.xml (split at <si>, C speed)."""
+    """Only the wanted entries of sharedStrings.xml: split at <si> (C speed), decoded lazily."""
     top = max(wanted)
     pieces = xml.split(b"<si>", top + 1)
-    if len(pieces) - 1 <= top and (b"<si " in xml or b":si" in xml):
+    if len(pieces) - 1 <= top and (b"<si " in xml or b":si" in xml):  # attributes or a prefix
         pieces = re.split(rb"<(?:[\w.-]+:)?si(?:\s[^>]*)?>", xml, maxsplit=top + 1)
-    out = {}
-    for i in wanted:
-        if i + 1 < len(pieces):
-            p = pieces[i + 1]
-            end = p.find(b"</si>")
-            if end < 0:
-                m = re.search(rb"</(?:[\w.-]+:)?si>", p)
-                end = m.start() if m else len(p)
-            out[i] = rich_text(p[:end])
-    return out
+    return {i: _si_text(pieces[i + 1]) for i in wanted if i + 1 < len(pieces)}
+
+
+def _si_text(p: bytes) -> str:
+    end = p.find(b"</si>")
+    if end < 0:
+        m = re.search(rb"</(?:[\w.-]+:)?si>", p)
+        end = m.start() if m else len(p)
+    return rich_text(p[:end])
 
 
 def _check_meta(meta: dict[str, Any], engine, looks_ours: bool) -> None:
@@ -1532,6 +1618,10 @@ def _filled_inputs(contract: _Contract, data: FormData, personalised: bool) -> b
     )
 
 
+#: Upper bounds of K-03 cells by type (the data validations of the K-03 sheet).
+K03_MAX = {"whole": 999_999_999_999, "decimal": 1_000_000, "percent": 100}
+
+
 def _invalid_values(contract: _Contract, data: FormData, computed: dict[str, Any]) -> list[str]:
     from .expr.pyeval import as_number, is_yes
 
@@ -1555,10 +1645,16 @@ def _invalid_values(contract: _Contract, data: FormData, computed: dict[str, Any
                     out.append(f"K-03 {cell.address} ({unit}): „{str(v)[:20]}” zamiast TAK/NIE")
             else:
                 n = as_number(v)
+                top = K03_MAX.get(cell.type, K03_MAX["whole"])
                 if n is None:
-                    out.append(f"K-03 {cell.address} ({unit}): tekst zamiast liczby („{str(v)[:20]}”)")
+                    what = "data" if isinstance(v, str) and _ISO_DATE.match(v) else "tekst"
+                    out.append(f"K-03 {cell.address} ({unit}): {what} zamiast liczby („{str(v)[:20]}”)")
                 elif n < 0:
                     out.append(f"K-03 {cell.address} ({unit}): liczba ujemna ({_fmt_value(v)})")
+                elif n > top:
+                    out.append(f"K-03 {cell.address} ({unit}): wartość spoza zakresu 0–{top:g} ({_fmt_value(v)})")
+                elif cell.type == "whole" and not float(n).is_integer():
+                    out.append(f"K-03 {cell.address} ({unit}): liczba niecałkowita ({_fmt_value(v)})")
     return out
 
 

@@ -36,7 +36,10 @@ def as_number(v: Any) -> float | None:
     """The number an input cell holds, or None (empty, text, '#', bool, NaN, inf)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
-    f = float(v)
+    try:
+        f = float(v)
+    except OverflowError:  # an int beyond any double: no spreadsheet can hold it
+        return None
     return f if math.isfinite(f) else None
 
 
