@@ -69,34 +69,21 @@ def fast_fill(src: Path, data, dst: Path, *, saved_at: str | None = None) -> Pat
     in the sheet XML instead of a whole openpyxl load/save (~50× faster)."""
     from openpyxl.utils import get_column_letter
 
-    from xl_afbp import names
     from xl_afbp.engine import get_engine
+    from xl_afbp.workbook.fill import typed_values
     from xl_afbp.workbook.template import cell_xml, zipfile_text
     from xl_afbp.workbook.zipcopy import compress, read_members, write_zip
 
-    spec = get_engine(2016).spec
+    engine = get_engine(2016)
     members = read_members(Path(src).read_bytes())
     targets = _targets(members)
     patch: dict[str, dict[str, object]] = {}
 
-    def put(name: str, value, offset: int = 0) -> None:
+    for name, value, offset in typed_values(data, engine, available=set(targets)):
         part, c1, r1, c2 = targets[name]
         if c1 + offset > c2:
             raise ValueError(f"{name}: no unit column {offset + 1}")
         patch.setdefault(part, {})[f"{get_column_letter(c1 + offset)}{r1}"] = value
-
-    for it in spec.items:
-        if it.numeric and it.nr in data.items:
-            put(names.item(it.nr), data.items[it.nr])
-    for nr, v in data.services.items():
-        put(names.service(nr), v)
-    for key, v in data.basic.items():
-        if names.basic(key) in targets and v is not None:
-            put(names.basic(key), v)
-    for address, row in data.k03.items():
-        for u, v in enumerate(row):
-            if v is not None:
-                put(names.k03_row(address), v, u)
     out = []
     for name, member in members.items():
         if name in patch:

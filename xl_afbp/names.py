@@ -85,7 +85,8 @@ _R1C1 = re.compile(r"^[Rr]([0-9]*)[Cc]?([0-9]*)$|^[Cc][0-9]*$")
 _VALID = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]*$")
 
 
-def _col_number(letters: str) -> int:
+def col_number(letters: str) -> int:
+    """Excel column letters → number (A = 1, XFD = 16384)."""
     n = 0
     for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
@@ -95,7 +96,7 @@ def _col_number(letters: str) -> int:
 def is_cell_like(name: str) -> bool:
     """True when Excel would read ``name`` as a cell reference (A1 up to XFD1048576, or R1C1)."""
     m = _A1.match(name)
-    if m and _col_number(m.group(1)) <= 16384 and 1 <= int(m.group(2)) <= 1048576:
+    if m and col_number(m.group(1)) <= 16384 and 1 <= int(m.group(2)) <= 1048576:
         return True
     return bool(_R1C1.match(name))
 

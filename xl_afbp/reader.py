@@ -461,11 +461,6 @@ Ref = tuple[str, int, int, int, int]  # sheet, min_col, min_row, max_col, max_ro
 _MODIFIED = re.compile(rb"<(?:[\w.-]+:)?modified\b[^>]*>([^<]*)<")
 
 
-def col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 @lru_cache(maxsize=65536)
@@ -475,8 +470,8 @@ def parse_ref(text: str) -> Ref | None:
     if not m:
         return None
     sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2).strip()
-    c1, r1 = col_number(m.group(3)), int(m.group(4))
-    c2, r2 = (col_number(m.group(5)), int(m.group(6))) if m.group(5) else (c1, r1)
+    c1, r1 = names.col_number(m.group(3)), int(m.group(4))
+    c2, r2 = (names.col_number(m.group(5)), int(m.group(6))) if m.group(5) else (c1, r1)
     return sheet, min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2)
 
 
@@ -625,7 +620,7 @@ def _dimension(head: bytes) -> tuple[int, int] | None:
         pm = _DIM_PART.match(part.strip())
         if pm:
             if pm.group(1):
-                cols = max(cols, col_number(pm.group(1).decode()))
+                cols = max(cols, names.col_number(pm.group(1).decode()))
             if pm.group(2):
                 rows = max(rows, int(pm.group(2)))
     return rows, cols
@@ -652,7 +647,7 @@ def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, date
     if b"" in row_numbers:
         return None  # a row whose number is not its first attribute
     max_row = max(len(row_numbers), max(map(int, row_numbers), default=0))
-    max_col = max((col_number(c.decode()) for c in _BIG_COL.findall(sd)), default=1)
+    max_col = max((names.col_number(c.decode()) for c in _BIG_COL.findall(sd)), default=1)
     _too_big(title, max_row, max_col, limits)
 
     values: dict[bytes, Any] = {}
@@ -759,7 +754,7 @@ def _slow_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits) -> _
         if r is None:
             refless += 1
             continue
-        row, col = int(r.group(2)), col_number(r.group(1).decode())
+        row, col = int(r.group(2)), names.col_number(r.group(1).decode())
         max_row, max_col = max(max_row, row), max(max_col, col)
         ref = r.group(1).upper() + r.group(2)
         if ref in wanted:
@@ -1484,7 +1479,7 @@ class _CellValues:
 
         self._wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.reader.raw))
         for title, sheet in self.sheets.items():
-            cells = [(ref, int(m.group(2)) - 1, col_number(m.group(1).decode()) - 1) for ref in sheet.wanted if (m := _REF_BYTES.fullmatch(ref))]
+            cells = [(ref, int(m.group(2)) - 1, names.col_number(m.group(1).decode()) - 1) for ref in sheet.wanted if (m := _REF_BYTES.fullmatch(ref))]
             nrows = max((r for _, r, _ in cells), default=0) + 1
             grid = self._wb.get_sheet_by_name(title).to_python(skip_empty_area=False, nrows=nrows)
             out = self.values[title]
