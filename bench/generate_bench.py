@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from xl_afbp.engine import get_engine  # noqa: E402
 from xl_afbp.generate import generate_batch  # noqa: E402
 from xl_afbp.regions import build_library_list  # noqa: E402
-from xl_afbp.workbook.form import FormContent, Library, build_form, units_for  # noqa: E402
+from xl_afbp.workbook.form import FormContent, Library, build_form  # noqa: E402
 from xl_afbp.generate import _options  # noqa: E402
 
 

@@ -8,7 +8,6 @@ forms; LibreOffice makes the .ods/.pdf and the "saved by a spreadsheet app" vari
 from __future__ import annotations
 
 import io
-import math
 import random
 import subprocess
 import sys
