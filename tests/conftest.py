@@ -15,3 +15,14 @@ def engine() -> Engine:
 @pytest.fixture(scope="session")
 def spec(engine):
     return engine.spec
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    """The hostile-file corpus (tests/corpus/make_corpus.py), built once per session:
+    (folder, {file name: CorpusCase})."""
+    from corpus.make_corpus import build_corpus
+
+    out = tmp_path_factory.mktemp("corpus")
+    cases = build_corpus(out)
+    return out, {c.file: c for c in cases}

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from corpus.make_corpus import ACCEPTED, REJECTED, WARNED, base_library, build_corpus
+from corpus.make_corpus import ACCEPTED, REJECTED, WARNED, base_library
 from xl_afbp import libreoffice, reader, status
 from xl_afbp.cli import main as cli_main
 from xl_afbp.formdata import FormData
@@ -39,13 +39,6 @@ REQUIRED = [
     "text_in_numbers", "negative_numbers", "hash_not_allowed", "fte_three_decimals", "money_with_grosze",
     "formula_like_names", "same_library_older", "id_conflict_a", "empty_form",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory):
-    out = tmp_path_factory.mktemp("corpus")
-    cases = build_corpus(out)
-    return out, {c.file: c for c in cases}
 
 
 @pytest.fixture(scope="session")

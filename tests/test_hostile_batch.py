@@ -1,0 +1,113 @@
+"""The whole hostile corpus consolidated in ONE batch with 20+ valid workbooks.
+
+Every corpus file gets exactly its expected verdict in the import log, every valid workbook
+is accepted and in the summary, the run finishes and writes its outputs, and no text that
+came from a file becomes a formula in any output.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from corpus.make_corpus import ACCEPTED, REJECTED, meta_patch, patch_cells, type_in
+from xl_afbp.consolidate import run_consolidation
+from xl_afbp.generate import generate_batch
+from xl_afbp.regions import build_library_list
+from xl_afbp.simulate import simulate_form
+from xl_afbp.workbook.form import Library
+
+N_VALID = 22
+STATUS = {"accepted": "przyjęty", "accepted_with_warnings": "przyjęty z uwagami", "rejected": "odrzucony", "duplicate": "duplikat", "superseded": "zastąpiony"}
+# codes the consolidator gives a file the reader found clean, from the engine's checks of its data
+CHECK_CODES = {"ok", "check_errors", "check_warnings", "empty_fields"}
+
+
+@pytest.fixture(scope="module")
+def batch(corpus, tmp_path_factory):
+    src, cases = corpus
+    work = tmp_path_factory.mktemp("hostile-batch")
+    inbox = work / "inbox"
+    shutil.copytree(src, inbox, ignore=shutil.ignore_patterns("manifest.json"))
+    # the single-file cases are variants of one library's form: give each accepted one its own
+    # library id, as if forty libraries had each made that mistake (batch groups keep theirs)
+    renamed = {}
+    for n, (name, case) in enumerate(sorted(cases.items())):
+        if case.verdict != REJECTED and not case.batch_level and case.code != "no_library_id":
+            tmp = work / "tmp.xlsx"
+            patch_cells(inbox / name, tmp, meta_patch(inbox / name, library_id=f"KORPUS-{n:02d}"))
+            shutil.move(tmp, inbox / name)
+            renamed[name] = f"KORPUS-{n:02d}"
+    corpus_ids = {c for c in renamed.values()}
+    rows = [r for r in build_library_list("zachodniopomorskie") if int(r["filie"]) <= 5][-N_VALID:]
+    libs = [Library(**r) for r in rows]
+    forms = generate_batch(libs, work / "forms", progress=False, workers=1)
+    valid = work / "inbox" / "poprawne"
+    valid.mkdir()
+    for lib, form in zip(libs, forms):
+        data = simulate_form(lib.mieszkancy, lib.filie, seed=lib.id, podtyp=lib.podtyp, organizator=lib.organizator, www=lib.www or None)
+        data.basic = {}
+        type_in(form, valid / form.name, data)
+    report = run_consolidation([inbox], out=work / "summary", db=work / "afbp.sqlite", progress=False, year=2016)
+    with open(work / "summary" / "import.csv", encoding="utf-8") as fh:
+        log = {Path(r["plik"]).name: r for r in csv.DictReader(fh)}
+    return cases, libs, log, report, work, corpus_ids
+
+
+def test_every_file_received_has_one_row(batch):
+    cases, libs, log, report, work, _ = batch
+    assert set(log) == set(cases) | {f"{lib.id}.xlsx" for lib in libs}
+
+
+def test_every_corpus_file_gets_exactly_its_verdict(batch):
+    cases, _, log, _, _, _ = batch
+    wrong = []
+    for name, case in cases.items():
+        row = log[name]
+        verdict, code = (case.final_verdict, case.final_code) if case.batch_level else (case.verdict, case.code)
+        if code == "no_library_id":  # without --expected nobody can tell whose form it is
+            verdict = REJECTED
+        ok = row["status"] == STATUS[verdict]
+        if case.verdict == ACCEPTED and code in (None, "ok") and not case.batch_level:
+            ok = row["status"] in (STATUS["accepted"], STATUS["accepted_with_warnings"]) and row["kod"] in CHECK_CODES
+        elif code not in (None, "ok"):
+            ok = ok and row["kod"] == code
+        if not ok:
+            wrong.append(f"{name}: expected {verdict}/{code}, got {row['status']}/{row['kod']} ({row['powod'][:80]})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_valid_workbook_is_accepted_and_summarised(batch):
+    _, libs, log, report, _, _ = batch
+    for lib in libs:
+        assert log[f"{lib.id}.xlsx"]["status"] in (STATUS["accepted"], STATUS["accepted_with_warnings"]), lib.id
+    assert {lib.id for lib in libs} <= set(report.consolidation.libraries["id"])
+
+
+def test_rejections_are_counted_and_the_run_finishes(batch):
+    cases, _, log, report, work, _ = batch
+    rejected = sum(r["status"] == STATUS["rejected"] for r in log.values())
+    assert rejected >= 25 and report.exit_code == 1
+    for name in ("podsumowanie.xlsx", "raport.html", "biblioteki.csv", "import.csv", "kontrola.csv", "wskazniki_grupy.csv"):
+        assert (work / "summary" / name).stat().st_size > 0
+
+
+def test_no_text_from_a_file_becomes_a_formula(batch):
+    _, _, _, _, work, _ = batch
+    summary = work / "summary"
+    with zipfile.ZipFile(summary / "podsumowanie.xlsx") as zf:
+        formulas = [f for n in zf.namelist() if n.startswith("xl/worksheets/") for f in re.findall(rb"<f[^>]*>(.*?)</f>", zf.read(n))]
+    assert not any(b"HYPERLINK" in f or b"zlo.example" in f or b"SUM(1+1)" in f for f in formulas)
+    texts = {c.value for ws in load_workbook(summary / "podsumowanie.xlsx").worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert any(t.startswith('=HYPERLINK("http://zlo.example') for t in texts)  # kept, as text
+    for csv_file in summary.glob("*.csv"):
+        for row in csv.reader(csv_file.read_text(encoding="utf-8").splitlines()):
+            assert not any(cell.startswith(("=", "+", "@")) for cell in row), (csv_file.name, row)
+    html = (summary / "raport.html").read_text(encoding="utf-8")
+    assert '=HYPERLINK("http' not in html or "&#34;" in html or "&quot;" in html
