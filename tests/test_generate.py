@@ -282,3 +282,19 @@ def test_filled_form_recalculates_in_formulas_like_python(filled, engine):
         v = v.item() if hasattr(v, "item") else v
         other[f.name] = None if v == "" or v is schedula.EMPTY else v
     assert not mismatches(py, other, [f.name for f in engine.formulas])
+
+
+@pytest.mark.libreoffice
+def test_form_renders_through_libreoffice_to_png(filled, tmp_path):
+    """What the README shows: each sheet printed by LibreOffice (recalculated), one PNG per sheet."""
+    from PIL import Image
+
+    from xl_afbp.render import sheet_images
+
+    images = sheet_images(filled[0], tmp_path, ["Formularz", "Kontrola", "Wskaźniki"], dpi=40)
+    assert set(images) == {"Formularz", "Kontrola", "Wskaźniki"}
+    for png in images.values():
+        img = Image.open(png).convert("L")
+        assert img.width > 200 and img.height > 100
+        dark = sum(1 for p in img.getdata() if p < 128)
+        assert dark > 500, f"{png.name} looks blank"

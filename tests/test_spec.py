@@ -124,6 +124,20 @@ def test_second_edition_is_a_data_file():
     assert res.rules[2].parts == {1: "OK", 2: "OK", 3: "OK"}
 
 
+def test_second_edition_builds_its_workbook(tmp_path):
+    from openpyxl import load_workbook
+
+    from xl_afbp.workbook.form import FormContent, FormOptions, build_form
+    from xl_afbp.workbook.read_names import name_targets
+
+    eng = Engine(load_spec(MINI))
+    wb, _ = build_form(eng, FormOptions(), FormContent())
+    wb.save(tmp_path / "mini.xlsx")
+    targets = name_targets(load_workbook(tmp_path / "mini.xlsx"))
+    assert {"P_01", "P_02", "P_03", "IND_W01", "IND_W02", "R_M1", "R_M3", "R_M3_02", "K03_P_02", "K_D7_P1_W1_R2", "R_STATUS"} <= set(targets)
+    assert "P_04" not in targets and "IND_Z01" not in targets
+
+
 # -- lint: every problem, with file, line and a fix ----------------------------------------
 def _lint_text(tmp_path: Path, text: str):
     path = tmp_path / "broken.yaml"

@@ -133,6 +133,7 @@ def lint(spec: Spec) -> list[SpecIssue]:
             if nr not in {i.nr for i in spec.items}:
                 issue(Code.SPEC008, r.loc, f"rule {r.id}: excluded item {nr} does not exist", "Remove it from 'exclude'")
         text_limit(r.loc, f"rule {r.id}: the message", r.message, TEXT_MAX, "Shorten the message")
+        text_limit(r.loc, f"rule {r.id}: the column title", r.short, TITLE_MAX, "Shorten 'short'")
         name_ok(r.loc, names.rule(r.id))
         if r.for_each and "{n}" not in r.check:
             issue(Code.SPEC003, r.loc, f"rule {r.id}: a for_each rule must use {{n}} in its check", "Write e.g. 'valid(P{n})'")

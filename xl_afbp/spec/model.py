@@ -120,6 +120,7 @@ class Rule:
     check: str
     message: str
     group: str = "logic"  # "basic" for B1-B4, "logic" for L1-L12
+    short: str | None = None  # column title of a for_each rule in the form (≤ 32 characters)
     for_each: str | None = None
     exclude: tuple[int, ...] = ()
     loc: Location | None = field(default=None, compare=False, repr=False)

@@ -25,6 +25,7 @@ from .. import __version__, names, status
 from ..engine import Engine
 from ..spec.model import BasicField
 from . import styles as st
+from ..expr.context import excel_name
 from .cells import absolute, define, set_formula, set_text
 from .k03_helpers import write_unit_flags
 from .validation import add_basic_validation, add_item_validation, add_service_validation
@@ -345,16 +346,20 @@ class _Builder:
     def form(self) -> None:
         ws = self.wb["Formularz"]
         spec = self.spec
-        self.title(ws, spec.edition.title, "Wpisz wartości w żółte pola (kolumna C). # wolno wpisać tylko w poz. 3 i 15. Kolumny po prawej liczą się same.")
-        st.header_row(ws, 4, ["Poz.", "Pozycja", "Wartość", "Jednostka", "wg K-03", "wg K-03 (górna granica)", "Rok poprzedni", "Zmiana r/r", "Poprawność", "Kontrola zmiany"])
+        hash_items = " i ".join(str(i.nr) for i in spec.items if i.hash) or "żadnej pozycji"
+        self.title(ws, spec.edition.title, f"Wpisz wartości w żółte pola (kolumna C). # wolno wpisać tylko w poz. {hash_items}. Kolumny po prawej liczą się same.")
+        per_item = [r for r in spec.rules if r.for_each]  # one column each, from column I on
+        headers = ["Poz.", "Pozycja", "Wartość", "Jednostka", "wg K-03", "wg K-03 (górna granica)", "Rok poprzedni", "Zmiana r/r"]
+        st.header_row(ws, 4, headers + [f"{r.short or 'Kontrola'} ({r.id})" for r in per_item])
+        last_col = len(headers) + len(per_item)
         ws.freeze_panes = "C5"
         row = 5
         checks = {c.item: c for c in spec.k03_checks}
-        l11 = dict(self.engine.rule_parts.get("L11", []))
-        l12 = dict(self.engine.rule_parts.get("L12", []))
+        parts = {r.id: dict(self.engine.rule_parts.get(r.id, [])) for r in per_item}
+        single = self._single_item_rules()
         for section in spec.sections:
             ws.cell(row=row, column=1, value=section.label).font = st.BOLD
-            for c in range(1, 11):
+            for c in range(1, last_col + 1):
                 ws.cell(row=row, column=c).fill = st.SECTION_FILL
             row += 1
             for it in (i for i in spec.items if i.section == section.id):
@@ -384,17 +389,32 @@ class _Builder:
                 change = self.engine.excel(f"(P{it.nr} - PREV{it.nr}) / PREV{it.nr}")
                 set_formula(ws, row, 8, change)
                 st.style_computed(ws.cell(row=row, column=8), "+0%;-0%;0%")
-                if it.nr in l11:
-                    self.computed(l11[it.nr], ws, row, 9)
-                else:  # item 3 is checked by its own rule
-                    self.reference(ws, row, 9, names.rule("L10"))
-                st.flag_input_when(ws, cell.coordinate, f'{get_column_letter(9)}{row}="{status.ERROR}"')
-                if it.nr in l12:
-                    self.computed(l12[it.nr], ws, row, 10)
+                faults = [f'{names.rule(r)}="{status.ERROR}"' for r in single.get(it.nr, [])]
+                for col, r in enumerate(per_item, start=len(headers) + 1):
+                    if it.nr in parts[r.id]:
+                        self.computed(parts[r.id][it.nr], ws, row, col)
+                        faults.append(f'{get_column_letter(col)}{row}="{status.ERROR}"')
+                if faults:  # the input turns red while a rule about it alone says "błąd"
+                    st.flag_input_when(ws, cell.coordinate, faults[0] if len(faults) == 1 else f"OR({','.join(faults)})")
                 row += 1
-        st.status_colours(ws, f"I5:J{row}")
-        for col, width in zip("ABCDEFGHIJ", (6, 52, 16, 14, 14, 14, 14, 10, 13, 14)):
-            ws.column_dimensions[col].width = width
+        if per_item:
+            st.status_colours(ws, f"{get_column_letter(len(headers) + 1)}5:{get_column_letter(last_col)}{row}")
+        widths = (6, 52, 16, 14, 14, 14, 14, 10) + (14,) * len(per_item)
+        for col, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(col)].width = width
+
+    def _single_item_rules(self) -> dict[int, list[str]]:
+        """Item → ids of the plain rules that test that one item alone (e.g. L10 for item 3)."""
+        from ..expr.ast import refs
+
+        out: dict[int, list[str]] = {}
+        for r in self.spec.rules:
+            if r.for_each:
+                continue
+            used = refs(self.engine.parse(r.check))
+            if len(used) == 1 and used[0][1:].isdigit() and used[0].startswith("P"):
+                out.setdefault(int(used[0][1:]), []).append(r.id)
+        return out
 
     def _services(self, ws: Worksheet, row: int, item) -> int:
         row += 1
@@ -479,7 +499,7 @@ class _Builder:
             self.computed(name, ws, r, 3, None if name == names.STATUS else "0")
         st.status_colours(ws, "C3")
         row = 8
-        st.header_row(ws, row, ["Kontrola", "Opis", "Status", "Ważność"])
+        st.header_row(ws, row, ["Kontrola", "Opis", "Status", "Ważność", "Porównywane wartości"])
         row += 1
         first = row
         for r in self.spec.rules:
@@ -487,6 +507,12 @@ class _Builder:
             ws.cell(row=row, column=2, value=r.message).alignment = st.WRAP
             self.computed(names.rule(r.id), ws, row, 3)
             ws.cell(row=row, column=4, value=status.FAILED[r.severity])
+            if r.for_each:
+                ws.cell(row=row, column=5, value=f"każda pozycja osobno: arkusz Formularz, kolumna „{r.short or 'Kontrola'} ({r.id})”").alignment = st.WRAP
+            else:
+                set_formula(ws, row, 5, self._compared_values(r.check))
+                st.style_computed(ws.cell(row=row, column=5))
+                ws.cell(row=row, column=5).alignment = st.WRAP
             row += 1
         st.status_colours(ws, f"C{first}:C{row - 1}")
         row += 1
@@ -504,8 +530,25 @@ class _Builder:
             ws.cell(row=row, column=7, value=c.explanation).alignment = st.WRAP
             row += 1
         st.status_colours(ws, f"C{first}:C{row - 1}")
-        for col, width in zip("ABCDEFG", (10, 60, 14, 14, 14, 14, 70)):
+        for col, width in zip("ABCDEFG", (10, 60, 14, 14, 40, 14, 70)):
             ws.column_dimensions[col].width = width
+
+    def _compared_values(self, check: str) -> str:
+        """A display formula listing the inputs a rule compares, e.g. ``poz. 6 = 120; poz. 5 = 100``."""
+        from ..expr.ast import refs
+
+        labels = {f"B_{b.key}": b.label for b in self.spec.basic}
+        parts = []
+        for ref in refs(self.engine.parse(check)):
+            if ref.startswith("B_"):
+                label = labels.get(ref, ref)
+            elif ref.startswith("PREV"):
+                label = f"poz. {ref[4:]} (rok poprzedni)"
+            else:
+                label = "poz. " + ref[1:].replace("_", ".").replace(".0", ".")
+            name = excel_name(ref)
+            parts.append(f'"{label} = "&{name}')
+        return '&"; "&'.join(parts) if parts else '""'
 
     def indicators(self) -> None:
         ws = self.wb["Wskaźniki"]
