@@ -11,6 +11,7 @@ import csv
 import multiprocessing
 import os
 import re
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -68,9 +69,16 @@ def read_libraries(path: Path) -> tuple[list[Library], list[tuple[int, str]]]:
 def read_previous(path: Path, *, year: int | None = None) -> dict[str, dict[int, Any]]:
     """Last year's item values by library id, from a CSV (id, P01…P34) or the database."""
     if path.suffix.lower() in (".sqlite", ".db", ".sqlite3"):
-        from .database import previous_values  # written by the consolidator
+        from .database import previous_values, years
 
-        return previous_values(path, year=year)
+        have = years(path)
+        earlier = [y for y in have if year is None or y <= year]
+        if not have:
+            raise ValueError(f"{path}: the database holds no consolidated year yet")
+        chosen = year if year in have else (earlier[-1] if earlier else have[-1])
+        if chosen != year:
+            print(f"note: {path} has no data for {year}; last year's values are taken from {chosen} (years in the database: {', '.join(map(str, have))})", file=sys.stderr)
+        return previous_values(path, year=chosen)
     out: dict[str, dict[int, Any]] = {}
     with open(path, encoding="utf-8-sig", newline="") as fh:
         sample = fh.read(4096)
