@@ -49,9 +49,26 @@ def summary_images() -> None:
         print(sheet, png)
 
 
+def report_image() -> None:
+    """A screenshot of raport.html, when headless Chromium is installed (optional)."""
+    import subprocess
+
+    report = ROOT / "build" / "demo" / "summary" / "raport.html"
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not (report.exists() and chromium):
+        print("no raport.html or no chromium: report picture skipped")
+        return
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--window-size=1200,1500",
+                        f"--screenshot={OUT / 'report.png'}", report.as_uri()], check=True, capture_output=True, timeout=120)
+    print("raport.html", OUT / "report.png")
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         form_images(Path(tmp))
     summary_images()
+    report_image()
     shutil.rmtree(OUT / ".render", ignore_errors=True)
