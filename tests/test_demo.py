@@ -1,0 +1,31 @@
+"""`make demo` end to end (xl-afbp demo): the tour on the real region finishes with its outputs."""
+
+from __future__ import annotations
+
+import csv
+
+from xl_afbp.cli import main
+
+
+def test_demo_runs_on_the_real_region_and_reports_what_happened(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    for name in ("podsumowanie.xlsx", "raport.html", "afbp.sqlite", "import.csv"):
+        assert name in printed
+    summary = out / "summary"
+    for name in ("podsumowanie.xlsx", "raport.html", "biblioteki.csv", "import.csv", "benchmark-2016.csv"):
+        assert (summary / name).stat().st_size > 1000, name
+    assert (out / "afbp.sqlite").stat().st_size > 0
+    with open(summary / "import.csv", encoding="utf-8") as fh:
+        log = list(csv.DictReader(fh))
+    statuses = [r["status"] for r in log]
+    assert len(log) == len(list((out / "returned").iterdir()))
+    assert statuses.count("zastąpiony") == 1 and statuses.count("odrzucony") == 1
+    assert statuses.count("przyjęty z uwagami") >= 4
+    with open(summary / "biblioteki.csv", encoding="utf-8") as fh:
+        libraries = list(csv.DictReader(fh))
+    with open(out / "biblioteki.csv", encoding="utf-8") as fh:
+        expected = list(csv.DictReader(fh))
+    assert len(expected) == 114  # every gmina of zachodniopomorskie + the Książnica Pomorska
+    assert len(libraries) == len(expected) - 4  # three did not answer, one file was broken
