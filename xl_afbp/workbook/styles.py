@@ -64,7 +64,8 @@ def header_row(ws: Worksheet, row: int, labels: list[str], start_col: int = 1) -
 
 
 def status_colours(ws: Worksheet, ref: str) -> None:
-    """Green OK, orange warning/difference, red error: on cells holding a status text."""
+    """Green OK, orange warning/difference, red error, grey text for "brak danych"
+    (a form being filled is mostly "brak danych": it should not shout)."""
     for text, fill in (
         (status.OK, OK_FILL),
         (status.WARNING, WARN_FILL),
@@ -72,6 +73,7 @@ def status_colours(ws: Worksheet, ref: str) -> None:
         (status.ERROR, ERROR_FILL),
     ):
         ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=[f'"{text}"'], fill=fill))
+    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=[f'"{status.NO_DATA}"'], font=Font(color="A6A6A6")))
 
 
 def flag_input_when(ws: Worksheet, ref: str, condition: str) -> None:
