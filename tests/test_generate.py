@@ -296,5 +296,5 @@ def test_form_renders_through_libreoffice_to_png(filled, tmp_path):
     for png in images.values():
         img = Image.open(png).convert("L")
         assert img.width > 200 and img.height > 100
-        dark = sum(1 for p in img.getdata() if p < 128)
+        dark = sum(img.histogram()[:128])  # pixels darker than mid-grey
         assert dark > 500, f"{png.name} looks blank"
