@@ -293,11 +293,6 @@ class Engine:
         return f.py(data, {})
 
 
-def build_engine(spec: Spec) -> Engine:
-    """Compile ``spec``; raise :class:`ExprError` on the first bad expression."""
-    return Engine(spec)
-
-
 @lru_cache(maxsize=8)
 def _engine_for(edition: str) -> Engine:
     return Engine(load_spec(edition))
@@ -308,4 +303,4 @@ def get_engine(edition: int | str = 2016) -> Engine:
     return _engine_for(str(edition))
 
 
-__all__ = ["Engine", "ExprError", "Formula", "Result", "RuleResult", "K03Result", "build_engine", "get_engine"]
+__all__ = ["Engine", "ExprError", "Formula", "Result", "RuleResult", "K03Result", "get_engine"]
