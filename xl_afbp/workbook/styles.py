@@ -35,26 +35,22 @@ LOCKED_HIDDEN = Protection(locked=True, hidden=True)
 LOCKED = Protection(locked=True, hidden=False)
 
 
-def style_input(cell, number_format: str | None = None) -> None:
-    cell.fill = INPUT_FILL
-    cell.border = BOX
-    cell.protection = UNLOCKED
+def _style(cell, fill: PatternFill, protection: Protection, number_format: str | None) -> None:
+    cell.fill, cell.border, cell.protection = fill, BOX, protection
     if number_format:
         cell.number_format = number_format
+
+
+def style_input(cell, number_format: str | None = None) -> None:
+    _style(cell, INPUT_FILL, UNLOCKED, number_format)
 
 
 def style_prefilled(cell) -> None:
-    cell.fill = PREFILLED_FILL
-    cell.border = BOX
-    cell.protection = LOCKED
+    _style(cell, PREFILLED_FILL, LOCKED, None)
 
 
 def style_computed(cell, number_format: str | None = None) -> None:
-    cell.fill = COMPUTED_FILL
-    cell.border = BOX
-    cell.protection = LOCKED_HIDDEN
-    if number_format:
-        cell.number_format = number_format
+    _style(cell, COMPUTED_FILL, LOCKED_HIDDEN, number_format)
 
 
 def header_row(ws: Worksheet, row: int, labels: list[str], start_col: int = 1) -> None:
