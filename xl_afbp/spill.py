@@ -11,7 +11,8 @@ type, the workbook relationship and the attribute, as XlsxWriter's
 
 Excel 2016/2019 have no dynamic arrays: they open such a formula as a one-cell array
 formula (the first value only); their users select the result range and enter the formula
-with Ctrl+Shift+Enter (docs/udfs.md). LibreOffice up to 24.2 does the same.
+with Ctrl+Shift+Enter (docs/udfs.md). LibreOffice 7.4 (the oracle of the tests) opens it
+the same way, as a one-cell array formula.
 """
 
 from __future__ import annotations
