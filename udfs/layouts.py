@@ -214,7 +214,7 @@ class Layouts:
         count = None
         for key, raw in self.pairs(items, values):
             kind, field, ref = self._slot(key)
-            if kind is _COUNT:
+            if kind == _COUNT:
                 count = cells.value(raw)
                 continue
             v = cells.yes_no(raw) if kind == spelling.SERVICE else cells.value(raw)
