@@ -8,6 +8,9 @@ times and reported as the median:
 * ``AFBP_INDICATORS`` called once per row (header + values layout, and the 46-cell layout):
   time for the whole table – the target is ≤ 1 s;
 * ``AFBP_INDICATOR("U05", …)`` per row: single calls per second;
+* the near-physical limit in the same run: the engine's compiled evaluators alone, on forms
+  built beforehand (no argument parsing at all) – what any UDF layer over this engine costs
+  at least;
 * naive baselines in the same run, to show what the cached, thin path saves:
   - *evaluate-all*: arguments parsed without caches into a plain FormData and the whole
     engine evaluated per call (42 indicators + all rules + K-03 checks), the wanted
@@ -155,12 +158,27 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             naive_indicator(engine, "U05", HEADERS, r)
 
+    layouts = afbp_udfs.afbp_udfs._session().layouts  # the forms the functions build, built outside the timing
+    prebuilt = [layouts.form(HEADERS, r, expand_count=True) for r in rows]
+    evaluators = [engine.by_name[f"IND_{i.code}"].py for i in engine.spec.indicators]
+    u05 = engine.by_name["IND_U05"].py
+
+    def table_limit():
+        for form in prebuilt:
+            [fn(form, {}) for fn in evaluators]
+
+    def single_limit():
+        for form in prebuilt:
+            u05(form, {})
+
     n = len(rows)
     t_table = median_time(table_udf, args.runs)
     t_table_pos = median_time(table_udf_positional, args.runs)
     t_table_naive = median_time(table_naive, args.runs)
     t_single = median_time(single_udf, args.runs)
     t_single_naive = median_time(single_naive, args.runs)
+    t_table_limit = median_time(table_limit, args.runs)
+    t_single_limit = median_time(single_limit, args.runs)
     k = max(1, args.rebuild_calls)
     t_rebuild = median_time(lambda: [rebuild_indicator("U05", HEADERS, rows[i]) for i in range(k)], max(1, args.runs // 2)) / k
 
@@ -169,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  header + values layout   {t_table:8.3f} s   ({1e6 * t_table / n:6.1f} µs/row)   target ≤ 1 s: "
           f"{'met' if t_table <= 1 else 'NOT met'}")
     print(f"  46-cell layout           {t_table_pos:8.3f} s   ({1e6 * t_table_pos / n:6.1f} µs/row)")
+    print(f"  limit: evaluators only   {t_table_limit:8.3f} s   ({1e6 * t_table_limit / n:6.1f} µs/row)   "
+          f"UDF / limit {t_table / t_table_limit:5.1f}×")
     print(f"  baseline evaluate-all    {t_table_naive:8.3f} s   ({1e6 * t_table_naive / n:6.1f} µs/row)   "
           f"ratio {t_table_naive / t_table:5.1f}×")
     print(f"  baseline rebuild-engine  {t_rebuild * n:8.1f} s   ({1e3 * t_rebuild:6.1f} ms/row, extrapolated)   "
@@ -176,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("AFBP_INDICATOR(\"U05\", headers, row), single calls")
     print(f"  UDF                      {n / t_single:10,.0f} calls/s   ({1e6 * t_single / n:6.1f} µs/call)")
+    print(f"  limit: evaluator only    {n / t_single_limit:10,.0f} calls/s   ({1e6 * t_single_limit / n:6.1f} µs/call)   "
+          f"UDF / limit {t_single / t_single_limit:5.1f}×")
     print(f"  baseline evaluate-all    {n / t_single_naive:10,.0f} calls/s   ({1e6 * t_single_naive / n:6.1f} µs/call)   "
           f"ratio {t_single_naive / t_single:5.1f}×")
     print(f"  baseline rebuild-engine  {1 / t_rebuild:10,.1f} calls/s   ({1e3 * t_rebuild:6.1f} ms/call)   "

@@ -4,32 +4,36 @@ analyst workbook.
 The UDFs are plain Python callables outside Excel (``@xw.func`` is a no-op on Linux), so
 most tests call them directly with the argument shapes xlwings produces: a scalar for one
 cell, a list for a row or column, a list of lists for a 2-D range (or for any range with
-``ndim=2``). One test drives the Office.js path (xlwings Server / Lite) in a subprocess.
+``ndim=2``). A bad argument raises :class:`afbp_udfs.AfbpError` (an Excel error value in
+the runtimes). One test drives the Office.js path (xlwings Server / Lite) in a subprocess;
+the real runtimes (Pyodide, a running xlwings Server) are in ``test_udfs_runtimes.py``.
 No timing assertions here: see bench/udfs_bench.py.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
-import textwrap
+import types
 from pathlib import Path
 
 import pytest
 
 import afbp_udfs
+from afbp_udfs import AfbpError
 from afbp_udfs import afbp_udfs as udf_module
 from xl_afbp import status
 from xl_afbp.engine import get_engine
 from xl_afbp.formdata import FormData
 
 ROOT = Path(__file__).resolve().parents[1]
-ERR = "Błąd: "
 
 # A plausible, rule-consistent library network (every indicator has a value with the services).
 ITEMS: dict[int, object] = {
@@ -87,9 +91,9 @@ def test_package_reexports_the_functions():
 
 def test_engine_is_compiled_once(engine):
     afbp_udfs.afbp_indicator("U05", row34())
-    state = udf_module._state()
-    assert state is udf_module._state()
-    assert state.engine is get_engine(2016) is engine
+    session = udf_module._session()
+    assert session is udf_module._session()
+    assert session.engine is get_engine(2016) is engine
 
 
 # ---------------------------------------------------------------------------- layouts
@@ -174,20 +178,124 @@ def test_header_and_values_like_the_consolidator_table(engine, codes):
 
 
 def test_key_caches_do_not_confuse_true_with_1():
-    assert afbp_udfs.afbp_indicator("U05", [[True, 5], [1, 1000], [16, 5000]]) == 5.0
-    assert afbp_udfs.afbp_indicator("U05", [True, 16], [1000, 5000]) is None  # TRUE names no item: P1 missing
-    assert afbp_udfs.afbp_indicator("U05", [1, 16], [1000, 5000]) == 5.0
-    assert afbp_udfs.afbp_indicator("U05", [1.0, 16.0], [1000, 5000]) == 5.0
+    assert afbp_udfs.afbp_indicator("U05", [[1, 1000], [16, 5000]]) == 5.0
+    assert afbp_udfs.afbp_indicator("U05", [[1.0, 1000], [16.0, 5000]]) == 5.0
+    with pytest.raises(AfbpError, match="nieznana pozycja 'True' w wierszu 1"):
+        afbp_udfs.afbp_indicator("U05", [[True, 5], [1, 1000], [16, 5000]])  # TRUE names no item
+    assert afbp_udfs.afbp_indicator("U05", ["P01", "P16"], [1000, 5000]) == 5.0
+    with pytest.raises(AfbpError, match="nagłówki to tekst"):
+        afbp_udfs.afbp_indicator("U05", [True, "P16"], [1000, 5000])
 
 
 def test_header_variants_and_prev_and_basic_columns(engine):
     headers = ["P_01", "p16", "PREV_16", "PREV01", "B_NAZWA", "poz. 4"]
     values = [1000, 5000, 4000, 900, "Biblioteka", 2000]
-    data = udf_module._state().form(headers, values, expand_count=True)
+    data = udf_module._session().layouts.form(headers, values, expand_count=True)
     assert data.items == {1: 1000, 16: 5000, 4: 2000}
     assert data.previous == {16: 4000, 1: 900}
     assert data.basic == {"NAZWA": "Biblioteka"}
     assert afbp_udfs.afbp_indicator("U05", headers, values) == 5.0
+
+
+# ---------------------------------------------------------------------------- ranges that cannot mislead
+def test_two_rows_of_data_are_not_headers_plus_values(engine):
+    """Defect: ``AFBP_INDICATORS(B7:AU8)`` over two library rows took row 7 as headers: its whole
+    numbers 1–34 became item numbers (Z02 = 4000, …) and ``AFBP_CHECKS`` said "OK"."""
+    small = {**ITEMS, 8: 16, 12: 5, 13: 2, 17: 20, 25: 30}  # a small library: counts that look like item numbers
+    row7, row8 = row46(small), row46()
+    for fn in (afbp_udfs.afbp_indicators, afbp_udfs.afbp_checks):
+        with pytest.raises(AfbpError, match="nagłówki to tekst"):
+            fn([row7, row8])
+    with pytest.raises(AfbpError, match="w zakresie nagłówków jest liczba"):
+        afbp_udfs.afbp_indicator("Z02", row7, row8)  # a data row given as the header argument
+    # text headers over the same values still work, in one 2-row range or as two arguments
+    assert afbp_udfs.afbp_indicators([HEADERS, row8]) == afbp_udfs.afbp_indicators(row8)
+
+
+def test_an_input_named_twice_is_an_error():
+    """Defect: a duplicated header silently took the last value."""
+    with pytest.raises(AfbpError, match=re.escape("poz. 1 ma dwa nagłówki (komórki 1 i 47)")):
+        afbp_udfs.afbp_indicator("U05", HEADERS + ["P_01"], row46() + [1])
+    with pytest.raises(AfbpError, match="poz. 16 ma dwa nagłówki"):
+        afbp_udfs.afbp_indicator("U05", ["P01", "poz. 16", "P16"], [1000, 5000, 6000])
+    with pytest.raises(AfbpError, match=re.escape("poz. 21.5 ma dwa nagłówki")):
+        afbp_udfs.afbp_indicator("Z12", HEADERS + ["poz. 21.5"], row46() + ["NIE"])
+    with pytest.raises(AfbpError, match=re.escape("poz. 16 podana dwa razy (wiersze 1 i 3)")):
+        afbp_udfs.afbp_indicator("U05", [["P16", 5000], ["P01", 1000], [16, 6000]])
+
+
+def test_a_numeric_first_pair_row_is_data_not_a_header():
+    """Defect: the first row of a pairs range was skipped whenever its key was unknown, so a
+    data value there vanished silently; only a text header row such as ("poz.", "wartość") is."""
+    with pytest.raises(AfbpError, match="nieznana pozycja '4000' w wierszu 1"):
+        afbp_udfs.afbp_indicator("U05", [[4000, 1], [1, 1000], [16, 5000]])
+    assert afbp_udfs.afbp_indicator("U05", [["poz.", "wartość"], [1, 1000], [16, 5000]]) == 5.0
+
+
+# ---------------------------------------------------------------------------- spilling
+def test_indicator_takes_a_range_of_codes_and_spills(engine, codes):
+    """Defect: AFBP_INDICATOR accepted one code only; now the result has the codes' shape."""
+    want = expected(engine, services=SERVICES).indicators
+    row = row46()
+    assert afbp_udfs.afbp_indicator(["U05", "Z01", "Z12"], row) == [[want["U05"], want["Z01"], want["Z12"]]]
+    assert afbp_udfs.afbp_indicator([["U05"], ["Z01"]], row) == [[want["U05"]], [want["Z01"]]]
+    grid = [codes[:7], codes[7:14]]
+    assert afbp_udfs.afbp_indicator(grid, HEADERS, row) == [[want[c] for c in r] for r in grid]
+    assert afbp_udfs.afbp_indicator([["u05", None, ""]], row) == [[want["U05"], None, None]]  # empty code, empty cell
+    assert afbp_udfs.afbp_indicator([["U05"]], row) == want["U05"]
+    with pytest.raises(AfbpError, match="nieznany wskaźnik 'X1'"):
+        afbp_udfs.afbp_indicator([["U05", "X1"]], row)
+
+
+# ---------------------------------------------------------------------------- errors are Excel errors
+def test_bad_arguments_are_excel_errors_not_text():
+    """Defect: bad arguments returned the text "Błąd: …", which IFERROR does not catch and SUM
+    skips. Now each function raises an XlwingsError: xlwings Server answers HTTP 400 with the
+    message (the add-in shows #VALUE! with it), Lite shows the same (test_udfs_runtimes.py)."""
+    import xlwings
+
+    calls = [
+        (afbp_udfs.afbp_indicator, ("X99", row34())),
+        (afbp_udfs.afbp_indicators, (row34()[:33],)),
+        (afbp_udfs.afbp_checks, (None,)),
+        (afbp_udfs.afbp_k03_check, (1, 1, 1)),
+        (afbp_udfs.afbp_k03_checks, (None, row46())),
+        (afbp_udfs.afbp_info, ("U05", "kolor")),
+    ]
+    for fn, args in calls:
+        with pytest.raises(xlwings.XlwingsError) as err:
+            fn(*args)
+        assert str(err.value) and "Błąd" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_classic_addin_gets_the_com_error_value_of_value_error(monkeypatch):
+    """Classic xlwings writes an exception's *text* into the cell (its VBA wrapper ends with
+    ``f = Err.Description``). There the functions return #VALUE! as a COM error value instead:
+    a ``win32com.client.VARIANT`` of type VT_ERROR, which pywin32 marshals as such. Windows only,
+    so pywin32's VARIANT and the classic decorator's identity are stood in for here; the scode
+    is checked against the one xlwings itself reads back for #VALUE! cells."""
+    import xlwings
+
+    source = (Path(xlwings.__file__).parent / "_xlwindows.py").read_text(encoding="utf-8")
+    scode = int(re.search(r'(-\d+): "#VALUE!"', source).group(1))
+
+    class VARIANT:  # win32com.client.VARIANT(vartype, value)
+        def __init__(self, varianttype, value):
+            self.varianttype, self.value = varianttype, value
+
+    client = types.ModuleType("win32com.client")
+    client.VARIANT = VARIANT
+    monkeypatch.setitem(sys.modules, "win32com", types.ModuleType("win32com"))
+    monkeypatch.setitem(sys.modules, "win32com.client", client)
+
+    def xlfunc(f=None, **kw):
+        return f
+
+    xlfunc.__module__ = "xlwings.udfs"  # what xw.func is under the classic add-in
+    monkeypatch.setattr(xlwings, "func", xlfunc)
+    out = afbp_udfs.afbp_indicator("X99", row34())
+    assert isinstance(out, VARIANT) and out.varianttype == 10 and out.value == scode  # VT_ERROR, #VALUE!
+    assert afbp_udfs.afbp_indicator("U05", row34()) == 98000 / 39789  # good arguments are unaffected
 
 
 # ---------------------------------------------------------------------------- cell values
@@ -238,23 +346,23 @@ def test_text_is_kept_as_text_like_native_formulas(engine):
         (([["P01", 1], ["X9", 2], ["P16", 3]],), "nieznana pozycja 'X9' w wierszu 2"),
     ],
 )
-def test_wrong_ranges_give_a_polish_message(args, fragment):
-    for result in (afbp_udfs.afbp_indicator("U05", *args), afbp_udfs.afbp_indicators(*args), afbp_udfs.afbp_checks(*args)):
-        assert isinstance(result, str) and result.startswith(ERR), result
-        assert fragment in result
-        assert "Traceback" not in result and "\n" not in result
+def test_wrong_ranges_are_errors_with_a_polish_message(args, fragment):
+    for fn, call in ((afbp_udfs.afbp_indicator, ("U05", *args)), (afbp_udfs.afbp_indicators, args), (afbp_udfs.afbp_checks, args)):
+        with pytest.raises(AfbpError) as err:
+            fn(*call)
+        assert fragment in str(err.value)
+        assert "Traceback" not in str(err.value) and "\n" not in str(err.value)
 
 
 def test_indicator_codes():
     row = row34()
-    assert afbp_udfs.afbp_indicator("X99", row) == "Błąd: nieznany wskaźnik 'X99'"
-    assert afbp_udfs.afbp_indicator(5, row) == "Błąd: nieznany wskaźnik '5'"
-    assert afbp_udfs.afbp_indicator(None, row).startswith("Błąd: podaj kod wskaźnika")
-    assert afbp_udfs.afbp_indicator(["U05", "U06"], row).startswith(ERR)
+    for code, message in [("X99", "nieznany wskaźnik 'X99'"), (5, "nieznany wskaźnik '5'"), (None, "podaj kod wskaźnika")]:
+        with pytest.raises(AfbpError, match=message):
+            afbp_udfs.afbp_indicator(code, row)
     assert afbp_udfs.afbp_indicator(" u05 ", row) == afbp_udfs.afbp_indicator("U05", row) == 98000 / 39789
 
 
-def test_fuzzed_arguments_never_raise():
+def test_fuzzed_arguments_raise_nothing_but_argument_errors():
     rnd = random.Random(11)
     atoms = [None, "", "#", "#N/A", "x", 0, 1, -3.5, 1e300, float("nan"), True, {"type": "Error"}, "P01", "P21_01", "D4.W1.R5"]
 
@@ -276,9 +384,10 @@ def test_fuzzed_arguments_never_raise():
             args = [value() for _ in range(nargs)]
             if fn is afbp_udfs.afbp_indicator:
                 args[0] = rnd.choice(["U05", "Z12", "X", None])
-            out = fn(*args)  # must not raise
-            if isinstance(out, str):
-                assert "Traceback" not in out
+            try:
+                fn(*args)
+            except AfbpError as exc:  # anything else would be an HTTP 500 in xlwings Server
+                assert "Traceback" not in str(exc) and "wewnętrzny" not in str(exc), (fn.__name__, args, exc)
 
 
 # ---------------------------------------------------------------------------- AFBP_INDICATORS
@@ -316,10 +425,11 @@ def test_checks_list_the_failing_rules_like_the_engine(engine):
 
 
 def test_checks_basic_rules_only_with_basic_data(engine):
-    pairs = [[k, v] for k, v in ITEMS.items()] + [["P15", 500], ["P21_05", "TAK"], ["B_WWW", None], ["B_NAZWA", "GBP"]]
+    items = {**ITEMS, 15: 500}
+    pairs = [[k, v] for k, v in items.items()] + [["P21_05", "TAK"], ["B_WWW", None], ["B_NAZWA", "GBP"]]
     out = afbp_udfs.afbp_checks(pairs)
     assert any(r[0] == "B4" for r in out[1:])  # no website but virtual visits
-    pairs_without_basic = [[k, v] for k, v in ITEMS.items()] + [["P15", 500], ["P21_05", "TAK"]]
+    pairs_without_basic = [[k, v] for k, v in items.items()] + [["P21_05", "TAK"]]
     assert afbp_udfs.afbp_checks(pairs_without_basic) == status.OK
 
 
@@ -397,14 +507,26 @@ def test_k03_check_kinds(engine):
     assert afbp_udfs.afbp_k03_check(9, 158000, 150000, None, [[4, 160000]])[0][0] == status.DIFFERENCE
 
 
+def test_the_engine_builds_the_single_k03_comparison(engine):
+    """The functions parse no K-03 condition: the engine compiles the spec's relation over
+    the two given figures (and reports the other inputs its tolerance reads)."""
+    match = next(c.item for c in engine.spec.k03_checks if c.kind == "match")
+    with pytest.raises(ValueError):
+        engine.k03_comparison(match)
+    with pytest.raises(KeyError):
+        engine.k03_comparison(1)
+    assert engine.k03_comparison(9).inputs == ("P4",) and engine.k03_comparison(4).inputs == ()
+    assert engine.k03_comparison(9).status(158000, 157000, None, FormData(items={4: 160000})) == status.OK
+
+
 @pytest.mark.parametrize(
     "item, fragment",
     [(21, "usługa po usłudze"), (1, "nie ma porównania z K-03"), ("abc", "nieznana pozycja 'abc'"),
      (None, "podaj numer pozycji"), ([4, 5], "jedna komórka")],
 )
 def test_k03_check_bad_items(item, fragment):
-    out = afbp_udfs.afbp_k03_check(item, 1, 1)
-    assert isinstance(out, str) and out.startswith(ERR) and fragment in out
+    with pytest.raises(AfbpError, match=fragment):
+        afbp_udfs.afbp_k03_check(item, 1, 1)
 
 
 def test_k03_checks_range(engine):
@@ -417,19 +539,24 @@ def test_k03_checks_range(engine):
     rng.append([None, None, None])
     res = engine.evaluate(FormData(items=dict(ITEMS), services=dict(SERVICES), k03=k03))
     want = [[k.item, k.status, k.afbp, k.k03, k.k03_upper, k.message] for k in res.k03]
-    for out in (afbp_udfs.afbp_k03_checks(row46(), rng), afbp_udfs.afbp_k03_checks(HEADERS, row46(), rng)):
+    for out in (afbp_udfs.afbp_k03_checks(rng, row46()), afbp_udfs.afbp_k03_checks(rng, HEADERS, row46())):
         assert out[0] == ["poz.", "status", "AFBP", "K-03", "K-03 (górna granica)", "wyjaśnienie"]
         assert out[1:] == want
-    single = afbp_udfs.afbp_k03_checks(row46(), ["D4.W1.R5", 160000])
+    single = afbp_udfs.afbp_k03_checks(["D4.W1.R5", 160000], row46())
     assert single[1:] == [[k.item, k.status, k.afbp, k.k03, k.k03_upper, k.message]
                           for k in engine.evaluate(FormData(items=dict(ITEMS), services=dict(SERVICES), k03={"D4.W1.R5": [160000]})).k03]
 
 
-def test_k03_checks_bad_ranges():
-    assert "nieznany adres K-03 'D99'" in afbp_udfs.afbp_k03_checks(row46(), [["D4.W1.R5", 1], ["D99", 2]])
-    assert afbp_udfs.afbp_k03_checks(row46(), None).startswith(ERR)
-    assert afbp_udfs.afbp_k03_checks(row46(), 5).startswith(ERR)
-    assert afbp_udfs.afbp_k03_checks(row46(), [["D4.W1.R5"]]).startswith(ERR)
+@pytest.mark.parametrize(
+    "k03, fragment",
+    [([["D4.W1.R5", 1], ["D99", 2]], "nieznany adres K-03 'D99' w wierszu 2"), (None, "podaj zakres K-03"),
+     (5, "co najmniej 2 kolumny"), ([["D4.W1.R5"]], "co najmniej 2 kolumny"),
+     ([["D4.W1.R5", 1], ["K_D4_W1_R5", 2]], "adres K-03 D4.W1.R5 podany dwa razy (wiersze 1 i 2)"),
+     ([[4000, 1], ["D4.W1.R5", 2]], "nieznany adres K-03 '4000' w wierszu 1")],
+)
+def test_k03_checks_bad_ranges(k03, fragment):
+    with pytest.raises(AfbpError, match=re.escape(fragment)):
+        afbp_udfs.afbp_k03_checks(k03, row46())
 
 
 # ---------------------------------------------------------------------------- AFBP_INFO
@@ -440,42 +567,28 @@ def test_info(engine):
     assert "poz. 21" in afbp_udfs.afbp_info("Z12", "wzor")
     assert afbp_udfs.afbp_info("E09", "unit") == "%"
     assert afbp_udfs.afbp_info("R01", "perspektywa") == "Potencjał i rozwój"
-    assert afbp_udfs.afbp_info("X99") == "Błąd: nieznany wskaźnik 'X99'"
-    assert afbp_udfs.afbp_info("U05", "kolor").startswith("Błąd: nieznane pole")
+    with pytest.raises(AfbpError, match="nieznany wskaźnik 'X99'"):
+        afbp_udfs.afbp_info("X99")
+    with pytest.raises(AfbpError, match="nieznane pole 'kolor'"):
+        afbp_udfs.afbp_info("U05", "kolor")
     for ind in engine.spec.indicators:
         name, words, unit, perspective = afbp_udfs.afbp_info(ind.code)[0]
         assert name == ind.name and unit == ind.unit and perspective
         assert "poz." in words and not any(tok.startswith("P") and tok[1:].isdigit() for tok in words.split())
 
 
-# ---------------------------------------------------------------------------- thin + light
-def test_udf_module_has_no_formula_logic_of_its_own():
-    """The indicator formulas live in the spec only: no item arithmetic in the UDF source."""
-    source = (ROOT / "udfs" / "afbp_udfs.py").read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    divisions = [n for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.Mult))]
-    assert divisions == []
-    assert "P16" not in source and "/ P1" not in source
-
-
-def test_import_does_not_pull_heavy_packages():
-    code = textwrap.dedent(
-        """
-        import sys, types
-        xw = types.ModuleType("xlwings")  # Lite/Server provide the real one; it is heavy itself
-        xw.func = lambda f=None, **k: f if f else (lambda g: g)
-        xw.arg = lambda *a, **k: (lambda g: g)
-        sys.modules["xlwings"] = xw
-        for m in ("pandas", "matplotlib", "numpy", "openpyxl", "jinja2", "python_calamine", "msoffcrypto", "tqdm"):
-            sys.modules[m] = None  # importing them would fail
-        import afbp_udfs
-        assert afbp_udfs.afbp_indicator("Z01", [[1, 1000], [4, 5000]]) == 5.0
-        print("ok")
-        """
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "ok"
+# ---------------------------------------------------------------------------- thin
+def test_udf_package_has_no_formula_logic_of_its_own():
+    """Formulas live in the spec only: no item arithmetic and no expression parsing in the UDFs."""
+    for path in sorted((ROOT / "udfs").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        divisions = [n for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.Mult))]
+        assert divisions == [], path.name
+        assert "P16" not in source and "/ P1" not in source, path.name
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert not {m for m in imported if m.startswith("xl_afbp.expr")}, (path.name, "expressions belong to the engine")
+        assert "import re" not in source, (path.name, "spellings belong to xl_afbp.spec.spelling")
 
 
 # ---------------------------------------------------------------------------- Office.js path
@@ -491,7 +604,10 @@ body_base = {"client": "Office.js", "caller_address": "[Book1]Sheet1!B5", "sessi
 
 def call(module, func_name, args):
     body = dict(body_base, func_name=func_name, args=args)
-    return asyncio.run(xlwings.server.custom_functions_call(body, module))
+    try:
+        return asyncio.run(xlwings.server.custom_functions_call(body, module))
+    except Exception as exc:  # xlwings Server answers 400 with the message for an XlwingsError
+        return {"error": str(exc), "xlwings_error": isinstance(exc, xw.XlwingsError)}
 
 out = {"meta": xlwings.server.custom_functions_meta(afbp_udfs), "calls": []}
 for func_name, args in json.loads(sys.stdin.read()):
@@ -500,7 +616,7 @@ if len(sys.argv) > 1:  # the generated xlwings Server project
     sys.path.insert(0, sys.argv[1])
     import custom_functions
     out["server_meta"] = xlwings.server.custom_functions_meta(custom_functions)
-    out["server_call"] = call(custom_functions, "afbp_indicator", [[["U05"]], [[1, 1000], [16, 5000]], [[None]]])
+    out["server_call"] = call(custom_functions, "afbp_indicator", [[["U05"]], [[1, 1000], [16, 5000]], [[""]]])
 print(json.dumps(out))
 '''
 
@@ -538,7 +654,7 @@ def test_officejs_custom_functions_call(engine, codes, tmp_path):
         ("afbp_checks", [[row34({**ITEMS, 6: 6000})]]),
         ("afbp_k03_check", [m(4), m(160000), m(160000)]),
         ("afbp_k03_check", [m(6), m(600), m(500), m(700)]),
-        ("afbp_k03_checks", [[row], k03]),
+        ("afbp_k03_checks", [k03, [row]]),
         ("afbp_info", [m("U05")]),
         ("afbp_info", [m("U05"), m("wzór")]),
     ]
@@ -556,9 +672,12 @@ def test_officejs_custom_functions_call(engine, codes, tmp_path):
     assert set(functions) == {"AFBP_INDICATOR", "AFBP_INDICATORS", "AFBP_CHECKS", "AFBP_K03_CHECK", "AFBP_K03_CHECKS", "AFBP_INFO"}
     assert [p["name"] for p in functions["AFBP_INDICATOR"]["parameters"]] == ["code", "items", "values"]
     assert functions["AFBP_INDICATOR"]["parameters"][2].get("optional") is True
-    assert functions["AFBP_INDICATOR"]["description"].startswith("Wartość jednego wskaźnika AFBP")
+    assert functions["AFBP_INDICATOR"]["description"].startswith("Wartość wskaźnika AFBP")
     assert "\n    " not in functions["AFBP_INDICATORS"]["description"]
     assert {f["name"] for f in out["server_meta"]["functions"]} == set(functions)
+    for f in functions.values():  # Excel's limit for function and argument descriptions
+        assert len(f["description"]) <= 255, (f["name"], len(f["description"]))
+        assert all(len(p["description"]) <= 255 for p in f["parameters"]), f["name"]
     assert out["server_call"] == [[5.0]]
 
     want = expected(engine, services=SERVICES)
@@ -568,8 +687,8 @@ def test_officejs_custom_functions_call(engine, codes, tmp_path):
     assert r[2] == [[u05]]
     assert r[3] == [[10.0]]
     assert r[4] == [[""]] and r[5] == [[""]]  # no value → empty cell
-    assert r[6] == [["Błąd: nieznany wskaźnik 'X99'"]]
-    assert r[7][0][0].startswith("Błąd: zakres ma 33 komórki")
+    assert r[6] == {"error": "nieznany wskaźnik 'X99'", "xlwings_error": True}
+    assert r[7]["xlwings_error"] and r[7]["error"].startswith("zakres ma 33 komórki")
     table = r[8]
     assert table[0] == ["kod", "wskaźnik", "wartość", "jednostka"] and len(table) == 43
     for code, _, value, _ in table[1:]:
@@ -599,22 +718,42 @@ def test_cli_udfs_config(tmp_path):
     out = cli("udfs", "config", "--write", str(tmp_path), "--interpreter", r"C:\Python311\pythonw.exe")
     assert out.returncode == 0, out.stderr
     assert conf.read_text(encoding="locale").splitlines() == [
-        '"LICENSE_KEY","abc"', r'"INTERPRETER_WIN","C:\Python311\pythonw.exe"', '"UDF_MODULES","afbp_udfs"'
+        '"LICENSE_KEY","abc"', r'"INTERPRETER_WIN","C:\Python311\pythonw.exe"', '"UDF_MODULES","other;afbp_udfs"'
     ]
 
 
-def test_cli_udfs_lite(tmp_path, codes):
-    out = cli("udfs", "lite", "--out", str(tmp_path), "--requirement", "https://example.org/xl_afbp-0.1.0-py3-none-any.whl")
+def test_cli_udfs_config_adds_to_udf_modules_once(tmp_path):
+    """Defect: --write replaced an existing UDF_MODULES, unregistering the user's other modules."""
+    conf = tmp_path / "xlwings.conf"
+    conf.write_text('"UDF_MODULES","mine; other"\n"CONDA_ENV","base"\n', encoding="locale")
+    for _ in range(2):  # writing again changes nothing
+        assert cli("udfs", "config", "--write", str(conf), "--interpreter", "py.exe").returncode == 0
+        lines = conf.read_text(encoding="locale").splitlines()
+        assert lines == ['"CONDA_ENV","base"', '"INTERPRETER_WIN","py.exe"', '"UDF_MODULES","mine;other;afbp_udfs"']
+
+
+def test_cli_udfs_lite(tmp_path):
+    """main.py carries the functions wheel written beside it; requirements.txt installs nothing."""
+    out = cli("udfs", "lite", "--out", str(tmp_path))
     assert out.returncode == 0, out.stderr
+    wheel = next(tmp_path.glob("xl_afbp_functions-*-py3-none-any.whl"))
     main = (tmp_path / "main.py").read_text(encoding="utf-8")
-    assert (ROOT / "udfs" / "afbp_udfs.py").read_text(encoding="utf-8").rstrip() in main
-    assert (tmp_path / "requirements.txt").read_text(encoding="utf-8") == "https://example.org/xl_afbp-0.1.0-py3-none-any.whl\n"
-    # main.py is self-contained apart from xl_afbp: it runs as a module of its own
-    namespace: dict = {"__name__": "main"}
-    exec(compile(main, "main.py", "exec"), namespace)
-    assert namespace["afbp_indicator"]("U05", row34()) == afbp_udfs.afbp_indicator("U05", row34())
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert f'_SHA256 = "{digest}"' in main
+    requirements = (tmp_path / "requirements.txt").read_text(encoding="utf-8")
+    assert [line for line in requirements.splitlines() if line.strip() and not line.startswith("#")] == []
     printed = cli("udfs", "lite")
-    assert printed.returncode == 0 and "# ===== requirements.txt =====" in printed.stdout and "xl-afbp==" in printed.stdout
+    assert printed.returncode == 0 and "# ===== requirements.txt =====" in printed.stdout and digest in printed.stdout
+
+
+def test_cli_udfs_lite_with_a_hosted_wheel(tmp_path):
+    url = "https://example.org/afbp/xl_afbp_functions-0.1.0-py3-none-any.whl"
+    out = cli("udfs", "lite", "--out", str(tmp_path), "--requirement", url)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "requirements.txt").read_text(encoding="utf-8").splitlines()[-1] == url
+    main = (tmp_path / "main.py").read_text(encoding="utf-8")
+    assert "_WHEEL" not in main and "from afbp_udfs import *" in main
+    assert next(tmp_path.glob("xl_afbp_functions-*.whl")).is_file()  # the file to host
 
 
 def test_cli_udfs_server(tmp_path):
@@ -626,13 +765,19 @@ def test_cli_udfs_server(tmp_path):
     assert "from afbp_udfs import *" in (target / "custom_functions" / "__init__.py").read_text(encoding="utf-8")
     env = (target / ".env").read_text(encoding="utf-8")
     assert 'XLWINGS_LICENSE_KEY="noncommercial"' in env and "PolyForm Noncommercial" in env
-    reqs = (target / "requirements.txt").read_text(encoding="utf-8").split()
-    assert reqs[0].startswith("xlwings-server") and reqs[1].startswith("xl-afbp==")
-    assert "PolyForm Noncommercial" in (target / "README.md").read_text(encoding="utf-8")
+    # Defect: the project defaulted to the dev environment, whose namespace is XLWINGS_DEV
+    assert 'XLWINGS_ENVIRONMENT="prod"' in env and 'XLWINGS_FUNCTIONS_NAMESPACE="AFBP"' in env
+    wheel = next((target / "wheels").glob("xl_afbp_functions-*-py3-none-any.whl"))
+    reqs = [line for line in (target / "requirements.txt").read_text(encoding="utf-8").splitlines() if line and line[0] != "#"]
+    assert reqs[0].startswith("xlwings-server>=") and reqs[1] == "--find-links wheels"
+    assert reqs[2] == "xl-afbp-functions==" + wheel.name.split("-")[1]
+    readme = (target / "README.md").read_text(encoding="utf-8")
+    assert "PolyForm Noncommercial" in readme and "=AFBP.AFBP_INDICATOR(" in readme
     again = cli("udfs", "server", str(target))
     assert again.returncode == 2 and "--force" in again.stderr
-    assert cli("udfs", "server", str(target), "--force", "--license-key", "KEY123").returncode == 0
-    assert 'XLWINGS_LICENSE_KEY="KEY123"' in (target / ".env").read_text(encoding="utf-8")
+    assert cli("udfs", "server", str(target), "--force", "--license-key", "KEY123", "--namespace", "BIBL").returncode == 0
+    env = (target / ".env").read_text(encoding="utf-8")
+    assert 'XLWINGS_LICENSE_KEY="KEY123"' in env and 'XLWINGS_FUNCTIONS_NAMESPACE="BIBL"' in env
 
 
 # ---------------------------------------------------------------------------- analyst workbook

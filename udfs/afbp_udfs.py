@@ -1,48 +1,35 @@
 """AFBP custom functions for Excel (xlwings classic, xlwings Lite, xlwings Server).
 
 Funkcje arkuszowe AFBP: wskaźniki, reguły i porównania z K-03 liczone przez silnik xl-afbp.
-Excel custom functions over the xl-afbp engine.
 
-Every function is a thin wrapper: it turns the cell arguments into
-:class:`xl_afbp.formdata.FormData` and asks the cached engine
-(:func:`xl_afbp.engine.get_engine`). No indicator, rule or K-03 formula is written here.
+Every function is a thin wrapper: its arguments become :class:`xl_afbp.formdata.FormData`
+(:mod:`.layouts`) and the cached engine computes (:func:`xl_afbp.engine.get_engine`). No
+indicator, rule or K-03 formula is written here, and no expression is parsed here either:
+the engine renders the formula in words and compiles the single K-03 comparison.
 
-Arguments (any of these layouts, see docs/udfs.md):
+Results: a number, a text or a 2-D list (Excel spills it); "no value" is ``None``, an
+empty cell. A bad argument is an Excel error value (``#VALUE!``, with the Polish message
+where the runtime shows one), never a text: see :mod:`.errors`. The descriptions Excel
+shows (docstrings, argument docs) are Polish and within Excel's 255 characters.
 
-* a 34-cell row or column in item order (poz. 1-34), optionally followed by the 12 services
-  of item 21 (46 cells); item 21's own cell may hold the number of "TAK" services (0-12);
-* a 2-column range of (item, value) pairs in any order; the item as ``1``, ``"P01"``,
-  ``"P_01"``, ``"P21_05"``, ``"PREV04"`` or ``"B_PODTYP"``;
-* a header range plus a value range of the same shape (a row of the consolidator's
-  library table: headers ``P01`` … ``P34``, ``P21_01`` … ``P21_12``; other headers are
-  ignored), or one 2-row range holding both.
-
-Cells: empty, ``""`` and Excel errors (``#N/A``, ``#DIV/0!`` … or error objects) are "no
-value"; ``"#"`` is the AFBP mark "not measured"; other text stays text (the engine gives
-"no value", exactly like the native formulas). Bad arguments give a short Polish text
-starting with ``"Błąd: "`` – never a traceback.
-
-This file is also pasted as ``main.py`` into xlwings Lite (``xl-afbp udfs lite``), so it
-uses absolute imports only.
+The function runtime needs only the standard library and xlwings (``xl-afbp udfs lite``
+and ``udfs server`` ship it as the pure-Python wheel ``xl-afbp-functions``).
 """
 
-import dataclasses
 import inspect
 import os
-import re
 
 import xlwings as xw
 
-from xl_afbp import names as _names
+from xl_afbp import names
 from xl_afbp import status as _status
 from xl_afbp.engine import K03Result, get_engine
-from xl_afbp.expr.ast import Ref
-from xl_afbp.expr.ast import refs as _refs
-from xl_afbp.expr.parse import parse as _parse_expr
-from xl_afbp.expr.pyeval import PythonCompiler
 from xl_afbp.formdata import FormData
-from xl_afbp.spec.expand import k03_expressions
-from xl_afbp.spec.vocab import resolver as _resolver
+from xl_afbp.spec import spelling
+
+from . import cells
+from .errors import AfbpError, fail
+from .layouts import Layouts
 
 __all__ = [
     "afbp_indicator",
@@ -56,19 +43,6 @@ __all__ = [
 #: The form edition the functions use (override with the environment variable XL_AFBP_EDITION).
 EDITION = os.environ.get("XL_AFBP_EDITION", "2016")
 
-ERROR_PREFIX = "Błąd: "
-
-# kinds of a parsed key
-_ITEM, _COUNT, _SERVICE, _PREV, _BASIC = "item", "count", "service", "prev", "basic"
-
-_RX_ITEM = re.compile(r"^(?:P|POZ\.?)\s*_?0*(\d+)$")
-_RX_SERVICE = re.compile(r"^P_?0*(\d+)_0*(\d+)$")
-_RX_PREV = re.compile(r"^PREV_?0*(\d+)$")
-_RX_WORDS = re.compile(r"count_yes\(\s*P(\d+)\s*\)|\bP(\d+)\b")
-
-# placeholders of the single K-03 comparison (AFBP side, K-03 side, K-03 upper bound)
-_A, _K, _K2 = "UDF_AFBP", "UDF_K03", "UDF_K03_UP"
-
 _INFO_FIELDS = {
     "nazwa": 0, "name": 0,
     "wzór": 1, "wzor": 1, "formula": 1, "formuła": 1, "formula_words": 1,
@@ -77,506 +51,153 @@ _INFO_FIELDS = {
 }
 
 
-class ArgError(ValueError):
-    """A bad argument; its text (Polish) becomes the cell value after "Błąd: "."""
+class _Session:
+    """The cached engine and what the functions look up in its spec."""
 
-
-# ---------------------------------------------------------------------------- cell values
-def _cell(v):
-    """One input cell as the engine reads it: number, "#", text or None (no value)."""
-    t = type(v)
-    if t is float or t is int:
-        return v
-    if v is None:
-        return None
-    if t is str:
-        s = v.strip()
-        if not s:
-            return None
-        if s[0] == "#":  # "#" = not measured; "#N/A", "#DIV/0!" … = Excel errors
-            return "#" if s == "#" else None
-        return s
-    if t is bool:
-        return v  # kept: the engine never reads TRUE/FALSE as a number
-    if isinstance(v, (int, float)):  # numpy scalars and other number subclasses
-        return float(v)
-    return None  # error objects (Office.js), dates, JsNull …
-
-
-def _yesno(v):
-    v = _cell(v)
-    if isinstance(v, str):
-        up = v.upper()
-        return up if up in ("TAK", "NIE") else v
-    if v is True:
-        return "TAK"
-    if v is False:
-        return "NIE"
-    return v
-
-
-def _flag(v) -> bool:
-    """A TRUE/FALSE argument: TRUE, 1, "TAK", "PRAWDA", "TRUE" are true; empty is false."""
-    v = _cell(v)
-    if isinstance(v, str):
-        return v.upper() in ("TAK", "PRAWDA", "TRUE", "T", "1")
-    return bool(v)
-
-
-def _is_list(x) -> bool:
-    return isinstance(x, (list, tuple))
-
-
-def _shape(x) -> tuple[list, int, int, bool]:
-    """A range value → (row-major cells, rows, columns, is_2d)."""
-    if _is_list(x):
-        if x and _is_list(x[0]):
-            ncols = len(x[0])
-            for r in x:
-                if not _is_list(r) or len(r) != ncols:
-                    raise ArgError("zakres musi być prostokątem (wiersze o równej liczbie komórek)")
-            return [v for r in x for v in r], len(x), ncols, True
-        return list(x), 1, len(x), False
-    return [x], 1, 1, False
-
-
-def _cells_word(n: int) -> str:
-    if n == 1:
-        return "komórka"
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return "komórki"
-    return "komórek"
-
-
-def _show(v) -> str:
-    text = str(v)
-    return text if len(text) <= 30 else text[:27] + "…"
-
-
-# ---------------------------------------------------------------------------- state
-class _State:
-    """The cached engine and everything derived from the spec once (lookups, key cache)."""
-
-    def __init__(self, edition):
+    def __init__(self, edition: str):
         engine = get_engine(edition)
         spec = engine.spec
         self.engine, self.spec = engine, spec
-        items = sorted(spec.items, key=lambda i: i.nr)
-        self.items = {i.nr: i for i in items}
-        svc = spec.services_item
-        self.svc_nr = svc.nr if svc else None
-        self.service_nrs = sorted(s.nr for s in spec.services)
-        self.basic_keys = {b.key for b in spec.basic}
-        self.numeric = {i.nr for i in items if i.numeric}
-        item_keys = [((_COUNT if i.type == "services" else _ITEM), i.nr) for i in items]
-        self.positional = {
-            len(item_keys): item_keys,
-            len(item_keys) + len(self.service_nrs): item_keys + [(_SERVICE, n) for n in self.service_nrs],
-        }
-        self.n_items = len(item_keys)
+        self.layouts = Layouts(engine)
         self.indicators = [
-            (ind.code, ind.name, ind.unit, engine.by_name[_names.indicator(ind.code)].py) for ind in spec.indicators
+            (ind.code, ind.name, ind.unit, engine.by_name[names.indicator(ind.code)].py) for ind in spec.indicators
         ]
-        self.codes = {ind.code for ind in spec.indicators}
+        self.evaluators = {code: fn for code, _, _, fn in self.indicators}
         self.k03_checks = {c.item: c for c in spec.k03_checks}
-        self.k03_addresses = {}
-        for c in spec.k03_cells:
-            self.k03_addresses[c.address.upper()] = c.address
-            self.k03_addresses[_names.k03_row(c.address).upper()] = c.address
         self.perspectives = {p.id: p.label for p in spec.perspectives}
-        blank = {f"P{i.nr}": None for i in items if i.numeric}
-        blank.update({f"P{self.svc_nr}_{n:02d}": None for n in self.service_nrs})
-        blank.update({f"PREV{nr}": None for nr in self.numeric})
-        blank.update({f"B_{k}": None for k in self.basic_keys})
-        self.blank_refs = blank
-        self._keys: dict = {}
-        self._headers: dict = {}
-        self._k03_single: dict = {}
-        self._info: dict = {}
-
-    # -------------------------------------------------------------- keys
-    def key(self, h):
-        """A header/pair key → (kind, nr) or None when it names no input of the form."""
-        if type(h) is not str:  # numbers are cheap; and True == 1 must not share a cache slot
-            return self._key(h)
-        try:
-            return self._keys[h]
-        except KeyError:
-            pass
-        k = self._key(h)
-        if len(self._keys) < 10_000:
-            self._keys[h] = k
-        return k
-
-    def _key(self, h):
-        if isinstance(h, bool) or h is None:
-            return None
-        if isinstance(h, (int, float)):
-            if float(h).is_integer():
-                return self._item_key(int(h))
-            return None
-        if not isinstance(h, str):
-            return None
-        s = h.strip().upper().replace(" ", "")
-        if m := _RX_SERVICE.match(s):
-            nr, s_nr = int(m.group(1)), int(m.group(2))
-            if nr == self.svc_nr and s_nr in self.service_nrs:
-                return (_SERVICE, s_nr)
-            return None
-        if m := _RX_ITEM.match(s):
-            return self._item_key(int(m.group(1)))
-        if m := _RX_PREV.match(s):
-            nr = int(m.group(1))
-            return (_PREV, nr) if nr in self.numeric else None
-        if s.startswith("B_") and s[2:] in self.basic_keys:
-            return (_BASIC, s[2:])
-        return None
-
-    def _item_key(self, nr: int):
-        if nr in self.numeric:
-            return (_ITEM, nr)
-        if nr == self.svc_nr:
-            return (_COUNT, nr)
-        return None
-
-    # -------------------------------------------------------------- layouts
-    def pairs(self, items, values=None):
-        """The arguments of a UDF → list of ((kind, nr), raw cell value)."""
-        if values is not None:
-            return self._header_values(items, values)
-        if items is None:
-            raise ArgError("brak danych formularza – podaj zakres z pozycjami 1–34")
-        flat, nrows, ncols, is_2d = _shape(items)
-        if not is_2d or nrows == 1 or ncols == 1:
-            n = len(flat)
-            keys = self.positional.get(n)
-            if keys is not None:
-                return list(zip(keys, flat))
-            if n == 2 and self.key(flat[0]) is not None:  # a single (item, value) pair
-                return [(self.key(flat[0]), flat[1])]
-            sizes = " lub ".join(str(k) for k in sorted(self.positional))
-            raise ArgError(
-                f"zakres ma {n} {_cells_word(n)} – oczekiwano {sizes} (poz. 1–{self.n_items} i 12 usług poz. 21), "
-                "par (pozycja, wartość) albo nagłówków i wartości"
-            )
-        if ncols == 2:
-            found = self._pairs(items)
-            if found is not None:
-                return found
-        if nrows == 2:
-            return self._header_values(items[0], items[1])
-        if ncols == 2:
-            self._pairs(items, strict=True)  # raises with the offending row
-        raise ArgError(
-            f"zakres {nrows}×{ncols} nie pasuje do żadnego układu: 34/46 komórek w wierszu lub kolumnie, "
-            "2 kolumny (pozycja, wartość) albo 2 wiersze (nagłówki, wartości)"
-        )
-
-    def _pairs(self, rows, strict: bool = False):
-        out = []
-        for i, row in enumerate(rows):
-            k = self.key(row[0])
-            if k is None:
-                if _cell(row[0]) is None or i == 0:  # blank key, or a header row such as ("poz.", "wartość")
-                    continue
-                if strict:
-                    raise ArgError(f"nieznana pozycja '{_show(row[0])}' w wierszu {i + 1}")
-                return None
-            out.append((k, row[1]))
-        if not out:
-            if strict:
-                raise ArgError("w pierwszej kolumnie nie ma żadnej pozycji formularza (1–34, P01, P_01 …)")
-            return None
-        return out
-
-    def _header_values(self, headers, values):
-        h_flat = _shape(headers)[0]
-        v_flat = _shape(values)[0]
-        if len(h_flat) != len(v_flat):
-            raise ArgError(
-                f"nagłówki ({len(h_flat)} {_cells_word(len(h_flat))}) i wartości ({len(v_flat)}) "
-                "muszą mieć ten sam rozmiar"
-            )
-        # cache only texts/empties: True == 1 == 1.0 would share a slot, error objects are unhashable
-        cacheable = all(h is None or type(h) is str for h in h_flat)
-        index = self._headers.get(tuple(h_flat)) if cacheable else None
-        if index is None:
-            index = [(i, k) for i, h in enumerate(h_flat) if (k := self.key(h)) is not None]
-            if not index:
-                raise ArgError("w nagłówkach nie ma żadnej pozycji formularza (P01…P34, P21_01…P21_12)")
-            if cacheable and len(self._headers) < 256:
-                self._headers[tuple(h_flat)] = index
-        return [(k, v_flat[i]) for i, k in index]
-
-    # -------------------------------------------------------------- form data
-    def form(self, items, values=None, *, expand_count: bool, many: bool = True):
-        """FormData of the arguments. ``expand_count``: item 21's count becomes n×TAK + NIE;
-        ``many``: the engine will read many refs (then a dict-backed FormData is faster)."""
-        it, services, previous, basic = {}, {}, {}, {}
-        count = None
-        for (kind, nr), raw in self.pairs(items, values):
-            if kind is _ITEM:
-                it[nr] = _cell(raw)
-            elif kind is _SERVICE:
-                services[nr] = _yesno(raw)
-            elif kind is _COUNT:
-                count = _cell(raw)
-            elif kind is _PREV:
-                previous[nr] = _cell(raw)
-            else:
-                basic[nr] = _cell(raw)
-        if expand_count and count is not None and all(v is None for v in services.values()):
-            n = self.count(count)
-            if n is not None:
-                services = {s: ("TAK" if i < n else "NIE") for i, s in enumerate(self.service_nrs)}
-        if many:
-            return _Form(self, it, services, basic, previous)
-        return FormData(items=it, services=services, basic=basic, previous=previous)
-
-    def count(self, v):
-        """Item 21's cell as a count of TAK services: a whole number 0-12, else None."""
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            return None
-        if not float(v).is_integer() or not 0 <= v <= len(self.service_nrs):
-            return None
-        return int(v)
+        self._info: dict[str, list] = {}
 
     def code(self, code) -> str:
-        if _is_list(code):
-            raise ArgError("kod wskaźnika to jedna komórka, np. \"U05\"")
-        c = _cell(code)
-        if c is None or not isinstance(c, str):
-            if c is None:
-                raise ArgError("podaj kod wskaźnika, np. \"U05\"")
-            raise ArgError(f"nieznany wskaźnik '{_show(code)}'")
-        c = c.upper()
-        if c not in self.codes:
-            raise ArgError(f"nieznany wskaźnik '{_show(code)}'")
-        return c
+        """One indicator code (any case) → the spec's code."""
+        c = cells.value(code)
+        if c is None:
+            raise AfbpError("podaj kod wskaźnika, np. \"U05\"")
+        if not isinstance(c, str) or c.upper() not in self.evaluators:
+            raise AfbpError(f"nieznany wskaźnik '{cells.show(code)}'")
+        return c.upper()
 
-    # -------------------------------------------------------------- K-03
-    def k03_rows(self, rng) -> dict:
-        """A K-03 range (address, value of unit 0, unit 1 …) → {address: [values]}."""
-        if rng is None:
-            raise ArgError("podaj zakres K-03: w 1. kolumnie adres (np. D4.W1.R5), dalej wartości jednostek")
-        if not _is_list(rng):
-            raise ArgError("zakres K-03 musi mieć co najmniej 2 kolumny: adres i wartość")
-        rows = rng if (rng and _is_list(rng[0])) else [rng]
-        out: dict = {}
-        for i, row in enumerate(rows):
-            if not _is_list(row) or len(row) < 2:
-                raise ArgError("zakres K-03 musi mieć co najmniej 2 kolumny: adres i wartość")
-            head = row[0]
-            address = self.k03_addresses.get(head.strip().upper()) if isinstance(head, str) else None
-            if address is None:
-                if _cell(head) is None or i == 0:
-                    continue
-                raise ArgError(f"nieznany adres K-03 '{_show(head)}' w wierszu {i + 1}")
-            out[address] = [_cell(v) for v in row[1:]]
-        return out
+    def codes(self, code) -> list[list]:
+        """A code or a range of codes → a grid of codes (None where a cell of a range is empty)."""
+        rng = cells.shape(code)
+        if len(rng.cells) == 1:
+            return [[self.code(rng.cells[0])]]
+        return [[None if cells.value(c) is None else self.code(c) for c in row] for row in rng.grid]
 
-    def k03_single(self, item):
-        """(check, compiled condition over the placeholders, other inputs it reads) of one item."""
-        nr = self._item_number(item)
-        if nr in self._k03_single:
-            return self._k03_single[nr]
-        check = self.k03_checks.get(nr)
-        if check is None:
-            have = ", ".join(str(n) for n in sorted(self.k03_checks))
-            raise ArgError(f"poz. {nr} nie ma porównania z K-03 (mają je poz. {have})")
-        if check.kind == "match":
-            raise ArgError(f"poz. {nr} porównuje się z K-03 usługa po usłudze – użyj AFBP_K03_CHECKS")
-        variant = dataclasses.replace(check, afbp=_A, k03=_K, lower=_K, upper=_K2)
-        condition = k03_expressions(self.spec, variant)["condition"]
-        base = _resolver(self.spec)
+    def item_number(self, item) -> int:
+        if cells.is_range(item):
+            raise AfbpError("numer pozycji to jedna komórka, np. 4 albo \"P04\"")
+        key = self.layouts.pair_key(item)
+        if key is None or key.kind != spelling.ITEM:
+            if cells.value(item) is None:
+                raise AfbpError("podaj numer pozycji AFBP, np. 4 albo \"P04\"")
+            raise AfbpError(f"nieznana pozycja '{cells.show(item)}'")
+        return key.nr
 
-        def resolve(name):
-            return Ref(name, "number") if name in (_A, _K, _K2) else base(name)
-
-        node = _parse_expr(condition, resolve)
-        fn = PythonCompiler(self.engine.ctx).compile(node)
-        extra = [r for r in _refs(node) if r not in (_A, _K, _K2)]  # e.g. P4 in the tolerance of item 9
-        self._k03_single[nr] = (check, fn, extra)
-        return self._k03_single[nr]
-
-    def _item_number(self, item) -> int:
-        if _is_list(item):
-            raise ArgError("numer pozycji to jedna komórka, np. 4 albo \"P04\"")
-        k = self.key(item)
-        if k is None or k[0] not in (_ITEM, _COUNT):
-            if _cell(item) is None:
-                raise ArgError("podaj numer pozycji AFBP, np. 4 albo \"P04\"")
-            raise ArgError(f"nieznana pozycja '{_show(item)}'")
-        return k[1]
-
-    # -------------------------------------------------------------- info
     def info(self, code: str) -> list:
         if code not in self._info:
             ind = self.spec.indicator(code)
-            self._info[code] = [ind.name, self.words(ind.formula), ind.unit, self.perspectives.get(ind.perspective, ind.perspective)]
+            perspective = self.perspectives.get(ind.perspective, ind.perspective)
+            self._info[code] = [ind.name, self.engine.words(ind.formula), ind.unit, perspective]
         return self._info[code]
 
-    def words(self, formula: str) -> str:
-        def repl(m):
-            if m.group(1):
-                it = self.items[int(m.group(1))]
-                return f"liczba usług „TAK” ({it.short}, poz. {it.nr})"
-            it = self.items.get(int(m.group(2)))
-            return m.group(0) if it is None else f"{it.short} (poz. {it.nr})"
 
-        return _RX_WORDS.sub(repl, formula).replace("*", "×")
+_SESSION = None
 
 
-_STATE = None
-
-
-def _state() -> _State:
+def _session() -> _Session:
     """The engine is compiled once per process (first call), then reused."""
-    global _STATE
-    if _STATE is None:
-        _STATE = _State(EDITION)
-    return _STATE
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = _Session(EDITION)
+    return _SESSION
 
 
-def _error(exc: Exception) -> str:
-    if isinstance(exc, ArgError):
-        return ERROR_PREFIX + str(exc)
-    text = f"{type(exc).__name__}: {exc}"
-    return ERROR_PREFIX + "wewnętrzny (" + (text if len(text) <= 120 else text[:117] + "…") + ")"
+# ---------------------------------------------------------------------------- the functions
+_DATA_DOC = "Dane formularza: 34 lub 46 komórek w kolejności pozycji, pary (pozycja; wartość) albo nagłówki P01… z wartościami"
+_VALUES_DOC = "Wartości do nagłówków z poprzedniego argumentu (ten sam rozmiar)"
 
 
-class _Form(FormData):
-    """FormData whose ``get`` is one dict lookup (the engine reads ~100 refs per call)."""
-
-    def __init__(self, st: _State, items: dict, services: dict, basic: dict, previous: dict):
-        super().__init__(items=items, services=services, basic=basic, previous=previous)
-        refs = dict(st.blank_refs)
-        refs.update({f"P{nr}": v for nr, v in items.items()})
-        refs.update({f"P{st.svc_nr}_{nr:02d}": v for nr, v in services.items()})
-        refs.update({f"PREV{nr}": v for nr, v in previous.items()})
-        refs.update({f"B_{k}": v for k, v in basic.items()})
-        self._refs = refs
-
-    def get(self, ref):
-        try:
-            return self._refs[ref]
-        except KeyError:
-            return FormData.get(self, ref)
-
-
-class _PlaceholderEnv:
-    """The two sides of one K-03 comparison, plus optional form data for the rest."""
-
-    __slots__ = ("values", "data")
-
-    def __init__(self, values: dict, data: FormData):
-        self.values, self.data = values, data
-
-    def get(self, ref):
-        if ref in self.values:
-            return self.values[ref]
-        return self.data.get(ref)
-
-    def k_row(self, address):
-        return ()
-
-    def units_with_data(self) -> int:
-        return 0
-
-    def branches_with_data(self) -> int:
-        return 0
-
-
-# ---------------------------------------------------------------------------- the UDFs
 @xw.func
-@xw.arg("code", doc="Kod wskaźnika, np. \"U05\" / indicator code")
-@xw.arg("items", doc="Dane formularza: 34 lub 46 komórek, pary (pozycja, wartość) albo nagłówki / form data")
-@xw.arg("values", doc="Opcjonalnie: wartości do nagłówków z 2. argumentu / optional values for the header range")
+@xw.arg("code", ndim=2, doc="Kod wskaźnika, np. \"U05\", albo zakres kodów (wynik ma jego kształt)")
+@xw.arg("items", doc=_DATA_DOC)
+@xw.arg("values", doc=_VALUES_DOC)
 def afbp_indicator(code, items, values=None):
-    """Wartość jednego wskaźnika AFBP (puste = brak wartości). One AFBP indicator value (empty = no value).
-
-    Dane: 34/46 komórek w kolejności pozycji, pary (pozycja, wartość) albo nagłówki + wartości.
-    Data: 34/46 cells in item order, (item, value) pairs, or headers + values.
-    """
+    """Wartość wskaźnika AFBP dla danych jednej biblioteki (pusta komórka = brak wartości). Zakres kodów daje zakres wartości o tym samym kształcie (rozlewa się)."""
     try:
-        st = _state()
-        c = st.code(code)
-        return st.engine.indicator(c, st.form(items, values, expand_count=True, many=False))
-    except Exception as exc:  # noqa: BLE001 - a cell shows a message, never a traceback
-        return _error(exc)
+        s = _session()
+        grid = s.codes(code)
+        data = s.layouts.form(items, values, expand_count=True)
+        if len(grid) == 1 and len(grid[0]) == 1:
+            return s.evaluators[grid[0][0]](data, {})
+        return [[None if c is None else s.evaluators[c](data, {}) for c in row] for row in grid]
+    except Exception as exc:  # noqa: BLE001 - an Excel error value, never a traceback
+        return fail(exc)
 
 
 @xw.func
-@xw.arg("items", doc="Dane formularza: 34 lub 46 komórek, pary (pozycja, wartość) albo nagłówki / form data")
-@xw.arg("values", doc="Opcjonalnie: wartości do nagłówków z 1. argumentu / optional values for the header range")
-@xw.arg("as_row", doc="PRAWDA: jeden wiersz 42 wartości (kolejność kodów jak w tabeli) / TRUE: one row of values")
+@xw.arg("items", doc=_DATA_DOC)
+@xw.arg("values", doc=_VALUES_DOC)
+@xw.arg("as_row", doc="PRAWDA: jeden wiersz 42 wartości w kolejności kodów (do tabeli bibliotek)")
 def afbp_indicators(items, values=None, as_row=False):
-    """Wszystkie wskaźniki AFBP: tabela kod, wskaźnik, wartość, jednostka (z nagłówkiem). All AFBP indicators as a table.
-
-    as_row = PRAWDA/TRUE: tylko jeden wiersz wartości (do tabeli bibliotek) / only one row of values.
-    """
+    """Wszystkie wskaźniki AFBP: tabela kod, wskaźnik, wartość, jednostka (z nagłówkiem). Z as_row = PRAWDA: jeden wiersz samych wartości."""
     try:
-        st = _state()
-        data = st.form(items, values, expand_count=True)
-        if _flag(as_row):
-            return [[fn(data, {}) for _, _, _, fn in st.indicators]]
+        s = _session()
+        data = s.layouts.form(items, values, expand_count=True)
+        if cells.flag(as_row):
+            return [[fn(data, {}) for _, _, _, fn in s.indicators]]
         out = [["kod", "wskaźnik", "wartość", "jednostka"]]
-        out += [[code, name, fn(data, {}), unit] for code, name, unit, fn in st.indicators]
+        out += [[code, name, fn(data, {}), unit] for code, name, unit, fn in s.indicators]
         return out
     except Exception as exc:  # noqa: BLE001
-        return _error(exc)
+        return fail(exc)
 
 
 @xw.func
-@xw.arg("items", doc="Dane formularza (także PREV01…, B_PODTYP…) / form data, optionally last year and basic data")
-@xw.arg("values", doc="Opcjonalnie: wartości do nagłówków z 1. argumentu / optional values for the header range")
+@xw.arg("items", doc="Dane formularza (także PREV01… – poprzedni rok, B_PODTYP… – dane podstawowe)")
+@xw.arg("values", doc=_VALUES_DOC)
 def afbp_checks(items, values=None):
-    """Niespełnione reguły AFBP: reguła, waga, komunikat – albo "OK". Failing AFBP rules (id, severity, message), or "OK".
-
-    Reguły B1–B4 tylko, gdy podano dane podstawowe (B_...). "brak danych", gdy żadnej reguły nie da się sprawdzić.
-    Rules B1-B4 only when basic data (B_...) is given; "brak danych" when no rule can be checked.
-    """
+    """Niespełnione reguły AFBP (reguła, waga, komunikat) albo OK; „brak danych”, gdy żadnej nie da się sprawdzić. Reguły B1–B4 tylko, gdy podano dane podstawowe (B_…)."""
     try:
-        st = _state()
-        data = st.form(items, values, expand_count=False)
-        result = st.engine.evaluate(data)
+        s = _session()
+        data = s.layouts.form(items, values, expand_count=False)
+        result = s.engine.evaluate(data)
         rules = [r for r in result.rules if data.basic or r.group != "basic"]
         failing = [r for r in rules if r.status in (_status.ERROR, _status.WARNING)]
         if not failing:
             return _status.OK if any(r.status == _status.OK for r in rules) else _status.NO_DATA
         out = [["reguła", "waga", "komunikat"]]
         for r in failing:
-            where = [str(nr) for nr, s in sorted(r.parts.items()) if s == r.status]
-            message = r.message + (f" (poz. {', '.join(where)})" if where else "")
-            out.append([r.id, r.status, message])
+            where = [str(nr) for nr, st in sorted(r.parts.items()) if st == r.status]
+            out.append([r.id, r.status, r.message + (f" (poz. {', '.join(where)})" if where else "")])
         return out
     except Exception as exc:  # noqa: BLE001
-        return _error(exc)
+        return fail(exc)
 
 
 @xw.func
-@xw.arg("item", doc="Numer pozycji AFBP, np. 4 albo \"P04\" / AFBP item number")
-@xw.arg("afbp_value", doc="Strona AFBP relacji (poz. 16: suma poz. 16 i 17) / AFBP side of the relation")
-@xw.arg("k03_value", doc="Liczba z K-03 (suma wierszy/jednostek; dla \"między\": dolna granica) / K-03 figure or lower bound")
-@xw.arg("k03_upper", doc="Górna granica dla poz. 6, 24, 30 / upper bound of 'between' relations")
-@xw.arg("items", doc="Opcjonalnie dane formularza, gdy tolerancja ich wymaga (poz. 9: poz. 4) / optional form data")
+@xw.arg("item", doc="Numer pozycji AFBP, np. 4 albo \"P04\"")
+@xw.arg("afbp_value", doc="Strona AFBP relacji (poz. 16: suma poz. 16 i 17)")
+@xw.arg("k03_value", doc="Liczba z K-03 (suma wierszy i jednostek); dla relacji „między” dolna granica")
+@xw.arg("k03_upper", doc="Górna granica relacji „między” (poz. 6, 24, 30)")
+@xw.arg("items", doc="Dane formularza, gdy tolerancja ich wymaga (poz. 9 czyta poz. 4)")
 def afbp_k03_check(item, afbp_value, k03_value, k03_upper=None, items=None):
-    """Porównanie jednej pozycji AFBP z K-03: status i wyjaśnienie. One AFBP item against K-03: status, explanation.
-
-    Relacja (równe, najwyżej, co najmniej, między, w przybliżeniu) pochodzi ze specyfikacji.
-    The relation kind (equal, at most, at least, between, approx) comes from the spec.
-    """
+    """Porównanie jednej pozycji AFBP z liczbą z K-03 według relacji ze specyfikacji (równe, najwyżej, co najmniej, między, w przybliżeniu): status i wyjaśnienie."""
     try:
-        st = _state()
-        check, fn, extra = st.k03_single(item)
-        data = st.form(items, None, expand_count=False) if items is not None else FormData()
-        a, k, k2 = _cell(afbp_value), _cell(k03_value), _cell(k03_upper)
-        env = _PlaceholderEnv({_A: a, _K: k, _K2: k2}, data)
-        ok = fn(env)
-        state = _status.NO_DATA if ok is None else (_status.OK if ok else _status.DIFFERENCE)
+        s = _session()
+        nr = s.item_number(item)
+        check = s.k03_checks.get(nr)
+        if check is None:
+            have = ", ".join(str(n) for n in sorted(s.k03_checks))
+            raise AfbpError(f"poz. {nr} nie ma porównania z K-03 (mają je poz. {have})")
+        if check.kind == "match":
+            raise AfbpError(f"poz. {nr} porównuje się z K-03 usługa po usłudze – użyj AFBP_K03_CHECKS")
+        comparison = s.engine.k03_comparison(nr)
+        data = s.layouts.form(items, None, expand_count=False) if items is not None else FormData()
+        a, k, k2 = cells.value(afbp_value), cells.value(k03_value), cells.value(k03_upper)
+        state = comparison.status(a, k, k2, data)
 
         def num(v):
-            return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+            return v if cells.is_number(v) else None
 
         between = check.kind == "between"
         res = K03Result(
@@ -589,65 +210,59 @@ def afbp_k03_check(item, afbp_value, k03_value, k03_upper=None, items=None):
             explanation=check.explanation,
         )
         message = res.message
-        if state == _status.NO_DATA and res.afbp is not None and res.k03 is not None and extra:
-            missing = [r for r in extra if data.get(r) is None]
+        if state == _status.NO_DATA and res.afbp is not None and res.k03 is not None:
+            missing = [spelling.parse_ref(r) for r in comparison.inputs if data.get(r) is None]
             if missing:
-                where = ", ".join(f"poz. {r[1:]}" if r[1:].isdigit() else r for r in missing)
+                where = ", ".join(key.label if key else r for key, r in zip(missing, comparison.inputs))
                 message = f"brak danych: {where} (podaj dane formularza w 5. argumencie)"
         return [[res.status, message]]
     except Exception as exc:  # noqa: BLE001
-        return _error(exc)
+        return fail(exc)
 
 
 @xw.func
-@xw.arg("items", doc="Dane formularza (34/46 komórek, pary albo nagłówki) / form data")
-@xw.arg("values_or_k03", doc="Zakres K-03 (adres, wartości jednostek…) albo wartości do nagłówków / K-03 range or values")
-@xw.arg("k03", doc="Zakres K-03, gdy 2. argument to wartości do nagłówków / K-03 range when argument 2 holds values")
-def afbp_k03_checks(items, values_or_k03, k03=None):
-    """Wszystkie porównania AFBP z K-03: poz., status, AFBP, K-03, górna granica, wyjaśnienie. All K-03 cross-checks.
-
-    K-03: w 1. kolumnie adres (np. D4.W1.R5), dalej wartości jednostek (biblioteka główna, filie).
-    K-03 range: address in column 1, then one value per unit (main library first).
-    """
+@xw.arg("k03", doc="Zakres K-03: w 1. kolumnie adres (np. D4.W1.R5), dalej wartości jednostek (biblioteka główna, filie)")
+@xw.arg("items", doc=_DATA_DOC)
+@xw.arg("values", doc=_VALUES_DOC)
+def afbp_k03_checks(k03, items, values=None):
+    """Wszystkie porównania AFBP z K-03: poz., status, AFBP, K-03, górna granica, wyjaśnienie – jeden wiersz na relację."""
     try:
-        st = _state()
-        if k03 is None:
-            values, k03_range = None, values_or_k03
-        else:
-            values, k03_range = values_or_k03, k03
-        data = st.form(items, values, expand_count=False)
-        data.k03 = st.k03_rows(k03_range)
-        result = st.engine.evaluate(data)
+        s = _session()
+        data = s.layouts.form(items, values, expand_count=False)
+        data.k03 = s.layouts.k03_rows(k03)
+        result = s.engine.evaluate(data)
         out = [["poz.", "status", "AFBP", "K-03", "K-03 (górna granica)", "wyjaśnienie"]]
-        for k in result.k03:
-            out.append([k.item, k.status, k.afbp, k.k03, k.k03_upper, k.message])
+        out += [[k.item, k.status, k.afbp, k.k03, k.k03_upper, k.message] for k in result.k03]
         return out
     except Exception as exc:  # noqa: BLE001
-        return _error(exc)
+        return fail(exc)
 
 
 @xw.func
-@xw.arg("code", doc="Kod wskaźnika, np. \"U05\" / indicator code")
-@xw.arg("field", doc="Opcjonalnie: nazwa, wzór, jednostka albo perspektywa / optional: name, formula, unit, perspective")
+@xw.arg("code", doc="Kod wskaźnika, np. \"U05\"")
+@xw.arg("field", doc="Jedno pole: nazwa, wzór, jednostka albo perspektywa (domyślnie wszystkie cztery)")
 def afbp_info(code, field=None):
-    """Opis wskaźnika: nazwa, wzór słownie, jednostka, perspektywa. Indicator description: name, formula in words, unit, perspective."""
+    """Opis wskaźnika AFBP: nazwa, wzór słownie, jednostka i perspektywa – albo jedno z tych pól."""
     try:
-        st = _state()
-        row = st.info(st.code(code))
-        f = _cell(field)
+        s = _session()
+        row = s.info(s.code(code))
+        f = cells.value(field)
         if f is None:
             return [row]
         idx = _INFO_FIELDS.get(str(f).strip().lower())
         if idx is None:
-            raise ArgError(f"nieznane pole '{_show(field)}' – użyj: nazwa, wzór, jednostka, perspektywa")
+            raise AfbpError(f"nieznane pole '{cells.show(field)}' – użyj: nazwa, wzór, jednostka, perspektywa")
         return row[idx]
     except Exception as exc:  # noqa: BLE001
-        return _error(exc)
+        return fail(exc)
+
+
+FUNCTIONS = (afbp_indicator, afbp_indicators, afbp_checks, afbp_k03_check, afbp_k03_checks, afbp_info)
 
 
 def _tidy_docs() -> None:
     """Excel shows the docstring as the function's description: drop Python's indentation."""
-    for fn in (afbp_indicator, afbp_indicators, afbp_checks, afbp_k03_check, afbp_k03_checks, afbp_info):
+    for fn in FUNCTIONS:
         meta = getattr(fn, "__xlfunc__", None)
         ret = meta.get("ret") if isinstance(meta, dict) else None
         if isinstance(ret, dict) and isinstance(ret.get("doc"), str):

@@ -10,14 +10,16 @@ One row per library with the inputs under the headers ``P01`` … ``P34`` and ``
   ``P_16``, replaced by the row's cell, e.g. ``Q2``) – works in any spreadsheet.
 
 Both must agree; the second sheet shows the array functions (``AFBP_INDICATORS``,
-``AFBP_INFO``). Written with openpyxl, so formulas have no cached values: Excel calculates
-them on opening.
+``AFBP_CHECKS``, ``AFBP_INFO``, ``AFBP_INDICATOR`` over a range of codes), each as one
+single-cell dynamic-array formula that spills (:mod:`xl_afbp.spill`). Written with
+openpyxl, so formulas have no cached values: Excel calculates them on opening.
 """
 
 from __future__ import annotations
 
 import csv
 import importlib.resources
+import io
 import re
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -29,6 +31,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from . import names
 from .engine import Engine, get_engine
+from .spill import make_dynamic
 from .expr.excel import ExcelRenderer
 from .formdata import FormData
 
@@ -247,25 +250,36 @@ def build_analyst_workbook(
         ws.column_dimensions[get_column_letter(c + 1)].width = 22
     ws.row_dimensions[1].height = 75
 
-    _array_sheet(wb, engine, header_range, last_letter)
+    _array_sheet(wb, header_range, last_letter, indicators)
     _info_sheet(wb)
     return wb
 
 
-def _array_sheet(wb: Workbook, engine: Engine, header_range: str, last_letter: str) -> None:
+def _spilling(ws, cell: str, formula: str) -> None:
+    """One formula in one cell whose result spills (made dynamic by :func:`make_dynamic`)."""
+    ws[cell] = ArrayFormula(cell, formula)
+
+
+def _array_sheet(wb: Workbook, header_range: str, last_letter: str, codes: Sequence[str]) -> None:
     ws = wb.create_sheet(ARRAY_SHEET)
-    n = len(engine.spec.indicators)
     src = f"'{TABLE_SHEET}'!"
-    ws["A1"] = "Wszystkie wskaźniki pierwszej biblioteki z tabeli – AFBP_INDICATORS (tablica dynamiczna):"
-    ws["A1"].font = Font(bold=True)
-    ref = f"A2:D{2 + n}"
-    ws["A2"] = ArrayFormula(ref, f"=AFBP_INDICATORS({src}{header_range},{src}B2:{last_letter}2)")
-    ws["F1"] = "Opis wskaźnika – AFBP_INFO:"
-    ws["F1"].font = Font(bold=True)
-    ws["F2"] = ArrayFormula("F2:I2", '=AFBP_INFO("U05")')
-    ws["F4"] = "Niespełnione reguły pierwszej biblioteki – AFBP_CHECKS:"
-    ws["F4"].font = Font(bold=True)
-    ws["F5"] = ArrayFormula("F5:H20", f"=AFBP_CHECKS({src}{header_range},{src}B2:{last_letter}2)")
+    row = f"{src}{header_range},{src}B2:{last_letter}2"
+    titles = {
+        "A1": "Wszystkie wskaźniki pierwszej biblioteki z tabeli – AFBP_INDICATORS (jedna formuła, wynik się rozlewa):",
+        "F1": "Opis wskaźnika – AFBP_INFO:",
+        "F4": "Niespełnione reguły pierwszej biblioteki – AFBP_CHECKS:",
+        "K1": "AFBP_INDICATOR z zakresem kodów (wiersz 2) – jeden wynik na kod:",
+    }
+    for cell, text in titles.items():
+        ws[cell] = text
+        ws[cell].font = Font(bold=True)
+    _spilling(ws, "A2", f"=AFBP_INDICATORS({row})")
+    _spilling(ws, "F2", '=AFBP_INFO("U05")')
+    _spilling(ws, "F5", f"=AFBP_CHECKS({row})")
+    for j, code in enumerate(codes):
+        ws.cell(row=2, column=11 + j, value=code).font = Font(bold=True)
+    last_code = get_column_letter(10 + len(codes))
+    _spilling(ws, "K3", f"=AFBP_INDICATOR(K2:{last_code}2,{row})")
     ws.column_dimensions["B"].width = 60
     ws.column_dimensions["F"].width = 40
     ws.column_dimensions["G"].width = 40
@@ -278,13 +292,21 @@ def _info_sheet(wb: Workbook) -> None:
         "Arkusz analityka AFBP (xl-afbp)",
         "",
         "Kolumny żółte: funkcje dodatku AFBP (AFBP_INDICATOR, AFBP_INDICATORS, AFBP_INFO, AFBP_CHECKS). Działają tylko z",
-        "dodatkiem xlwings (Windows, moduł UDF afbp_udfs), w xlwings Lite albo z xlwings Server (tam z prefiksem przestrzeni",
-        "nazw, np. =XLWINGS.AFBP_INDICATOR(...)). Bez dodatku Excel pokaże #NAZWA?.",
+        "dodatkiem xlwings (Windows, moduł UDF afbp_udfs), w xlwings Lite albo z xlwings Server (tam z przestrzenią nazw",
+        "dodatku, np. =AFBP.AFBP_INDICATOR(...)). Bez dodatku Excel pokaże #NAZWA?.",
         "Kolumny zielone: ten sam wskaźnik jako zwykła formuła Excela – działa wszędzie; obie wartości muszą być równe.",
         "",
         "Puste pole = brak wartości (brak danych, znak # – nie badano, tekst albo dzielnik równy 0).",
+        "Błędny argument daje błąd #ARG! (#VALUE!) – opis błędu po najechaniu na znacznik komórki (Lite, Server).",
+        "Błąd można przechwycić: =JEŻELI.BŁĄD(AFBP_INDICATOR(\"U05\"; B2:AU2); \"sprawdź dane\").",
         "Poz. 21 w tabeli to liczba usług TAK (formuła), a P21_01…P21_12 to odpowiedzi na 12 usług.",
         "Funkcje przyjmują: 34 lub 46 komórek w kolejności pozycji, pary (pozycja, wartość) albo nagłówki i wartości.",
+        "Nagłówki to tekst (P01, P_01, poz. 1); dwa wiersze liczb albo dwa razy ta sama pozycja to błąd.",
+        "",
+        "Arkusz „Funkcje tablicowe”: każda funkcja to jedna formuła w jednej komórce, a wynik rozlewa się na sąsiednie",
+        "komórki (tablice dynamiczne, Excel 365 i 2021). Excel 2016 i 2019 pokażą tylko pierwszą wartość: zaznacz cały",
+        "zakres wyniku, wpisz formułę i zatwierdź klawiszami Ctrl+Shift+Enter.",
+        "",
         "Instrukcja instalacji: docs/udfs.md w repozytorium xl-afbp (polecenia xl-afbp udfs config / lite / server).",
     ]
     for i, text in enumerate(lines, start=1):
@@ -303,7 +325,9 @@ def write_analyst_workbook(path: str | Path, rows: Iterable[Any] | None = None) 
     if path.suffix.lower() != ".xlsx":
         path = path / DEFAULT_FILENAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    build_analyst_workbook(rows).save(path)
+    buffer = io.BytesIO()
+    build_analyst_workbook(rows).save(buffer)
+    path.write_bytes(make_dynamic(buffer.getvalue()))  # the array formulas spill in Excel 365
     return path
 
 

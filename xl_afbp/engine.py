@@ -3,6 +3,8 @@
 This is the only place where indicators, rules and K-03 cross-checks become formulas. The
 workbook writer places :attr:`Engine.formulas` in cells under their defined names; the
 consolidator and the UDFs call :meth:`Engine.evaluate`. Parity tests prove both agree.
+For people, :meth:`Engine.words` renders an expression in Polish words, and
+:meth:`Engine.k03_comparison` applies one K-03 relation to two figures given directly.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from . import names, status
-from .expr.ast import Node
+from .expr.ast import Node, Ref, refs
 from .expr.excel import ExcelRenderer, text_literal
 from .expr.parse import ExprError, parse
 from .expr.pyeval import Env, PythonCompiler, as_number, is_yes
 from .formdata import FormData
 from .spec.load import load_spec
 from .spec.model import Indicator, K03Check, Rule, Spec
-from .spec.expand import k03_expressions, rule_expressions
-from .spec.vocab import context, resolver
+from .spec.expand import SIDE_AFBP, SIDE_K03, SIDE_K03_UPPER, SIDES, k03_comparison, k03_expressions, rule_expressions
+from .spec.vocab import context, resolver, words
 
 Evaluator = Callable[[Env, dict[str, Any]], Any]
 
@@ -73,6 +75,41 @@ class K03Result:
         return self.explanation
 
 
+@dataclass(frozen=True)
+class K03Comparison:
+    """One K-03 relation of the spec, applied to an AFBP figure and a K-03 figure given
+    directly rather than gathered from a form (the ``AFBP_K03_CHECK`` function)."""
+
+    check: K03Check
+    condition: Callable[[Env], Any] = field(repr=False)
+    inputs: tuple[str, ...] = ()  # other form inputs the relation reads (item 9: P4)
+
+    def status(self, afbp: Any, k03: Any, upper: Any = None, data: Env | None = None) -> str:
+        value = self.condition(_Sides({SIDE_AFBP: afbp, SIDE_K03: k03, SIDE_K03_UPPER: upper}, data or FormData()))
+        return status.NO_DATA if value is None else (status.OK if value else status.DIFFERENCE)
+
+
+class _Sides:
+    """The two sides of one comparison, and the form data its tolerance may read."""
+
+    __slots__ = ("sides", "data")
+
+    def __init__(self, sides: dict[str, Any], data: Env):
+        self.sides, self.data = sides, data
+
+    def get(self, ref: str) -> Any:
+        return self.sides[ref] if ref in self.sides else self.data.get(ref)
+
+    def k_row(self, address: str) -> tuple:
+        return ()
+
+    def units_with_data(self) -> int:
+        return 0
+
+    def branches_with_data(self) -> int:
+        return 0
+
+
 @dataclass
 class Result:
     values: dict[str, Any]
@@ -123,6 +160,8 @@ class Engine:
         self._resolve = resolver(spec)
         self._excel = ExcelRenderer(self.ctx)
         self._py = PythonCompiler(self.ctx)
+        self._words = words(spec)
+        self._comparisons: dict[int, K03Comparison] = {}
         self.formulas: list[Formula] = []
         self.rule_parts: dict[str, list[tuple[int, str]]] = {}
         for ind in spec.indicators:
@@ -143,6 +182,30 @@ class Engine:
         caller knows its inputs are present (e.g. a data-validation formula)."""
         node = self.parse(text)
         return self._excel.guarded(node) if guarded else self._excel.value(node)
+
+    def words(self, text: str) -> str:
+        """Render a spec expression in Polish words (``wypożyczenia (poz. 16) / mieszkańcy (poz. 1)``)."""
+        return self._words.render(self.parse(text))
+
+    def k03_comparison(self, item: int) -> K03Comparison:
+        """The K-03 relation of ``item`` over two given figures (cached).
+
+        Raises ``KeyError`` when the item has no K-03 check and ``ValueError`` for a
+        service-by-service (``match``) check.
+        """
+        if item not in self._comparisons:
+            check = next((c for c in self.spec.k03_checks if c.item == item), None)
+            if check is None:
+                raise KeyError(f"item {item} has no K-03 check")
+            resolve = self._resolve
+
+            def with_sides(name: str) -> Node | None:
+                return Ref(name, "number") if name in SIDES else resolve(name)
+
+            node = parse(k03_comparison(self.spec, check), with_sides)
+            inputs = tuple(r for r in refs(node) if r not in SIDES)
+            self._comparisons[item] = K03Comparison(check, self._py.compile(node), inputs)
+        return self._comparisons[item]
 
     def excel_tri(self, text: str, true: str, false: str, null: str) -> str:
         """Render a condition as a formula returning one of three texts."""
@@ -303,4 +366,4 @@ def get_engine(edition: int | str = 2016) -> Engine:
     return _engine_for(str(edition))
 
 
-__all__ = ["Engine", "ExprError", "Formula", "Result", "RuleResult", "K03Result", "get_engine"]
+__all__ = ["Engine", "ExprError", "Formula", "K03Comparison", "K03Result", "Result", "RuleResult", "get_engine"]

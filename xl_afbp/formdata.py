@@ -7,28 +7,24 @@ returned workbooks, UDF arguments) decide how their cells become these values.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Sequence
 
-_ITEM = re.compile(r"^P(\d+)$")
-_SERVICE = re.compile(r"^P(\d+)_(\d+)$")
-_PREV = re.compile(r"^PREV(\d+)$")
+from .spec import spelling
 
 
 @lru_cache(maxsize=4096)
 def _locate(ref: str) -> tuple[str, Any]:
     """Spec reference → (FormData field, key), parsed once per reference (a hot path)."""
-    if m := _ITEM.match(ref):
-        return "items", int(m.group(1))
-    if m := _SERVICE.match(ref):
-        return "services", int(m.group(2))
-    if m := _PREV.match(ref):
-        return "previous", int(m.group(1))
-    if ref.startswith("B_"):
-        return "basic", ref[2:]
-    raise KeyError(ref)
+    key = spelling.parse_ref(ref)
+    if key is None:
+        raise KeyError(ref)
+    if key.kind == spelling.SERVICE:
+        return "services", key.sub
+    if key.kind == spelling.BASIC:
+        return "basic", key.field
+    return ("previous" if key.kind == spelling.PREVIOUS else "items"), key.nr
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Keys: ``P01`` … ``P34`` (items), ``P21_01`` … ``P21_12`` (services), ``PREV01`` … (last
 year), ``B_<FIELD>`` (basic data) and K-03 addresses such as ``D4.W1.R5`` with one value
-per unit (main library first). ``P1``, ``P_01`` and ``K_D4_W1_R5`` are accepted too.
+per unit (main library first). Any spelling of :mod:`xl_afbp.spec.spelling` (``P1``,
+``P_01``, ``poz. 1``, ``poz. 21.1`` …) and ``K_D4_W1_R5`` are accepted too.
 
 JSON: one object, e.g. ``{"P01": 12500, "P03": "#", "P21_01": "TAK", "D4.W1.R5": [40000, 9000]}``.
 CSV: a header ``key,value`` and one row per key; a K-03 row may hold more value columns
@@ -20,11 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from .formdata import FormData
+from .spec import spelling
 from .spec.model import Spec
 
-_ITEM = re.compile(r"^P_?0*(\d+)$", re.I)
-_SERVICE = re.compile(r"^P_?0*(\d+)_0*(\d+)$", re.I)
-_PREV = re.compile(r"^PREV_?0*(\d+)$", re.I)
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 
 
@@ -59,8 +58,10 @@ def parse_values(pairs: list[tuple[str, list[Any]]], spec: Spec, source: str = "
         first = values[0] if values else None
         if first == "":
             first = None
-        if m := _SERVICE.match(key):
-            nr, s = int(m.group(1)), int(m.group(2))
+        spelled = spelling.parse(key)
+        kind = spelled.kind if spelled is not None else None
+        if kind == spelling.SERVICE:
+            nr, s = spelled.nr, spelled.sub
             if svc_item is None or nr != svc_item.nr or s not in services:
                 problems.append(f"{key}: no such service (use P{svc_item.nr if svc_item else 21}_01 … _{len(services):02d})")
                 continue
@@ -68,10 +69,10 @@ def parse_values(pairs: list[tuple[str, list[Any]]], spec: Spec, source: str = "
                 problems.append(f"{key}: a service is answered TAK or NIE, got {first!r}")
                 continue
             data.services[s] = None if first is None else str(first).strip().upper()
-        elif (m := _ITEM.match(key)) or (m := _PREV.match(key)):
-            nr = int(m.group(1))
+        elif kind in (spelling.ITEM, spelling.PREVIOUS):
+            nr = spelled.nr
             item = items.get(nr)
-            prev = key.upper().startswith("PREV")
+            prev = kind == spelling.PREVIOUS
             if item is None or not item.numeric:
                 problems.append(f"{key}: no numeric item {nr} in the {spec.edition.year} form")
                 continue
@@ -85,8 +86,8 @@ def parse_values(pairs: list[tuple[str, list[Any]]], spec: Spec, source: str = "
                     problems.append(f"{key}: item {nr} ({item.label}) takes a number, got text {value!r}")
                     continue
             (data.previous if prev else data.items)[nr] = value
-        elif key.upper().startswith("B_"):
-            field = key[2:].upper()
+        elif kind == spelling.BASIC or key.upper().startswith("B_"):
+            field = spelled.field if spelled is not None else key[2:].upper()
             if field not in basic:
                 problems.append(f"{key}: unknown basic-data field (known: {', '.join('B_' + b for b in sorted(basic))})")
                 continue

@@ -6,15 +6,11 @@ specs are loaded.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .. import names
+from ..spec import spelling
 from ..spec.model import Band  # a population band is the same thing to the spec and the renderers
-
-_ITEM = re.compile(r"^P(\d+)$")
-_SERVICE = re.compile(r"^P(\d+)_(\d+)$")
-_PREV = re.compile(r"^PREV(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -37,15 +33,14 @@ class Context:
 
 def excel_name(ref: str) -> str:
     """Spec reference (``P4``, ``P21_01``, ``PREV4``, ``B_WWW``) → defined name."""
-    if m := _ITEM.match(ref):
-        return names.item(int(m.group(1)))
-    if m := _SERVICE.match(ref):
-        return names.service(int(m.group(2)), int(m.group(1)))
-    if m := _PREV.match(ref):
-        return names.previous(int(m.group(1)))
-    return ref  # B_<FIELD> is already the defined name
+    key = spelling.parse_ref(ref)
+    if key is None or key.kind == spelling.BASIC:
+        return ref  # B_<FIELD> is already the defined name
+    if key.kind == spelling.SERVICE:
+        return names.service(key.sub, key.nr)
+    return names.previous(key.nr) if key.kind == spelling.PREVIOUS else names.item(key.nr)
 
 
 def item_number(ref: str) -> int | None:
-    m = _ITEM.match(ref)
-    return int(m.group(1)) if m else None
+    key = spelling.parse_ref(ref)
+    return key.nr if key is not None and key.kind == spelling.ITEM else None

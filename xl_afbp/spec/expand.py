@@ -6,7 +6,14 @@ so both see exactly the same text.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .model import K03Check, Rule, Spec
+
+#: Placeholders of one K-03 comparison evaluated on its own (:func:`k03_comparison`): the
+#: AFBP side, the K-03 figure (lower bound of "between") and the upper bound.
+SIDE_AFBP, SIDE_K03, SIDE_K03_UPPER = "SIDE_AFBP", "SIDE_K03", "SIDE_K03_UPPER"
+SIDES = (SIDE_AFBP, SIDE_K03, SIDE_K03_UPPER)
 
 
 def rule_expressions(spec: Spec, rule: Rule) -> list[tuple[int | None, str]]:
@@ -50,3 +57,17 @@ def k03_expressions(spec: Spec, check: K03Check) -> dict[str, str]:
             cond = f"abs(({a}) - {k}) <= ({tol})"
     out["condition"] = cond
     return out
+
+
+def k03_comparison(spec: Spec, check: K03Check) -> str:
+    """The condition of a K-03 check with both sides as placeholders (:data:`SIDES`).
+
+    It compares two figures someone has already added up (the ``AFBP_K03_CHECK`` function)
+    with exactly the relation, tolerance and "no value" rules of the full check; the
+    tolerance may still read form data (item 9: 1 % of item 4). Not for ``match`` checks,
+    which compare services one by one.
+    """
+    if check.kind == "match":
+        raise ValueError(f"the K-03 check of item {check.item} compares services one by one")
+    sides = replace(check, afbp=SIDE_AFBP, k03=SIDE_K03, lower=SIDE_K03, upper=SIDE_K03_UPPER)
+    return k03_expressions(spec, sides)["condition"]

@@ -4,6 +4,12 @@ An edition is one YAML file or a directory of YAML files whose top-level keys ar
 (``form.yaml``, ``rules.yaml``, ``indicators.yaml``, ``k03.yaml`` for the 2016 edition).
 Unknown keys are refused by name, like XlsxWriter's option whitelists, so a typo never
 silently drops a setting.
+
+The YAML is the source of truth. For runtimes that have only the standard library (the
+analyst functions in xlwings Lite and Server, see :mod:`xl_afbp.functions_wheel`),
+:func:`compiled_edition` writes the same mapping as JSON (``edition.json``, with the spec's
+digest); a folder holding only that file loads without importing ``yaml``, and its spec
+has the same digest as the YAML it was generated from.
 """
 
 from __future__ import annotations
@@ -15,8 +21,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from .errors import Code, SpecError, SpecIssue
 from .model import (
@@ -57,7 +61,14 @@ class _Map(dict):
     line: int = 0
 
 
+#: The stdlib-readable form of an edition folder, generated from its YAML.
+EDITION_JSON = "edition.json"
+_JSON_FORMAT = "xl-afbp edition"
+
+
 def _loader_for(file: str):
+    import yaml  # lazy: the function runtime reads the JSON form and has no yaml
+
     class Loader(yaml.SafeLoader):
         pass
 
@@ -86,16 +97,23 @@ def available_editions() -> list[int]:
 
 
 def _files(path: Path) -> list[Path]:
+    """The YAML files of an edition folder; its generated JSON only when it has no YAML."""
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        compiled = path / EDITION_JSON
+        return found or ([compiled] if compiled.is_file() else [])
     return [path]
 
 
 def read_raw(path: Path) -> tuple[dict[str, Any], list[SpecIssue], list[Path]]:
     """Merge the YAML files of an edition; report duplicate top-level keys and bad YAML."""
+    files = _files(path)
+    if len(files) == 1 and files[0].suffix == ".json":
+        return _read_compiled(files[0])
+    import yaml  # lazy, see _loader_for
+
     merged: dict[str, Any] = {}
     issues: list[SpecIssue] = []
-    files = _files(path)
     for f in files:
         try:
             data = yaml.load(f.read_text(encoding="utf-8"), Loader=_loader_for(f.name))  # noqa: S506 - SafeLoader subclass
@@ -110,6 +128,35 @@ def read_raw(path: Path) -> tuple[dict[str, Any], list[SpecIssue], list[Path]]:
                 issues.append(SpecIssue(Code.SPEC002, Location(f.name, getattr(data, "line", 1), key), f"section {key!r} is defined in more than one file", "Keep each top-level section in one file"))
             merged[key] = value
     return merged, issues, files
+
+
+def _read_compiled(file: Path) -> tuple[dict[str, Any], list[SpecIssue], list[Path]]:
+    """An edition written by :func:`compiled_edition`; its digest must match its content."""
+    where = Location(file.name, 1, "(file)")
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return {}, [SpecIssue(Code.SPEC010, where, f"cannot read the file: {exc}", "Write it again with 'xl-afbp udfs'")], [file]
+    if not isinstance(data, dict) or data.get("format") != _JSON_FORMAT or not isinstance(data.get("spec"), dict):
+        return {}, [SpecIssue(Code.SPEC010, where, "not an edition written by xl-afbp", "Write it again with 'xl-afbp udfs'")], [file]
+    raw = data["spec"]
+    if digest_of(raw) != data.get("digest"):
+        problem = "the content does not match its digest (edited by hand?)"
+        return {}, [SpecIssue(Code.SPEC010, where, problem, "Write it again from the YAML with 'xl-afbp udfs'")], [file]
+    return raw, [], [file]
+
+
+def compiled_edition(edition: int | str | Path) -> str:
+    """The edition as JSON text for stdlib-only runtimes, generated from its YAML.
+
+    Refuses (:class:`SpecError`) a spec with lint problems: what the functions run must
+    be what ``xl-afbp spec lint`` accepts. The digest is the YAML spec's digest.
+    """
+    raw, files, spec, issues = _read_and_lint(edition)
+    if issues or spec is None:
+        raise SpecError(issues)
+    doc = {"format": _JSON_FORMAT, "digest": spec.digest, "sources": [f.name for f in files], "spec": raw}
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str, indent=1) + "\n"
 
 
 def _loc(m: Any, path: str) -> Location:
@@ -217,8 +264,7 @@ def build_spec(raw: dict[str, Any], files: list[Path] | tuple[Path, ...] = ()) -
     return spec, b.issues
 
 
-def lint_path(path: Path | str | int) -> tuple[Spec | None, list[SpecIssue]]:
-    """Read and check an edition; return the spec (if buildable) and every problem found."""
+def _read_and_lint(path: Path | str | int) -> tuple[dict[str, Any], list[Path], Spec | None, list[SpecIssue]]:
     from .lint import lint
 
     p = edition_path(path) if isinstance(path, int) or str(path).isdigit() else Path(path)
@@ -227,6 +273,12 @@ def lint_path(path: Path | str | int) -> tuple[Spec | None, list[SpecIssue]]:
     issues += more
     if spec is not None:
         issues += lint(spec)
+    return raw, files, spec, issues
+
+
+def lint_path(path: Path | str | int) -> tuple[Spec | None, list[SpecIssue]]:
+    """Read and check an edition; return the spec (if buildable) and every problem found."""
+    _, _, spec, issues = _read_and_lint(path)
     return spec, issues
 
 

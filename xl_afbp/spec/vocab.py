@@ -1,17 +1,13 @@
-"""The names an expression may use in one edition, and the renderers' context."""
+"""The names an expression may use in one edition, and the renderers' context and words."""
 
 from __future__ import annotations
-
-import re
 
 from ..expr.ast import Group, KRef, Node, Ref
 from ..expr.context import Context, ItemRule
 from ..expr.parse import Resolver
+from ..expr.words import WordsRenderer
+from . import spelling
 from .model import Spec
-
-_ITEM = re.compile(r"^P(\d+)$")
-_SERVICE = re.compile(r"^P(\d+)_(\d+)$")
-_PREV = re.compile(r"^PREV(\d+)$")
 
 
 def resolver(spec: Spec) -> Resolver:
@@ -21,26 +17,20 @@ def resolver(spec: Spec) -> Resolver:
     cells = {c.address for c in spec.k03_cells}
 
     def resolve(name: str) -> Node | None:
-        if m := _ITEM.match(name):
-            it = items.get(int(m.group(1)))
-            if it is None:
-                return None
-            if it.type == "services":
-                return Group(f"P{it.nr}")
-            return Ref(f"P{it.nr}", "number")
-        if m := _SERVICE.match(name):
-            it = items.get(int(m.group(1)))
-            if it is None or it.type != "services" or int(m.group(2)) not in services:
-                return None
-            return Ref(f"P{it.nr}_{int(m.group(2)):02d}", "text")
-        if m := _PREV.match(name):
-            it = items.get(int(m.group(1)))
-            return Ref(f"PREV{it.nr}", "number") if it is not None and it.numeric else None
-        if name.startswith("B_") and name[2:] in basic:
-            return Ref(name, "text")
-        if name in cells:
-            return KRef(name)
-        return None
+        key = spelling.parse_ref(name)
+        if key is None or key.kind == spelling.BASIC:
+            if name.startswith("B_") and name[2:] in basic:
+                return Ref(name, "text")
+            return KRef(name) if name in cells else None
+        it = items.get(key.nr)
+        if it is None:
+            return None
+        if key.kind == spelling.ITEM:
+            return Group(key.ref) if it.type == "services" else Ref(key.ref, "number")
+        if key.kind == spelling.SERVICE:
+            ok = it.type == "services" and key.sub in services
+            return Ref(key.ref, "text") if ok else None
+        return Ref(key.ref, "number") if it.numeric else None  # last year's value
 
     return resolve
 
@@ -57,3 +47,28 @@ def context(spec: Spec) -> Context:
         services_item=svc.nr if svc else 0,
         services_count=len(spec.services),
     )
+
+
+def words(spec: Spec) -> WordsRenderer:
+    """The formula-in-words renderer of an edition: each input by its short label and
+    number, as the printed form names it (``wypożyczenia (poz. 16)``)."""
+    items = {i.nr: i for i in spec.items}
+    services = {s.nr: s for s in spec.services}
+    basic = {b.key: b for b in spec.basic}
+
+    def name(ref: str) -> str:
+        key = spelling.parse_ref(ref)
+        if key is None:
+            return ref
+        if key.kind == spelling.BASIC:
+            return basic[key.field].label if key.field in basic else ref
+        if key.kind == spelling.SERVICE:
+            return f"{services[key.sub].label} ({key.label})"
+        when = " w poprzednim roku" if key.kind == spelling.PREVIOUS else ""
+        return f"{items[key.nr].short}{when} ({spelling.item(key.nr).label})"
+
+    def group(ref: str) -> str:
+        key = spelling.parse_ref(ref)
+        return f"{items[key.nr].short}, {key.label}" if key is not None else ref
+
+    return WordsRenderer(name, group)
