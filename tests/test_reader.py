@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from corpus.make_corpus import ACCEPTED, REJECTED, WARNED, base_library
-from xl_afbp import libreoffice, reader, status
+from xl_afbp import libreoffice, status
+from xl_afbp.reader import convert as reader_convert, file as reader_file
 from xl_afbp.cli import main as cli_main
 from xl_afbp.formdata import FormData
 from xl_afbp.generate import generate_batch, read_libraries
@@ -71,7 +72,7 @@ def test_every_corpus_file_gets_exactly_its_verdict(corpus, read_corpus):
 
 def test_calamine_path_gives_the_same_verdicts_and_data(corpus, engine, read_corpus, monkeypatch):
     out, cases = corpus
-    monkeypatch.setattr(reader, "FAST_PATH", False)
+    monkeypatch.setattr(reader_file, "FAST_PATH", False)
     slow = {n: read_submission(out / n, engine=engine) for n in cases if n != "big_but_legal.xlsx"}
     assert _mismatches({n: c for n, c in cases.items() if n in slow}, slow) == []
     for n, s in slow.items():
@@ -213,13 +214,13 @@ def test_typed_forms_are_read_back_exactly(typed, engine):
         assert a.cached == {}  # openpyxl keeps no computed results
         computed = engine.values(data)
         assert set(b.cached) == {f.name for f in engine.formulas}
-        assert all(reader._same(v, computed[n]) for n, v in b.cached.items())
+        assert all(reader_convert._same(v, computed[n]) for n, v in b.cached.items())
         assert a.meta["units"] == units and a.library_id == a.meta["library_id"]
 
 
 def test_fast_and_calamine_paths_agree_on_typed_forms(typed, engine, monkeypatch):
     fast = [read_submission(p, engine=engine) for _, a, b in typed for p in (a, b)]
-    monkeypatch.setattr(reader, "FAST_PATH", False)
+    monkeypatch.setattr(reader_file, "FAST_PATH", False)
     slow = [read_submission(p, engine=engine) for _, a, b in typed for p in (a, b)]
     for f, s in zip(fast, slow):
         assert (f.code, f.data, f.cached, f.meta, f.saved_at) == (s.code, s.data, s.cached, s.meta, s.saved_at)

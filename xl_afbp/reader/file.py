@@ -1,0 +1,315 @@
+"""The reader of one file: :func:`read_submission`, which never raises."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+import zlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .. import status
+from ..formdata import FormData
+from .book import _MODIFIED
+from .cells import _CellValues, _DATE_STYLES, _Sheet, _date_styles, _dimension, _fast_sheet, _slow_sheet, _too_big, xml_text
+from .contract import _Contract, _Plan, _check_meta, _contract, _plan
+from .convert import _as_decimal, _as_int, _id_text, _invalid_values, _meta_value, _parse_time, _same
+from .members import _check_members, _member
+from .sniff import _cfb_verdict, _sniff
+from .submission import CODES, Limits, META_SHEET, Submission, WARNING_ORDER, _Reject, _submission
+from .texts import FORMATS, RESEND, _list, _mb, _wrong_format
+from .xmlsafe import _has_dtd, _prolog
+
+#: Read regular sheets with the fast raw-XML path (False: always python-calamine; the tests
+#: compare both paths on the same files).
+FAST_PATH = True
+
+
+# ============================================================================ the reader
+
+
+def read_submission(path: Path | str, *, engine=None, limits: Limits = Limits()) -> Submission:
+    """Read one returned workbook. Never raises: every failure is a rejected Submission."""
+    path = Path(path)
+    sha, size = "", 0
+    ctx: dict[str, Any] = {}  # what was learnt before a rejection (library id, meta, date)
+    try:
+        try:
+            size = path.stat().st_size
+            if size > limits.max_file_bytes:
+                sha = _file_sha256(path)  # streamed: the batch needs it to spot copies
+                raise _Reject("too_large", f"plik jest za duży ({_mb(size)} MB, dopuszczalne {_mb(limits.max_file_bytes)} MB) – prosimy przesłać sam formularz, bez dodanych obrazów, arkuszy i załączników")
+            with open(path, "rb") as fh:
+                raw = fh.read(limits.max_file_bytes + 1)
+        except OSError as exc:
+            raise _Reject("read_error", f"nie można otworzyć pliku ({type(exc).__name__}) – {RESEND}") from exc
+        size = len(raw)
+        sha = hashlib.sha256(raw).hexdigest()
+        if size == 0:
+            raise _Reject("empty_file", "plik jest pusty (0 bajtów) – prosimy przesłać wypełniony formularz ponownie")
+        if size > limits.max_file_bytes:
+            raise _Reject("too_large", f"plik jest za duży (ponad {_mb(limits.max_file_bytes)} MB) – prosimy przesłać sam formularz, bez dodanych obrazów, arkuszy i załączników")
+        if engine is None:
+            from ..engine import get_engine
+
+            engine = get_engine(2016)
+        return _FileReader(path, raw, sha, engine, limits, ctx).read()
+    except _Reject as rej:
+        return _submission(path, sha, size, rej.code, rej.reason, **ctx)
+    except Exception as exc:  # noqa: BLE001 - never raise: an unexpected failure is a verdict
+        detail = f"{type(exc).__name__}: {str(exc)[:120]}"
+        return _submission(path, sha, size, "read_error", f"pliku nie udało się odczytać ({detail}) – prosimy otworzyć formularz w Excelu, zapisać go jako .xlsx i przesłać ponownie", **ctx)
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _FileReader:
+    def __init__(self, path: Path, raw: bytes, sha: str, engine, limits: Limits, ctx: dict[str, Any]):
+        self.path, self.raw, self.sha, self.engine, self.limits, self.ctx = path, raw, sha, engine, limits, ctx
+        self.contract = _contract(engine)
+
+    # -- steps 1-2: what the bytes are ------------------------------------------------------
+    def read(self) -> Submission:
+        kind = _sniff(self.raw[:8192])
+        if kind == "cfb":
+            raise _cfb_verdict(self.raw)
+        if kind in FORMATS:
+            raise _wrong_format(kind)
+        if kind != "zip":
+            raise _Reject("not_zip", f"plik nie jest skoroszytem Excela (.xlsx) ani innym rozpoznanym formatem – {RESEND}")
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(self.raw))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+            raise _Reject("corrupt_zip", "plik jest uszkodzony lub niekompletny (np. przerwane zapisywanie albo pobieranie załącznika) – prosimy przesłać go ponownie") from exc
+        self.zf = zf
+        try:
+            return self._read_zip()
+        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+            raise _Reject("corrupt_zip", "plik jest uszkodzony (błąd sumy kontrolnej lub kompresji) – prosimy przesłać go ponownie") from exc
+        finally:
+            zf.close()
+
+    def _xml_member(self, name: str) -> bytes:
+        raw = _member(self.zf, self.members[name])
+        if _has_dtd(raw):
+            raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje w {name}) i nie został otwarty – {RESEND}")
+        return raw
+
+    # -- steps 3-9 ---------------------------------------------------------------------------
+    def _read_zip(self) -> Submission:
+        zf, limits = self.zf, self.limits
+        infos = _check_members(zf, limits)
+        self.members = members = {i.filename: i for i in infos}
+        if "xl/workbook.xml" not in members or "xl/_rels/workbook.xml.rels" not in members:
+            raise _Reject("corrupt_zip", f"w pliku brakuje części skoroszytu (workbook.xml) – {RESEND}")
+        plan = _plan(self.contract, self, members["xl/workbook.xml"], members["xl/_rels/workbook.xml.rels"])
+        book = plan.book
+
+        # every part not read in full: its prolog (a DTD stands before the root element) and,
+        # for sheets, the declared <dimension>; parts already seen clean are remembered
+        for info in infos:
+            name = info.filename
+            if name in plan.read_full or not info.file_size or not name.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            key = (name, info.CRC, info.file_size, info.compress_size, limits.max_rows_per_sheet, limits.max_cols_per_sheet)
+            if key in _CLEAN_PARTS:
+                continue
+            head = _prolog(zf, info)
+            if _has_dtd(head):
+                raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje w {name}) i nie został otwarty – {RESEND}")
+            if name in plan.titles:
+                dim = _dimension(head)
+                if dim:
+                    _too_big(plan.titles[name], dim[0], dim[1], limits)
+            if len(_CLEAN_PARTS) < 10_000:
+                _CLEAN_PARTS.add(key)
+
+        if META_SHEET not in book.sheets:
+            if plan.looks_ours:
+                raise _Reject("meta_missing", "w pliku brakuje ukrytego arkusza identyfikującego formularz (_meta) – dane wpisano prawdopodobnie do kopii formularza; prosimy wpisać je do oryginalnego pliku otrzymanego od koordynatora i przesłać go ponownie")
+            raise _Reject("not_our_form", "to nie jest formularz AFBP – prosimy wypełnić formularz .xlsx przesłany przez koordynatora i odesłać go bez zmiany nazw arkuszy")
+
+        # the sheets read: sizes first, then the wanted cells
+        xmls: dict[str, bytes] = {}
+        for title in plan.wanted_sheets:
+            part = book.sheets[title][0]
+            if part not in members:
+                raise _Reject("corrupt_zip", f"w pliku brakuje arkusza „{title}” – {RESEND}")
+            xmls[title] = xml = self._xml_member(part)
+            dim = _dimension(xml[:4096])
+            if dim:
+                _too_big(title, dim[0], dim[1], limits)
+        sheets: dict[str, _Sheet] = {}
+        dates: frozenset[int] = frozenset()
+        if FAST_PATH and "xl/styles.xml" in members:
+            info = members["xl/styles.xml"]
+            key = (info.CRC, info.file_size)
+            if key not in _DATE_STYLES:
+                if len(_DATE_STYLES) > 256:
+                    _DATE_STYLES.clear()
+                _DATE_STYLES[key] = _date_styles(self._xml_member("xl/styles.xml"))
+            dates = _DATE_STYLES[key]
+        for title, xml in xmls.items() if FAST_PATH else ():
+            sheet = _fast_sheet(title, xml, plan.wanted_cells[title], limits, dates, book.date1904)
+            if sheet is None:
+                break
+            sheets[title] = sheet
+        fast = len(sheets) == len(xmls)
+        if not fast:  # a sheet written unusually: scan every sheet generally, values by calamine
+            sheets = {title: _slow_sheet(title, xml, plan.wanted_cells[title], limits) for title, xml in xmls.items()}
+        values = _CellValues(self, book, sheets, fast)
+        try:
+            return self._interpret(plan, values)
+        finally:
+            values.close()
+
+    def _interpret(self, plan: "_Plan", values: "_CellValues") -> Submission:
+        contract, engine, ctx = self.contract, self.engine, self.ctx
+        vals, forms = values.values, values.formulas
+        meta: dict[str, Any] = {}
+        mv = vals.get(META_SHEET, {})
+        for key_ref, value_ref in plan.meta_cells:
+            key = mv.get(key_ref)
+            if isinstance(key, str) and key.strip() and key != "key":
+                meta.setdefault(key.strip(), _meta_value(mv.get(value_ref)))
+        library_id = _id_text(meta.get("library_id"))
+        ctx.update(library_id=library_id, meta=meta)
+        saved_at = _saved_at(self) or _parse_time(meta.get("generated_at"))
+        ctx["saved_at"] = saved_at
+        _check_meta(meta, engine, plan.looks_ours)
+
+        warnings: dict[str, str] = {}
+        if plan.broken:
+            raise _Reject("layout_broken", f"w formularzu usunięto, rozszerzono albo nałożono na siebie pola ({_list(plan.broken, 5)}) – danych nie da się jednoznacznie odczytać; prosimy wpisać je do oryginalnego formularza i przesłać go ponownie")
+        personalised = bool(library_id)
+        moved = plan.moved(contract, _as_int(meta.get("units")) or 1, personalised)
+        if moved:
+            warnings["layout_changed"] = f"układ formularza został zmieniony (przesunięte pola: {_list(moved, 5)}) – dane odczytano według nazw pól; prosimy nie zmieniać układu formularza (nie wstawiać wierszy, nie przenosić komórek)"
+
+        data = FormData()
+        items, services, basic, previous, k03 = data.items, data.services, data.basic, data.previous, data.k03
+        decimal_items, decimal_k03 = contract.decimal_items, contract.decimal_k03
+        input_formulas: list[str] = []
+        for name, kind, key, sheet, cells in plan.inputs:
+            sv = vals[sheet]
+            fs = forms[sheet]
+            if kind == "k03":
+                row = [sv.get(c) for c in cells]
+                if key in decimal_k03:
+                    row = [_as_decimal(v) for v in row]
+                k03[key] = row
+                if fs and not fs.keys().isdisjoint(cells):
+                    input_formulas.append(name)
+                continue
+            cell = cells[0]
+            v = sv.get(cell)
+            if kind == "item":
+                items[key] = _as_decimal(v) if key in decimal_items else v
+            elif kind == "service":
+                services[key] = v
+            elif kind == "basic":
+                basic[key] = v
+            else:
+                previous[key] = v
+                continue
+            if cell in fs:
+                input_formulas.append(name)
+        if not _filled_inputs(contract, data, personalised):
+            raise _Reject("empty_form", "formularz nie został wypełniony – prosimy uzupełnić dane i przesłać go ponownie")
+        if input_formulas:
+            warnings["input_formulas"] = f"w polach do wypełnienia wpisano formuły ({_list(sorted(input_formulas), 5)}) – odczytano ich wyniki; prosimy wpisywać same wartości"
+
+        # computed cells: a formula in each; its cached result when the file has one
+        replaced: list[str] = list(plan.missing_computed)
+        cached: dict[str, Any] = {}
+        for name, sheet, cell in plan.computed:
+            st = forms[sheet].get(cell)
+            if st is None:  # a value (or nothing) where a formula belongs
+                replaced.append(name)
+                v = vals[sheet].get(cell)
+                if v is not None:
+                    cached[name] = v
+            elif st:
+                cached[name] = vals[sheet].get(cell)
+        if replaced:
+            warnings["formulas_replaced"] = f"w {len(replaced)} komórkach obliczanych (np. {_list(replaced, 4)}) nie ma formuł – wpisano wartości albo usunięto formuły; wskaźniki i kontrole i tak zostaną przeliczone z danych źródłowych; prosimy nie zdejmować ochrony arkuszy"
+
+        problems: list[str] = []
+        try:
+            if cached:
+                computed = engine.values(data)
+                differ = [n for n, v in cached.items() if not _same(v, computed.get(n))]
+                if differ:
+                    warnings["cached_mismatch"] = f"wartości w pliku nie zgadzają się z przeliczeniem – plik mógł być zmieniany (np. {_list(differ, 4)}); wyniki zostaną przeliczone z danych źródłowych"
+            else:  # only the validity checks of the items are needed
+                computed = {n: engine.by_name[n].py(data, {}) for n in contract.valid_checks.values() if n in engine.by_name}
+        except Exception:  # noqa: BLE001 - e.g. numbers near 1e308 overflow a sum: a data problem
+            problems.append("wartości, których nie da się przeliczyć (liczby spoza zakresu)")
+            computed = {}
+            for n in contract.valid_checks.values():
+                try:
+                    computed[n] = engine.by_name[n].py(data, {})
+                except Exception:  # noqa: BLE001
+                    computed[n] = status.ERROR
+        problems = _invalid_values(contract, data, computed) + problems
+        if problems:
+            warnings["invalid_values"] = "niepoprawne wartości: " + "; ".join(problems[:10]) + (f" i {len(problems) - 10} innych" if len(problems) > 10 else "") + " – prosimy je poprawić (błędy pokazuje też arkusz Kontrola)"
+        if not library_id:
+            warnings["no_library_id"] = "formularz bez identyfikatora biblioteki (formularz ogólny, nie imienny) – bibliotekę trzeba przypisać ręcznie"
+
+        code = next((c for c in WARNING_ORDER if c in warnings), "ok")
+        return Submission(
+            path=self.path,
+            name=self.path.name,
+            sha256=self.sha,
+            size=len(self.raw),
+            verdict=CODES[code],
+            code=code,
+            reason=warnings.get(code, ""),
+            warnings=[warnings[c] for c in WARNING_ORDER if c in warnings],
+            library_id=library_id,
+            meta=meta,
+            data=data,
+            cached=cached,
+            saved_at=saved_at,
+        )
+
+
+#: (part name, CRC, sizes, row/column limits) of parts whose prolog was already found clean
+_CLEAN_PARTS: set[tuple[str, int, int, int, int, int]] = set()
+
+
+
+def _filled_inputs(contract: _Contract, data: FormData, personalised: bool) -> bool:
+    """Whether the library typed anything (prefilled personal cells do not count)."""
+    from ..workbook.form import PERSONAL_BASIC
+
+    prefilled_items = {1, 13} if personalised else set()
+    skip_basic = set(contract.fixed_basic) | (set(PERSONAL_BASIC) if personalised else set())
+    return (
+        any(v is not None and nr not in prefilled_items for nr, v in data.items.items())
+        or any(v is not None for v in data.services.values())
+        or any(v is not None and k not in skip_basic for k, v in data.basic.items())
+        or any(v is not None for row in data.k03.values() for v in row)
+    )
+
+
+
+
+def _saved_at(reader: "_FileReader") -> datetime | None:
+    """docProps/core.xml dcterms:modified (written by Excel, LibreOffice and openpyxl)."""
+    if "docProps/core.xml" not in reader.members or reader.members["docProps/core.xml"].file_size > 200_000:
+        return None
+    m = _MODIFIED.search(reader._xml_member("docProps/core.xml"))
+    return _parse_time(xml_text(m.group(1))) if m else None
+
+
+
