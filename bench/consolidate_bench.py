@@ -197,6 +197,8 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     phase; then each output writer once more on its own (for information). Prints JSON."""
     t0 = time.perf_counter()
     from xl_afbp import consolidate as c
+    from xl_afbp import outputs
+    from xl_afbp.jobs import consolidation as job
     from xl_afbp.database import store
     from xl_afbp.engine import get_engine
 
@@ -205,14 +207,14 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     out_dir = Path(out)
     db = out_dir / "afbp.sqlite"
     t = time.perf_counter()
-    paths = c.collect_inputs([returned])
-    subs = c.read_files(paths, progress=False)
+    paths = job.collect_inputs([returned])
+    subs = job.read_files(paths, progress=False)
     phases["read (xl_afbp.reader, 2 processes)"] = time.perf_counter() - t
     t = time.perf_counter()
     con = c.consolidate(subs, engine=engine, expected=libs_csv, progress=False)
     phases["consolidate (statuses, recompute, tables)"] = time.perf_counter() - t
     t = time.perf_counter()
-    c.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con))
+    job.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con))
     phases["outputs + SQLite (report, workbook in forked processes)"] = time.perf_counter() - t
     total = time.perf_counter() - t0
     finished = time.time()
@@ -220,9 +222,9 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     detail = {}
     for name, fn in (
-        ("podsumowanie.xlsx", lambda: c.write_workbook(con, out_dir / "p2.xlsx", engine=engine)),
-        ("CSV files", lambda: c.write_csvs(con, out_dir)),
-        ("raport.html", lambda: c.render_report(con, out_dir / "r2.html", engine=engine)),
+        ("podsumowanie.xlsx", lambda: outputs.write_workbook(con, out_dir / "p2.xlsx", engine=engine)),
+        ("CSV files", lambda: outputs.write_csvs(con, out_dir)),
+        ("raport.html", lambda: outputs.render_report(con, out_dir / "r2.html", engine=engine)),
         ("SQLite import (new database)", lambda: store(out_dir / "db2.sqlite", con)),
         ("SQLite re-import (no-op)", lambda: store(out_dir / "db2.sqlite", con)),
     ):

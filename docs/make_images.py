@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from xl_afbp.benchmark import Benchmark  # noqa: E402
+from xl_afbp.outputs.benchmark import Benchmark  # noqa: E402
 from xl_afbp.generate import generate_batch, read_libraries  # noqa: E402
 from xl_afbp.render import sheet_images  # noqa: E402
 from xl_afbp.simulate import inject_mistake, simulate_form, simulate_previous  # noqa: E402

@@ -29,6 +29,7 @@ from openpyxl import load_workbook
 
 from xl_afbp import libreoffice
 from xl_afbp import consolidate as c
+from xl_afbp.jobs import consolidation as job
 from xl_afbp import database
 from xl_afbp.cli import main
 from xl_afbp.formdata import FormData
@@ -127,10 +128,10 @@ def region(tmp_path_factory, engine) -> Region:
     for src, dst in libreoffice.recalculate(lo_saved, root / "lo").items():
         shutil.move(str(dst), src)
     out, db = root / "summary", root / "afbp.sqlite"
-    paths = c.collect_inputs([returned])
-    subs = c.read_files(paths, progress=False)
+    paths = job.collect_inputs([returned])
+    subs = job.read_files(paths, progress=False)
     con = c.consolidate(subs, engine=engine, expected=libs_csv)
-    outputs = c.write_outputs(con, out, engine=engine, then=lambda: database.store(db, con))
+    outputs = job.write_outputs(con, out, engine=engine, then=lambda: database.store(db, con))
     plan = dict(missing=missing, mistakes=mistakes, duplicate=duplicate, corrected=corrected, conflict=conflict, evil=evil, broken=broken, lo_saved=lo_saved, first=first, stranger=stranger)
     return Region(root, libs_csv, returned, paths, subs, con, outputs, db, plan)
 
@@ -369,7 +370,7 @@ def test_csv_outputs_feed_the_generator(region):
     some = lib.index[0]
     for nr in (1, 2, 16, 26):
         assert previous[some][nr] == pytest.approx(float(lib.loc[some, f"P{nr:02d}"]))
-    from xl_afbp.benchmark import read_benchmark
+    from xl_afbp.outputs.benchmark import read_benchmark
 
     bench = read_benchmark(out["benchmark-2016.csv"])
     gs = region.con.group_stats
@@ -458,7 +459,7 @@ def test_reimport_is_a_no_op_and_a_correction_replaces_values(region, engine, tm
     new_path = tmp_path / f"{lib_id}-poprawiony.xlsx"
     fill_form(forms / f"{lib_id}.xlsx", data, new_path, engine=engine)
     set_saved_at(new_path, datetime.now(timezone.utc) + timedelta(days=1))
-    later = c.consolidate(c.read_files([new_path], progress=False), engine=engine, expected=region.libs_csv)
+    later = c.consolidate(job.read_files([new_path], progress=False), engine=engine, expected=region.libs_csv)
     report = database.store(db, later)
     assert report.new == 1 and report.replaced == 1
     assert database.previous_values(db, year=2016)[lib_id][16] == 123456
@@ -466,7 +467,7 @@ def test_reimport_is_a_no_op_and_a_correction_replaces_values(region, engine, tm
         row = conn.execute("SELECT verdict, superseded_by FROM submissions WHERE file_name = ?", (old_path.name,)).fetchone()
     assert row[0] == "superseded" and row[1] == later.entries[0].sub.sha256
     # the old file arriving again changes nothing
-    again = c.consolidate(c.read_files([old_path], progress=False), engine=engine, expected=region.libs_csv)
+    again = c.consolidate(job.read_files([old_path], progress=False), engine=engine, expected=region.libs_csv)
     snapshot = database.dump(db)
     database.store(db, again)
     assert database.dump(db) == snapshot
@@ -525,7 +526,7 @@ def test_hostile_subtype_and_ids_stay_text_in_every_output(engine, tmp_path):
     form.basic |= {"PODTYP": "=SUMA(1;2)", "NAZWA": "@Biblioteka", "POWIAT": "-powiat"}
     sub = Submission(path=tmp_path / "=x.xlsx", name="=x.xlsx", sha256="a" * 64, size=1, verdict="accepted", code="ok", reason="", library_id="=ID", meta={"library_id": "=ID", "year": 2016}, data=form)
     con = c.consolidate([sub], engine=engine, region="=region")
-    out = c.write_outputs(con, tmp_path / "out", engine=engine)
+    out = job.write_outputs(con, tmp_path / "out", engine=engine)
     with zipfile.ZipFile(out["podsumowanie.xlsx"]) as zf:
         assert not any(re.search(rb"<f[ >]", zf.read(n)) for n in zf.namelist() if n.startswith("xl/worksheets/"))
     values = {cell.value for ws in load_workbook(out["podsumowanie.xlsx"]).worksheets for row in ws.iter_rows() for cell in row}

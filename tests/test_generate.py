@@ -39,7 +39,7 @@ def batch(tmp_path_factory, engine):
     libs, skipped = read_libraries(SAMPLE_LIBS)
     assert not skipped
     prev = {libs[0].id: {1: libs[0].mieszkancy, 4: 1000, 3: "#"}}
-    from xl_afbp.benchmark import Benchmark
+    from xl_afbp.outputs.benchmark import Benchmark
 
     bench = Benchmark({(libs[1].podtyp, ""): {"Z01": 3.0, "U05": 5.0}})
     out = tmp_path_factory.mktemp("batch")

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from corpus.make_corpus import ACCEPTED, REJECTED, meta_patch, patch_cells, type_in
-from xl_afbp.consolidate import run_consolidation
+from xl_afbp.jobs.consolidation import run_consolidation
 from xl_afbp.generate import generate_batch
 from xl_afbp.regions import build_library_list
 from xl_afbp.simulate import simulate_form

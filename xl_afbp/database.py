@@ -213,7 +213,7 @@ def _key(entry) -> str:
 # ---------------------------------------------------------------------------- import
 def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreReport:
     """Record a :class:`~xl_afbp.consolidate.Consolidation` (see the module doc for the rules)."""
-    from .consolidate import DUPLICATE, REJECTED, SUPERSEDED, USED
+    from .consolidate.records import DUPLICATE, REJECTED, SUPERSEDED, USED
 
     report = StoreReport()
     now = imported_at or _now()

@@ -134,7 +134,7 @@ def _save_some_through_libreoffice(paths: list[Path], n: int, work: Path) -> Non
 
 
 def _consolidate(returned: list[Path], libs_csv: Path, out: Path, region: str, progress: bool) -> dict[str, Path]:
-    from .consolidate import run_consolidation
+    from .jobs.consolidation import run_consolidation
 
     summary = out / "summary"
     db = out / "afbp.sqlite"

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .benchmark import Benchmark, read_benchmark
+from .outputs.benchmark import Benchmark, read_benchmark
 from .engine import Engine, get_engine
 from .workbook.form import FormContent, FormOptions, Library, build_form, population_band, units_for
 from .workbook.template import FormTemplate

@@ -1,0 +1,86 @@
+"""What the consolidator needs to know about the compiled spec, computed once per engine."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+from ..workbook.form import population_band
+from ..engine import Engine
+from ..expr.ast import Bin, Call, Group, Num, Ref, walk
+from ..expr.pyeval import as_number
+from .records import NO_SUBTYPE, _norm_name, _text
+
+
+# =============================================================================== engine facts
+class _Facts:
+    """What the consolidator needs to know about the compiled spec, computed once."""
+
+    def __init__(self, engine: Engine):
+        spec = engine.spec
+        self.engine = engine
+        self.spec = spec
+        self.items = sorted(spec.items, key=lambda i: i.nr)
+        self.numeric = [i for i in self.items if i.numeric]
+        self.additive = [i for i in self.numeric if i.additive]
+        self.svc = spec.services_item
+        self.codes = [i.code for i in spec.indicators]
+        self.podtypy = next((b.choices for b in spec.basic if b.key == "PODTYP"), ())
+        self.bands = [b.label for b in spec.bands]
+        ref = re.compile(r"\b(P\d+(?:_\d+)?|PREV\d+|B_[A-Z_]+)\b")
+        from ..spec.expand import rule_expressions
+
+        self.rule_refs: dict[tuple[str, int | None], list[str]] = {}
+        for rule in spec.rules:
+            for nr, text in rule_expressions(spec, rule):
+                self.rule_refs[(rule.id, nr)] = list(dict.fromkeys(ref.findall(text)))
+        self.aggregate_note: dict[str, str] = {}
+        additive = {f"P{i.nr}" for i in self.additive}
+        for ind in spec.indicators:
+            node = engine.parse(ind.formula)
+            note = ""
+            for n in walk(node):
+                if isinstance(n, (Call, Group)) or (isinstance(n, Ref) and n.name not in additive):
+                    note = "brak: pozycja nieaddytywna (godziny, satysfakcja, usługi) – zob. medianę"
+                    break
+                if isinstance(n, Bin) and n.op in "+-" and any(isinstance(x, Num) for side in (n.left, n.right) for x in walk(side)):
+                    note = "brak: stała w formule, iloraz sum bez sensu – zob. medianę"
+                    break
+            self.aggregate_note[ind.code] = note
+
+    def band(self, population: Any, fallback: Any = "") -> str:
+        p = as_number(population)
+        if p is not None:
+            label = population_band(self.spec, int(p))
+            if label:
+                return label
+        return _text(fallback)
+
+    def podtyp(self, *values: Any) -> str:
+        """The first given subtype, spelled as in the spec's list (case and spaces ignored)."""
+        for v in values:
+            text = _text(v)
+            if text:
+                key = _norm_name(text)
+                return next((p for p in self.podtypy if _norm_name(p) == key), text)
+        return NO_SUBTYPE
+
+    def order_podtyp(self, p: str) -> tuple[int, str]:
+        return (self.podtypy.index(p) if p in self.podtypy else len(self.podtypy), p)
+
+    def order_band(self, b: str) -> tuple[int, str]:
+        return (self.bands.index(b) if b in self.bands else len(self.bands), b)
+
+
+
+_FACTS: dict[int, _Facts] = {}
+
+
+def _facts(engine: Engine) -> _Facts:
+    key = id(engine)
+    if key not in _FACTS:
+        _FACTS[key] = _Facts(engine)
+    return _FACTS[key]
+
+
