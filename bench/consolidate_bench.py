@@ -112,7 +112,7 @@ def fast_fill(src: Path, data, dst: Path, *, saved_at: str | None = None) -> Pat
 
 
 def _form(lib: dict, mistake: str | None, seed: str):
-    from xl_afbp.simulate import inject_mistake, simulate_form
+    from xl_afbp.demo.simulate import inject_mistake, simulate_form
 
     data = simulate_form(int(lib["mieszkancy"] or 1000), int(lib["filie"] or 0), seed=f"{seed}-{lib['id']}", podtyp=lib["podtyp"], organizator=lib["organizator"], www=lib["www"] or None)
     if mistake:
@@ -171,7 +171,7 @@ def build_dataset(n: int, root: Path, *, rebuild: bool = False) -> tuple[Path, P
     (returned / "notatka.txt").write_text("W załączniku formularz.\n", encoding="utf-8")
     notes = [f"{len(returning)} libraries return a form ({sum(1 for j in jobs if j[1])} with a typical mistake), one also an older first version, one the same file twice, one a truncated file, plus a text note"]
     try:
-        from xl_afbp import libreoffice
+        from xl_afbp.demo import libreoffice
 
         if libreoffice.find_soffice():
             chosen = [returned / f"{i}.xlsx" for i in returning[10:30]]

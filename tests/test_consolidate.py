@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from xl_afbp import libreoffice
+from xl_afbp.demo import libreoffice
 from xl_afbp import consolidate as c
 from xl_afbp.jobs import consolidation as job
 from xl_afbp import database
@@ -36,7 +36,7 @@ from xl_afbp.formdata import FormData
 from xl_afbp.generate import generate_batch, read_libraries, read_previous
 from xl_afbp.reader import Submission
 from xl_afbp.regions import build_library_list, write_library_csv
-from xl_afbp.simulate import inject_mistake, simulate_form
+from xl_afbp.demo.simulate import inject_mistake, simulate_form
 from xl_afbp.workbook.fill import fill_form
 from xl_afbp.workbook.read_names import read_named_values
 from xl_afbp.workbook.zipcopy import set_saved_at

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 
 from oracle import mismatches
 from strategies import collect, form_inputs
-from xl_afbp import libreoffice, names
+from xl_afbp import names
+from xl_afbp.demo import libreoffice
 from xl_afbp.formdata import FormData
 from xl_afbp.generate import blank_form, generate_batch, read_libraries
 from xl_afbp.workbook.fill import fill_form
@@ -289,7 +290,7 @@ def test_form_renders_through_libreoffice_to_png(filled, tmp_path):
     """What the README shows: each sheet printed by LibreOffice (recalculated), one PNG per sheet."""
     from PIL import Image
 
-    from xl_afbp.render import sheet_images
+    from xl_afbp.demo.render import sheet_images
 
     images = sheet_images(filled[0], tmp_path, ["Formularz", "Kontrola", "Wskaźniki"], dpi=40)
     assert set(images) == {"Formularz", "Kontrola", "Wskaźniki"}

@@ -20,7 +20,7 @@ from corpus.make_corpus import ACCEPTED, REJECTED, meta_patch, patch_cells, type
 from xl_afbp.jobs.consolidation import run_consolidation
 from xl_afbp.generate import generate_batch
 from xl_afbp.regions import build_library_list
-from xl_afbp.simulate import simulate_form
+from xl_afbp.demo.simulate import simulate_form
 from xl_afbp.workbook.form import Library
 
 N_VALID = 22

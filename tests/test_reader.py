@@ -19,13 +19,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from corpus.make_corpus import ACCEPTED, REJECTED, WARNED, base_library
-from xl_afbp import libreoffice, status
+from xl_afbp import status
+from xl_afbp.demo import libreoffice
 from xl_afbp.reader import convert as reader_convert, file as reader_file
 from xl_afbp.cli import main as cli_main
 from xl_afbp.formdata import FormData
 from xl_afbp.generate import generate_batch, read_libraries
 from xl_afbp.reader import CODES, Limits, Submission, read_many, read_submission
-from xl_afbp.simulate import simulate_form
+from xl_afbp.demo.simulate import simulate_form
 from xl_afbp.workbook.fill import fill_form
 from xl_afbp.workbook.form import units_for
 

@@ -353,7 +353,7 @@ def _k03_cases(engine):
     for _ in range(6):
         cases.append((dict(ITEMS), dict(SERVICES), _k03_dataset(engine, rnd)))
     try:
-        from xl_afbp.simulate import simulate_form
+        from xl_afbp.demo.simulate import simulate_form
     except ImportError:
         return cases
     for seed in range(3):

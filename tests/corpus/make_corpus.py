@@ -323,7 +323,7 @@ def base_library():
 
 
 def _simulated(lib, seed: int) -> FormData:
-    from xl_afbp.simulate import simulate_form
+    from xl_afbp.demo.simulate import simulate_form
 
     return simulate_form(lib.mieszkancy, lib.filie, seed=seed, podtyp=lib.podtyp, organizator=lib.organizator, www=lib.www or None, nazwa=lib.nazwa)
 
@@ -355,7 +355,7 @@ def build_corpus(out_dir: Path | str, *, libreoffice: bool = True) -> list[Corpu
     filled = fill_form(blank, data, work / "filled.xlsx")
     lo_jobs = {}
     if libreoffice:
-        from xl_afbp import libreoffice as lo
+        from xl_afbp.demo import libreoffice as lo
 
         with ThreadPoolExecutor(3) as pool:
             lo_jobs["xlsx"] = pool.submit(lo.recalculate, [filled], work / "lo", workers=1)

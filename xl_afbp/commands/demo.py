@@ -18,7 +18,7 @@ def _add(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..demo import run_demo
+    from ..demo.run import run_demo
 
     result = run_demo(args.out, region=args.region, progress=not args.quiet)
     print()
