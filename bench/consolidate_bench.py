@@ -49,7 +49,7 @@ _LAYOUTS: dict[bytes, dict] = {}
 def _targets(members) -> dict[str, tuple[str, int, int, int]]:
     """Defined name → (sheet part, first column, row, last column) of a generated workbook."""
     from xl_afbp.reader import parse_ref
-    from xl_afbp.workbook.template import _sheet_parts, zipfile_text
+    from xl_afbp.ooxml.parts import sheet_parts as _sheet_parts, zipfile_text
 
     wb = zipfile_text(members["xl/workbook.xml"])
     key = wb.encode()
@@ -71,8 +71,9 @@ def fast_fill(src: Path, data, dst: Path, *, saved_at: str | None = None) -> Pat
 
     from xl_afbp.engine import get_engine
     from xl_afbp.workbook.fill import typed_values
-    from xl_afbp.workbook.template import cell_xml, zipfile_text
-    from xl_afbp.workbook.zipcopy import compress, read_members, write_zip
+    from xl_afbp.ooxml.cells import cell_xml
+    from xl_afbp.ooxml.parts import zipfile_text
+    from xl_afbp.ooxml.zipcopy import compress, read_members, write_zip
 
     engine = get_engine(2016)
     members = read_members(Path(src).read_bytes())

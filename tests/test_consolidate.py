@@ -39,7 +39,7 @@ from xl_afbp.regions import build_library_list, write_library_csv
 from xl_afbp.demo.simulate import inject_mistake, simulate_form
 from xl_afbp.workbook.fill import fill_form
 from xl_afbp.workbook.read_names import read_named_values
-from xl_afbp.workbook.zipcopy import set_saved_at
+from xl_afbp.ooxml.zipcopy import set_saved_at
 
 N_LIBRARIES = 62
 MISTAKES = ("missing_item", "k03_difference", "rule_error", "hash_not_allowed", "too_many_decimals")

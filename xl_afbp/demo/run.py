@@ -78,7 +78,7 @@ def simulate_returns(libs, forms: dict[str, Path], out_dir: Path, plan: DemoPlan
     if plan.duplicate:  # sent twice: a first version with a gap, a week before the corrected one
         from datetime import datetime, timedelta, timezone
 
-        from ..workbook.zipcopy import set_saved_at
+        from ..ooxml.zipcopy import set_saved_at
 
         first = out_dir / f"{plan.duplicate}-pierwsza-wersja.xlsx"
         _fill_one((by_id[plan.duplicate], "missing_item", forms[plan.duplicate], first, seed + "-v1"))

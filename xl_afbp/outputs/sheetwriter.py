@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
-from xml.sax.saxutils import escape
 
 
 from ..consolidate.facts import _Facts
 from ..consolidate.records import Consolidation
+from ..ooxml.cells import column_letter, data_cell_xml
+from ..ooxml.parts import append_rows, sheet_parts, zipfile_text
+from ..ooxml.zipcopy import compress, read_members, write_zip
 
 
 # =============================================================================== outputs: labels
@@ -41,14 +41,10 @@ def _item_format(it) -> str:
 
 
 # =============================================================================== outputs: workbook
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_CELL_MAX = 32767
 
 
 def _col(n: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(n)
+    return column_letter(n)
 
 
 @dataclass
@@ -144,30 +140,6 @@ class _SummaryWriter:
         return last
 
     # -- rendering ------------------------------------------------------------------
-    @staticmethod
-    def cell_xml(ref: str, style: int, v: Any) -> str:
-        s = f' s="{style}"' if style else ""
-        if v is None:
-            return ""
-        if isinstance(v, bool):
-            return f'<c r="{ref}"{s} t="b"><v>{int(v)}</v></c>'
-        if isinstance(v, (int, float)) or hasattr(v, "dtype"):
-            try:
-                f = float(v)
-            except (TypeError, ValueError):
-                f = math.nan
-            if not math.isfinite(f):
-                return ""
-            num = repr(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
-            return f'<c r="{ref}"{s}><v>{num}</v></c>'
-        if isinstance(v, datetime):
-            v = v.isoformat(sep=" ", timespec="minutes")
-        text = _ILLEGAL_XML.sub("", str(v))[:_CELL_MAX]
-        if text == "":
-            return ""
-        space = ' xml:space="preserve"' if text != text.strip() else ""
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
-
     def render(self, b: _Bulk) -> str:
         letters = [_col(i) for i in range(1, b.last_col + 1)]
         out = []
@@ -175,34 +147,21 @@ class _SummaryWriter:
         for i, row in enumerate(b.rows):
             r = b.first_row + i
             styles = fixed or b.styles(i)  # type: ignore[operator]
-            cells = "".join(self.cell_xml(f"{letters[j]}{r}", styles[j], v) for j, v in enumerate(row))
+            cells = "".join(data_cell_xml(f"{letters[j]}{r}", styles[j], v) for j, v in enumerate(row))
             out.append(f'<row r="{r}">{cells}</row>')
         return "".join(out)
 
     def save(self, path: Path) -> Path:
-        from ..workbook.template import _sheet_parts, zipfile_text
-        from ..workbook.zipcopy import compress, read_members, write_zip
-
         buf = io.BytesIO()
         self.wb.save(buf)
         self._sealed = True
         members = read_members(buf.getvalue())
-        parts = _sheet_parts(members)
+        parts = sheet_parts(members)
         changed: dict[str, str] = {}
         for b in self.bulk:
             part = parts[b.title]
             xml = changed.get(part) or zipfile_text(members[part])
-            rows = self.render(b)
-            if "</sheetData>" in xml:
-                xml = xml.replace("</sheetData>", rows + "</sheetData>", 1)
-            else:
-                xml = re.sub(r"<sheetData\s*/>", lambda _m: f"<sheetData>{rows}</sheetData>", xml, count=1)
-            last_row = b.first_row + len(b.rows) - 1
-            m = re.search(r'<dimension ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"\s*/>', xml)
-            if m and b.rows and last_row > int(m.group(4)):
-                last_col = max(m.group(3), _col(b.last_col), key=lambda c: (len(c), c))
-                xml = xml[: m.start()] + f'<dimension ref="{m.group(1)}{m.group(2)}:{last_col}{last_row}"/>' + xml[m.end() :]
-            changed[part] = xml
+            changed[part] = append_rows(xml, self.render(b), b.first_row + len(b.rows) - 1, b.last_col)
         out = [compress(name, changed[name].encode("utf-8"), level=6) if name in changed else m for name, m in members.items()]
         write_zip(path, out)
         return path

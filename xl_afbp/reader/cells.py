@@ -8,10 +8,10 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any, TYPE_CHECKING
 
 from .. import names
+from ..ooxml.cells import column_letter
 from .book import _Book
 from .convert import _norm
 from .members import _PREFIX
@@ -335,16 +335,7 @@ def _serial_date(v: float, date1904: bool) -> str:
 
 
 def _cell_ref(row: int, col: int) -> bytes:
-    return (_col_letters(col) + str(row)).encode()
-
-
-@lru_cache(maxsize=4096)
-def _col_letters(col: int) -> str:
-    out = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    return (column_letter(col) + str(row)).encode()
 
 
 _REF_BYTES = re.compile(rb"([A-Z]{1,3})(\d+)")
