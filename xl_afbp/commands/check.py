@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..cli import UsageError, command, spec_source, table
+from .base import UsageError, command, spec_source, table
 
 VERDICTS = {"accepted": "przyjęty", "accepted_with_warnings": "przyjęty z uwagami", "rejected": "odrzucony"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import UsageError, command
+from .base import UsageError, command
 
 
 @command("render")

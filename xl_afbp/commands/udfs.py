@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from .. import __version__
-from ..cli import UsageError, command
+from .base import UsageError, command
 
 UDF_MODULE = "afbp_udfs"
 SERVER_MIN_VERSION = "1.20"
