@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .. import names
-from ..spec.model import Band  # a population band is the same thing to the spec and the renderers
 
 _ITEM = re.compile(r"^P(\d+)$")
 _SERVICE = re.compile(r"^P(\d+)_(\d+)$")
 _PREV = re.compile(r"^PREV(\d+)$")
+
+
+class Band(Protocol):
+    """A population band as ``in_band`` needs it (the spec's bands have this shape): the
+    expression package knows nothing of specs, the spec's lint parses expressions."""
+
+    label: str
+    min: int | None
+    max: int | None
 
 
 @dataclass(frozen=True)
