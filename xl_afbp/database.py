@@ -37,6 +37,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .verdicts import DUPLICATE, REJECTED, STORED, SUPERSEDED, USED, sql_in
+
 SCHEMA_VERSION = 1
 
 #: (version, description, SQL) applied in order to bring a database up to date
@@ -57,7 +59,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             imported_at   TEXT NOT NULL,
             library_id    TEXT,
             year          INTEGER,
-            verdict       TEXT NOT NULL CHECK (verdict IN ('accepted', 'accepted_with_warnings', 'rejected', 'superseded')),
+            verdict       TEXT NOT NULL CHECK (verdict IN ({verdicts})),
             code          TEXT NOT NULL,
             reason        TEXT NOT NULL DEFAULT '',
             saved_at      TEXT,
@@ -103,7 +105,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             afbp REAL, k03 REAL, k03_upper REAL,
             PRIMARY KEY (sha256, seq)
         );
-        """,
+        """.replace("{verdicts}", sql_in(STORED)),  # the verdicts a stored file content can have
     ),
 ]
 
@@ -213,7 +215,6 @@ def _key(entry) -> str:
 # ---------------------------------------------------------------------------- import
 def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreReport:
     """Record a :class:`~xl_afbp.consolidate.Consolidation` (see the module doc for the rules)."""
-    from .consolidate.records import DUPLICATE, REJECTED, SUPERSEDED, USED
 
     report = StoreReport()
     now = imported_at or _now()

@@ -42,7 +42,7 @@ whole job (files → reader → core → outputs → database) is :mod:`xl_afbp.
 
 from __future__ import annotations
 
-from .core import consolidate
+from .core import consolidate, judge
 from .entries import assign_statuses
 from .evaluation import evaluate_all, evaluate_form
 from .records import (
@@ -64,5 +64,5 @@ from .records import (
 
 __all__ = [
     "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "ALL_SUBTYPES", "DUPLICATE", "KEY_INDICATORS", "LEVEL_GROUP", "LEVEL_REGION", "LEVEL_SUBTYPE",
-    "REJECTED", "STATUS_PL", "SUPERSEDED", "USED", "Consolidation", "Entry", "assign_statuses", "consolidate", "evaluate_all", "evaluate_form",
+    "REJECTED", "STATUS_PL", "SUPERSEDED", "USED", "Consolidation", "Entry", "assign_statuses", "consolidate", "evaluate_all", "evaluate_form", "judge",
 ]

@@ -13,12 +13,42 @@ import pandas as pd
 from ..engine import Engine, get_engine
 from ..expr.pyeval import is_yes
 from ..formdata import FormData
+from ..verdicts import message
 from ..workbook.form import population_band
 from .entries import _display, _expected_rows, _finish_status, assign_statuses
 from .evaluation import evaluate_all
 from .facts import _Facts, _facts
 from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
 from .statistics import _Aggregator, _group_stats, _powiaty, _region, numeric_items
+
+
+# =============================================================================== the verdicts
+def judge(
+    submissions: Iterable[Any],
+    *,
+    engine: Engine,
+    expected: Mapping[str, Mapping[str, Any]] | None = None,
+    year: int | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> tuple[list[Entry], int]:
+    """The final verdict, code and reason of every submission, and the survey year: the
+    batch policy (:func:`assign_statuses`), then the evaluation of every file it keeps.
+    ``xl-afbp check`` calls this on a batch of one, so it says what ``consolidate`` says.
+    ``year`` defaults to the forms' most common ``_meta`` year."""
+    subs = list(submissions)
+    if year is None:
+        years = Counter(y for s in subs if s.verdict != REJECTED and (y := _int((s.meta or {}).get("year"))) is not None)
+        year = years.most_common(1)[0][0] if years else engine.spec.edition.year
+    entries = assign_statuses(subs, year=year, expected=expected)
+    used = [e for e in entries if e.used]
+    for e, ev in zip(used, evaluate_all(engine, [e.sub.data for e in used], workers=workers, progress=progress)):
+        if "error" in ev:
+            e.status, e.code, e.reason = REJECTED, "evaluation_error", message("evaluation_error", detail=ev["error"])
+            continue
+        e.evaluation = ev
+        _finish_status(e)
+    return entries, year
 
 
 # =============================================================================== the core
@@ -39,22 +69,10 @@ def consolidate(
     """
     engine = engine or get_engine(2016)
     facts = _facts(engine)
-    subs = list(submissions)
-    if year is None:
-        years = Counter(y for s in subs if s.verdict != REJECTED and (y := _int((s.meta or {}).get("year"))) is not None)
-        year = years.most_common(1)[0][0] if years else engine.spec.edition.year
     exp_rows = _expected_rows(expected)
     exp = {str(r["id"]).strip(): r for r in exp_rows} if exp_rows is not None else None
-    entries = assign_statuses(subs, year=year, expected=exp)
+    entries, year = judge(submissions, engine=engine, expected=exp, year=year, workers=workers, progress=progress)
     used = [e for e in entries if e.used]
-    for e, ev in zip(used, evaluate_all(engine, [e.sub.data for e in used], workers=workers, progress=progress)):
-        if "error" in ev:
-            e.status, e.code = REJECTED, "evaluation_error"
-            e.reason = f"nie udało się przeliczyć wskaźników i kontroli z wartości formularza ({ev['error']}) – sprawdź wartości (np. liczby o skrajnej wielkości) i poproś o poprawiony plik"
-            continue
-        e.evaluation = ev
-        _finish_status(e)
-    used = [e for e in used if e.used]
 
     if region is None:
         votes = Counter(_text(r.get("wojewodztwo")) for r in (exp_rows or []) if r.get("wojewodztwo"))

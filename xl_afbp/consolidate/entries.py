@@ -8,7 +8,8 @@ from typing import Any, Mapping, Sequence
 
 
 from .. import status as st
-from .records import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, Entry, REJECTED, SUPERSEDED, _EPOCH, _int, _mtime, _norm_name, _text, _when
+from ..verdicts import message, verdict_of
+from .records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Entry, REJECTED, _EPOCH, _int, _mtime, _norm_name, _text, _when
 
 
 # =============================================================================== batch statuses
@@ -60,17 +61,15 @@ def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Ma
         verdict = s.verdict if s.verdict in (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED) else REJECTED
         e = Entry(s, verdict, s.code or ("ok" if verdict != REJECTED else "rejected"), s.reason or "", list(s.warnings or []), _text(s.library_id or meta.get("library_id")) or None, _when(s))
         if e.status != REJECTED and s.data is None:
-            e.status, e.code, e.reason = REJECTED, "no_data", "nie odczytano danych formularza"
+            _reject(e, "no_data")
         if e.status != REJECTED and not e.library_id and expected and (match := _match_expected(s, expected)):
             e.library_id = match
-            e.warnings.append(f"formularz bez identyfikatora: przypisano do biblioteki {match} z listy na podstawie nazwy / gminy – sprawdź")
+            _note(e, "assigned_from_list", library_id=match)
         if e.status != REJECTED and not e.library_id:
-            e.status, e.code = REJECTED, "no_library_id"
-            e.reason = "brak identyfikatora biblioteki (arkusz _meta): formularz nie pochodzi z generatora xl-afbp albo został przepisany do innego pliku"
+            _reject(e, "no_library_id")
         form_year = _int(meta.get("year"))
         if e.status != REJECTED and form_year is not None and form_year != year:
-            e.status, e.code = REJECTED, "wrong_year"
-            e.reason = f"formularz za rok {form_year}, a zestawienie dotyczy roku {year}"
+            _reject(e, "wrong_year", form_year=form_year, year=year)
         entries.append(e)
 
     first: dict[str, Entry] = {}
@@ -81,8 +80,8 @@ def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Ma
         if e.sub.sha256 in first:
             f = first[e.sub.sha256]
             same_name = _display(f) == _display(e)
-            e.status, e.code, e.other = DUPLICATE, "duplicate", _display(f) if not same_name else str(f.sub.path)
-            e.reason = f"ten sam plik (identyczna zawartość) co {e.other} – pominięty"
+            e.other = _display(f) if not same_name else str(f.sub.path)
+            _judge(e, "duplicate", other=e.other)
         else:
             first[e.sub.sha256] = e
 
@@ -97,44 +96,60 @@ def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Ma
         if len(teryts) > 1 or len(names_) > 1:
             who = "; ".join(sorted({f"{e.sub.data.basic.get('NAZWA') or '?'} (TERYT {_identity(e)[0] or '?'}, plik {_display(e)})" for e in group}))
             for e in group:
-                e.status, e.code = REJECTED, "id_conflict"
-                e.reason = f"konflikt identyfikatora: identyfikator {lib_id} podają różne biblioteki – {who}; wyjaśnij z bibliotekami i prześlij poprawione pliki"
+                _reject(e, "id_conflict", library_id=lib_id, who=who)
             continue
         if len(group) > 1:
             winner = max(group, key=lambda e: (e.when, str(e.sub.path), e.sub.sha256))
             for e in group:
                 if e is not winner:
-                    e.status, e.code, e.other = SUPERSEDED, "superseded", _display(winner)
-                    e.reason = f"zastąpiony nowszym plikiem tej samej biblioteki: {_display(winner)}"
+                    e.other = _display(winner)
+                    _judge(e, "superseded", other=e.other)
     if expected is not None:
         for e in entries:
             if not e.used:
                 continue
             exp = expected.get(e.library_id or "")
             if exp is None:
-                e.warnings.append(f"biblioteka {e.library_id} nie występuje na liście oczekiwanych bibliotek")
+                _note(e, "not_on_list", library_id=e.library_id)
             elif _text(exp.get("teryt")) and _identity(e)[0] and _text(exp.get("teryt")) != _identity(e)[0]:
-                e.warnings.append(f"TERYT formularza ({_identity(e)[0]}) różni się od listy bibliotek ({_text(exp.get('teryt'))})")
+                _note(e, "teryt_mismatch", form=_identity(e)[0], listed=_text(exp.get("teryt")))
     return entries
 
 
+def _judge(e: Entry, code: str, **values: Any) -> None:
+    """Give the entry a catalogue code: its verdict and its reason."""
+    e.status, e.code, e.reason = verdict_of(code), code, message(code, **values)
+
+
+_reject = _judge  # the batch codes that reject read better as "_reject(e, …)"
+
+
+def _note(e: Entry, code: str, **values: Any) -> None:
+    """A batch warning: the file is used, the coordinator should look (e.g. an id assigned from the list)."""
+    e.warnings.append(message(code, **values))
+    e.notes.append(code)
+
+
 def _finish_status(e: Entry) -> None:
-    """Accepted files whose recomputed checks found something become 'przyjęty z uwagami'."""
+    """Accepted files whose recomputed checks (or the batch) found something become
+    'przyjęty z uwagami': the reader's reason, then the evaluation's notes, then the other
+    warnings; the code stays the reader's warning, else the most important new one."""
     ev = e.evaluation or {}
-    notes = []
+    codes: list[str] = []
+    notes: list[str] = []
     if ev.get("errors"):
         rules = sorted({f[1].split(" ")[0] for f in ev["findings"] if f[0] == "reguła" and f[2] == st.ERROR})
-        notes.append(f"błędy w formularzu: {ev['errors']} ({', '.join(rules)})")
+        codes.append("check_errors")
+        notes.append(message("check_errors", count=ev["errors"], rules=", ".join(rules)))
     if ev.get("warnings"):
-        notes.append(f"ostrzeżenia i różnice K-03: {ev['warnings']}")
+        codes.append("check_warnings")
+        notes.append(message("check_warnings", count=ev["warnings"]))
     if ev.get("gaps"):
-        notes.append(f"puste pola: {ev['gaps']}")
+        codes.append("empty_fields")
+        notes.append(message("empty_fields", count=ev["gaps"]))
     notes += [w for w in e.warnings if w not in e.reason]
     if notes:
         e.status = ACCEPTED_WITH_WARNINGS
         e.reason = "; ".join(([e.reason] if e.reason else []) + notes)
         if e.code == "ok":
-            e.code = "check_errors" if ev.get("errors") else "check_warnings" if ev.get("warnings") else "empty_fields" if ev.get("gaps") else "list_mismatch"
-
-
-
+            e.code = (codes + e.notes)[0]

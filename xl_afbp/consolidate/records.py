@@ -14,25 +14,15 @@ from typing import Any
 import pandas as pd
 
 from ..expr.pyeval import as_number
+from ..verdicts import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, USED, VERDICT_PL, VERDICTS  # noqa: F401 - imported from here by the outputs
 
 
 PARALLEL_FROM = 300  # forms; below this a worker pool costs more than it saves
 
-ACCEPTED = "accepted"
-ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
-REJECTED = "rejected"
-DUPLICATE = "duplicate"
-SUPERSEDED = "superseded"
-STATUSES = (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED, DUPLICATE, SUPERSEDED)
+# the statuses of a file in the batch: the verdicts of the catalogue (xl_afbp.verdicts)
+STATUSES = VERDICTS
 #: batch status → the Polish word of the import log
-STATUS_PL = {
-    ACCEPTED: "przyjęty",
-    ACCEPTED_WITH_WARNINGS: "przyjęty z uwagami",
-    REJECTED: "odrzucony",
-    DUPLICATE: "duplikat",
-    SUPERSEDED: "zastąpiony",
-}
-USED = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
+STATUS_PL = VERDICT_PL
 
 LEVEL_GROUP = "podtyp × przedział"
 LEVEL_SUBTYPE = "podtyp"
@@ -64,6 +54,7 @@ class Entry:
     when: datetime  # what "newest" compares: saved_at, else generated_at, else mtime
     evaluation: dict[str, Any] | None = None
     other: str | None = None  # the winning / first file of a superseded / duplicate entry
+    notes: list[str] = field(default_factory=list)  # catalogue codes of the batch's warnings (the last ones of ``warnings``)
 
     @property
     def used(self) -> bool:

@@ -14,7 +14,7 @@ from typing import Iterable
 from .contract import prepare
 from .file import _file_sha256, read_submission
 from .submission import Limits, REJECTED, Submission, _Timeout, _submission
-from .texts import RESEND
+from ..verdicts import message
 
 
 # ============================================================================ batches
@@ -31,13 +31,13 @@ def _timeout_submission(path: Path, limits: Limits) -> Submission:
     except OSError:
         pass
     s = f"{limits.seconds:g}".replace(".", ",")
-    return _submission(path, sha, size, "timeout", f"odczyt pliku trwał zbyt długo (ponad {s} s) i został przerwany – {RESEND}")
+    return _submission(path, sha, size, "timeout", message("timeout", seconds=s))
 
 
 def _crash_submission(path: Path, limits: Limits) -> Submission:
     sub = _timeout_submission(path, limits)
     sub.code, sub.verdict = "read_error", REJECTED
-    sub.reason = f"odczyt pliku przerwał proces czytnika (np. brak pamięci) – {RESEND}"
+    sub.reason = message("read_error", detail="odczyt przerwał proces czytnika, np. z braku pamięci")
     return sub
 
 

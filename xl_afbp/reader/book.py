@@ -9,7 +9,6 @@ from functools import lru_cache
 
 from .. import names
 from .submission import _Reject
-from .texts import RESEND
 
 
 # ============================================================================ workbook.xml
@@ -53,9 +52,9 @@ def _read_book(wb_xml: bytes, rels_xml: bytes) -> _Book:
         root = DET.fromstring(wb_xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
         rels = DET.fromstring(rels_xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje) i nie został otwarty – {RESEND}") from exc
+        raise _Reject("xml_entities", part="xl/workbook.xml") from exc
     except DET.ParseError as exc:
-        raise _Reject("corrupt_zip", f"plik jest uszkodzony (błędny opis skoroszytu workbook.xml) – {RESEND}") from exc
+        raise _Reject("corrupt_zip", detail="błędny opis skoroszytu workbook.xml") from exc
     targets: dict[str, str] = {}
     for rel in rels:
         if _local(rel.tag) != "Relationship" or (rel.get("TargetMode") or "").lower() == "external":

@@ -16,7 +16,6 @@ from .book import _Book
 from .convert import _norm
 from .members import _PREFIX
 from .submission import Limits, _Reject
-from .texts import RESEND
 
 if TYPE_CHECKING:  # type hints only: the modules import each other
     from .file import _FileReader
@@ -113,9 +112,9 @@ def _dimension(head: bytes) -> tuple[int, int] | None:
 
 def _too_big(title: str, rows: int, cols: int, limits: Limits) -> None:
     if rows > limits.max_rows_per_sheet:
-        raise _Reject("too_many_rows", f"arkusz „{title}” ma {rows} wierszy (dopuszczalne {limits.max_rows_per_sheet}) – prosimy usunąć zbędne wiersze albo {RESEND[8:]}")
+        raise _Reject("too_many_rows", sheet=title, count=rows, limit=limits.max_rows_per_sheet)
     if cols > limits.max_cols_per_sheet:
-        raise _Reject("too_many_columns", f"arkusz „{title}” ma {cols} kolumn (dopuszczalne {limits.max_cols_per_sheet}) – prosimy usunąć zbędne kolumny albo {RESEND[8:]}")
+        raise _Reject("too_many_columns", sheet=title, count=cols, limit=limits.max_cols_per_sheet)
 
 
 def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, dates: frozenset[int], date1904: bool) -> _Sheet | None:

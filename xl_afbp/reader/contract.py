@@ -15,7 +15,6 @@ from .book import Ref, _Book, _read_book, parse_ref
 from .cells import _cell_ref
 from .convert import _as_int
 from .submission import META_ROWS, META_SHEET, _Reject
-from .texts import RESEND
 
 if TYPE_CHECKING:  # type hints only: the modules import each other
     from .file import _FileReader
@@ -234,8 +233,8 @@ def _check_meta(meta: dict[str, Any], engine, looks_ours: bool) -> None:
     edition = engine.spec.edition
     if meta.get("form") != edition.form or meta.get("generator") != "xl-afbp":
         if looks_ours:
-            raise _Reject("meta_altered", f"ukryte dane identyfikujące formularz zostały zmienione (form/generator) – {RESEND}")
-        raise _Reject("not_our_form", "to nie jest formularz AFBP – prosimy wypełnić formularz .xlsx przesłany przez koordynatora")
+            raise _Reject("meta_altered", detail="form/generator")
+        raise _Reject("not_our_form")
     year = _as_int(meta.get("edition_year"))
     data_year = _as_int(meta.get("year"))
     version = meta.get("spec_version")
@@ -244,21 +243,21 @@ def _check_meta(meta: dict[str, Any], engine, looks_ours: bool) -> None:
     ours = f"AFBP {edition.year}, wersja {edition.spec_version}"
     if sha == engine.spec.digest:
         if year != edition.year or version != edition.spec_version:
-            raise _Reject("meta_altered", f"ukryte dane identyfikujące formularz zostały zmienione (edycja/wersja nie zgadza się z sumą kontrolną) – {RESEND}")
+            raise _Reject("meta_altered", detail="edycja/wersja nie zgadza się z sumą kontrolną")
     else:
         known = _known_editions().get(sha)
         if known is not None:
-            raise _Reject("wrong_edition", f"formularz z innej edycji badania (AFBP {known[0]}, wersja {known[1]}; oczekiwano {ours}) – prosimy wypełnić formularz na rok {edition.year} przesłany przez koordynatora")
+            raise _Reject("wrong_edition", found=f"AFBP {known[0]}, wersja {known[1]}", expected=ours, year=edition.year)
         if year is None or not re.fullmatch(r"[0-9a-f]{64}", sha):
-            raise _Reject("meta_altered", f"ukryte dane identyfikujące formularz zostały zmienione lub usunięte (edycja, suma kontrolna) – {RESEND}")
+            raise _Reject("meta_altered", detail="edycja lub suma kontrolna zmieniona albo usunięta")
         if year == edition.year and version == edition.spec_version:
-            raise _Reject("meta_altered", f"ukryte dane identyfikujące formularz zostały zmienione (suma kontrolna nie pasuje do żadnej edycji) – {RESEND}")
-        raise _Reject("wrong_edition", f"formularz z innej edycji badania (AFBP {year}, wersja {version}; oczekiwano {ours}) – prosimy wypełnić formularz na rok {edition.year} przesłany przez koordynatora")
+            raise _Reject("meta_altered", detail="suma kontrolna nie pasuje do żadnej edycji")
+        raise _Reject("wrong_edition", found=f"AFBP {year}, wersja {version}", expected=ours, year=edition.year)
     if data_year is not None and data_year != edition.year:
-        raise _Reject("wrong_edition", f"formularz dotyczy innego roku (dane za {data_year}; oczekiwano {edition.year}) – prosimy wypełnić formularz na rok {edition.year} przesłany przez koordynatora")
+        raise _Reject("wrong_edition", found=f"dane za rok {data_year}", expected=f"dane za rok {edition.year}", year=edition.year)
     units = _as_int(meta.get("units"))
     if units is None or not 1 <= units <= 1001:
-        raise _Reject("meta_altered", f"ukryte dane identyfikujące formularz zostały zmienione (liczba jednostek K-03) – {RESEND}")
+        raise _Reject("meta_altered", detail="liczba jednostek K-03")
 
 
 def _resolve(contract: _Contract, book: _Book) -> tuple[dict[str, Ref], list[str]]:

@@ -19,7 +19,8 @@ from .convert import _as_decimal, _as_int, _id_text, _invalid_values, _meta_valu
 from .members import _check_members, _member
 from .sniff import _cfb_verdict, _sniff
 from .submission import CODES, Limits, META_SHEET, Submission, WARNING_ORDER, _Reject, _submission
-from .texts import FORMATS, RESEND, _list, _mb, _wrong_format
+from ..verdicts import message
+from .texts import FORMATS, _list, _mb, _wrong_format
 from .xmlsafe import _has_dtd, _prolog
 
 #: Read regular sheets with the fast raw-XML path (False: always python-calamine; the tests
@@ -40,17 +41,17 @@ def read_submission(path: Path | str, *, engine=None, limits: Limits = Limits())
             size = path.stat().st_size
             if size > limits.max_file_bytes:
                 sha = _file_sha256(path)  # streamed: the batch needs it to spot copies
-                raise _Reject("too_large", f"plik jest za duży ({_mb(size)} MB, dopuszczalne {_mb(limits.max_file_bytes)} MB) – prosimy przesłać sam formularz, bez dodanych obrazów, arkuszy i załączników")
+                raise _Reject("too_large", size=_mb(size), limit=_mb(limits.max_file_bytes))
             with open(path, "rb") as fh:
                 raw = fh.read(limits.max_file_bytes + 1)
         except OSError as exc:
-            raise _Reject("read_error", f"nie można otworzyć pliku ({type(exc).__name__}) – {RESEND}") from exc
+            raise _Reject("read_error", detail=f"nie można otworzyć pliku: {type(exc).__name__}") from exc
         size = len(raw)
         sha = hashlib.sha256(raw).hexdigest()
         if size == 0:
-            raise _Reject("empty_file", "plik jest pusty (0 bajtów) – prosimy przesłać wypełniony formularz ponownie")
+            raise _Reject("empty_file")
         if size > limits.max_file_bytes:
-            raise _Reject("too_large", f"plik jest za duży (ponad {_mb(limits.max_file_bytes)} MB) – prosimy przesłać sam formularz, bez dodanych obrazów, arkuszy i załączników")
+            raise _Reject("too_large", size=f"ponad {_mb(limits.max_file_bytes)}", limit=_mb(limits.max_file_bytes))
         if engine is None:
             from ..engine import get_engine
 
@@ -60,7 +61,7 @@ def read_submission(path: Path | str, *, engine=None, limits: Limits = Limits())
         return _submission(path, sha, size, rej.code, rej.reason, **ctx)
     except Exception as exc:  # noqa: BLE001 - never raise: an unexpected failure is a verdict
         detail = f"{type(exc).__name__}: {str(exc)[:120]}"
-        return _submission(path, sha, size, "read_error", f"pliku nie udało się odczytać ({detail}) – prosimy otworzyć formularz w Excelu, zapisać go jako .xlsx i przesłać ponownie", **ctx)
+        return _submission(path, sha, size, "read_error", message("read_error", detail=detail), **ctx)
 
 
 def _file_sha256(path: Path) -> str:
@@ -84,23 +85,23 @@ class _FileReader:
         if kind in FORMATS:
             raise _wrong_format(kind)
         if kind != "zip":
-            raise _Reject("not_zip", f"plik nie jest skoroszytem Excela (.xlsx) ani innym rozpoznanym formatem – {RESEND}")
+            raise _Reject("not_zip")
         try:
             zf = zipfile.ZipFile(io.BytesIO(self.raw))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
-            raise _Reject("corrupt_zip", "plik jest uszkodzony lub niekompletny (np. przerwane zapisywanie albo pobieranie załącznika) – prosimy przesłać go ponownie") from exc
+            raise _Reject("corrupt_zip", detail="np. przerwane zapisywanie albo pobieranie załącznika") from exc
         self.zf = zf
         try:
             return self._read_zip()
         except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
-            raise _Reject("corrupt_zip", "plik jest uszkodzony (błąd sumy kontrolnej lub kompresji) – prosimy przesłać go ponownie") from exc
+            raise _Reject("corrupt_zip", detail="błąd sumy kontrolnej lub kompresji") from exc
         finally:
             zf.close()
 
     def _xml_member(self, name: str) -> bytes:
         raw = _member(self.zf, self.members[name])
         if _has_dtd(raw):
-            raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje w {name}) i nie został otwarty – {RESEND}")
+            raise _Reject("xml_entities", part=name)
         return raw
 
     # -- steps 3-9 ---------------------------------------------------------------------------
@@ -109,7 +110,7 @@ class _FileReader:
         infos = _check_members(zf, limits)
         self.members = members = {i.filename: i for i in infos}
         if "xl/workbook.xml" not in members or "xl/_rels/workbook.xml.rels" not in members:
-            raise _Reject("corrupt_zip", f"w pliku brakuje części skoroszytu (workbook.xml) – {RESEND}")
+            raise _Reject("corrupt_zip", detail="brakuje części skoroszytu workbook.xml")
         plan = _plan(self.contract, self, members["xl/workbook.xml"], members["xl/_rels/workbook.xml.rels"])
         book = plan.book
 
@@ -124,7 +125,7 @@ class _FileReader:
                 continue
             head = _prolog(zf, info)
             if _has_dtd(head):
-                raise _Reject("xml_entities", f"plik zawiera niedozwolone deklaracje XML (DTD/encje w {name}) i nie został otwarty – {RESEND}")
+                raise _Reject("xml_entities", part=name)
             if name in plan.titles:
                 dim = _dimension(head)
                 if dim:
@@ -134,15 +135,15 @@ class _FileReader:
 
         if META_SHEET not in book.sheets:
             if plan.looks_ours:
-                raise _Reject("meta_missing", "w pliku brakuje ukrytego arkusza identyfikującego formularz (_meta) – dane wpisano prawdopodobnie do kopii formularza; prosimy wpisać je do oryginalnego pliku otrzymanego od koordynatora i przesłać go ponownie")
-            raise _Reject("not_our_form", "to nie jest formularz AFBP – prosimy wypełnić formularz .xlsx przesłany przez koordynatora i odesłać go bez zmiany nazw arkuszy")
+                raise _Reject("meta_missing")
+            raise _Reject("not_our_form")
 
         # the sheets read: sizes first, then the wanted cells
         xmls: dict[str, bytes] = {}
         for title in plan.wanted_sheets:
             part = book.sheets[title][0]
             if part not in members:
-                raise _Reject("corrupt_zip", f"w pliku brakuje arkusza „{title}” – {RESEND}")
+                raise _Reject("corrupt_zip", detail=f"brakuje arkusza „{title}”")
             xmls[title] = xml = self._xml_member(part)
             dim = _dimension(xml[:4096])
             if dim:
@@ -188,11 +189,11 @@ class _FileReader:
 
         warnings: dict[str, str] = {}
         if plan.broken:
-            raise _Reject("layout_broken", f"w formularzu usunięto, rozszerzono albo nałożono na siebie pola ({_list(plan.broken, 5)}) – danych nie da się jednoznacznie odczytać; prosimy wpisać je do oryginalnego formularza i przesłać go ponownie")
+            raise _Reject("layout_broken", fields=_list(plan.broken, 5))
         personalised = bool(library_id)
         moved = plan.moved(contract, _as_int(meta.get("units")) or 1, personalised)
         if moved:
-            warnings["layout_changed"] = f"układ formularza został zmieniony (przesunięte pola: {_list(moved, 5)}) – dane odczytano według nazw pól; prosimy nie zmieniać układu formularza (nie wstawiać wierszy, nie przenosić komórek)"
+            warnings["layout_changed"] = message("layout_changed", fields=_list(moved, 5))
 
         data = FormData()
         items, services, basic, previous, k03 = data.items, data.services, data.basic, data.previous, data.k03
@@ -223,9 +224,9 @@ class _FileReader:
             if cell in fs:
                 input_formulas.append(name)
         if not _filled_inputs(contract, data, personalised):
-            raise _Reject("empty_form", "formularz nie został wypełniony – prosimy uzupełnić dane i przesłać go ponownie")
+            raise _Reject("empty_form")
         if input_formulas:
-            warnings["input_formulas"] = f"w polach do wypełnienia wpisano formuły ({_list(sorted(input_formulas), 5)}) – odczytano ich wyniki; prosimy wpisywać same wartości"
+            warnings["input_formulas"] = message("input_formulas", fields=_list(sorted(input_formulas), 5))
 
         # computed cells: a formula in each; its cached result when the file has one
         replaced: list[str] = list(plan.missing_computed)
@@ -240,7 +241,7 @@ class _FileReader:
             elif st:
                 cached[name] = vals[sheet].get(cell)
         if replaced:
-            warnings["formulas_replaced"] = f"w {len(replaced)} komórkach obliczanych (np. {_list(replaced, 4)}) nie ma formuł – wpisano wartości albo usunięto formuły; wskaźniki i kontrole i tak zostaną przeliczone z danych źródłowych; prosimy nie zdejmować ochrony arkuszy"
+            warnings["formulas_replaced"] = message("formulas_replaced", count=len(replaced), cells=_list(replaced, 4))
 
         problems: list[str] = []
         try:
@@ -248,7 +249,7 @@ class _FileReader:
                 computed = engine.values(data)
                 differ = [n for n, v in cached.items() if not _same(v, computed.get(n))]
                 if differ:
-                    warnings["cached_mismatch"] = f"wartości w pliku nie zgadzają się z przeliczeniem – plik mógł być zmieniany (np. {_list(differ, 4)}); wyniki zostaną przeliczone z danych źródłowych"
+                    warnings["cached_mismatch"] = message("cached_mismatch", cells=_list(differ, 4))
             else:  # only the validity checks of the items are needed
                 computed = {n: engine.by_name[n].py(data, {}) for n in contract.valid_checks.values() if n in engine.by_name}
         except Exception:  # noqa: BLE001 - e.g. numbers near 1e308 overflow a sum: a data problem
@@ -261,9 +262,7 @@ class _FileReader:
                     computed[n] = status.ERROR
         problems = _invalid_values(contract, data, computed) + problems
         if problems:
-            warnings["invalid_values"] = "niepoprawne wartości: " + "; ".join(problems[:10]) + (f" i {len(problems) - 10} innych" if len(problems) > 10 else "") + " – prosimy je poprawić (błędy pokazuje też arkusz Kontrola)"
-        if not library_id:
-            warnings["no_library_id"] = "formularz bez identyfikatora biblioteki (formularz ogólny, nie imienny) – bibliotekę trzeba przypisać ręcznie"
+            warnings["invalid_values"] = message("invalid_values", problems="; ".join(problems[:10]) + (f" i {len(problems) - 10} innych" if len(problems) > 10 else ""))
 
         code = next((c for c in WARNING_ORDER if c in warnings), "ok")
         return Submission(

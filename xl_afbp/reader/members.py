@@ -7,7 +7,7 @@ import zipfile
 
 
 from .submission import Limits, _Reject
-from .texts import RESEND, _list, _mb, _wrong_format
+from .texts import _list, _mb, _wrong_format
 
 
 # ============================================================================ zip members
@@ -33,27 +33,27 @@ _EMBEDDED_PART = re.compile(r"^xl/(?:embeddings/.*|model/.*|customUI/.*)$|^custo
 def _check_members(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > limits.max_entries:
-        raise _Reject("too_many_entries", f"plik składa się z nietypowo wielu części ({len(infos)}, dopuszczalne {limits.max_entries}) – {RESEND}")
+        raise _Reject("too_many_entries", count=len(infos), limit=limits.max_entries)
     names_seen: set[str] = set()
     total = 0
     packed = 0
     for info in infos:
         name = info.filename
         if name in names_seen or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name or ".." in name.split("/"):
-            raise _Reject("unexpected_parts", f"plik zawiera części o niedozwolonych nazwach ({name[:60]!r}) – {RESEND}")
+            raise _Reject("unexpected_parts", parts=f"niedozwolona nazwa części {name[:60]!r}")
         names_seen.add(name)
         if info.flag_bits & 0x1:
-            raise _Reject("encrypted", "plik (archiwum) zaszyfrowany hasłem – prosimy o ponowne przesłanie bez hasła")
+            raise _Reject("encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _Reject("corrupt_zip", f"plik używa nietypowej kompresji i nie został otwarty – {RESEND}")
+            raise _Reject("corrupt_zip", detail="nietypowa kompresja")
         total += info.file_size
         packed += info.compress_size
         if info.file_size > 1_000_000 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise _Reject("zip_bomb", f"plik ma podejrzaną budowę (część {name} rozpakowuje się {info.file_size // max(info.compress_size, 1)}-krotnie) i nie został otwarty – {RESEND}")
+            raise _Reject("zip_bomb", detail=f"część {name} rozpakowuje się {info.file_size // max(info.compress_size, 1)}-krotnie")
     if total > limits.max_uncompressed:
-        raise _Reject("zip_bomb", f"plik ma podejrzaną budowę (po rozpakowaniu {_mb(total)} MB, dopuszczalne {_mb(limits.max_uncompressed)} MB) i nie został otwarty – {RESEND}")
+        raise _Reject("zip_bomb", detail=f"po rozpakowaniu {_mb(total)} MB, dopuszczalne {_mb(limits.max_uncompressed)} MB")
     if total > 1_000_000 and total > limits.max_ratio * max(packed, 1):
-        raise _Reject("zip_bomb", f"plik ma podejrzaną budowę (rozpakowuje się {total // max(packed, 1)}-krotnie) i nie został otwarty – {RESEND}")
+        raise _Reject("zip_bomb", detail=f"rozpakowuje się {total // max(packed, 1)}-krotnie")
 
     # what the member names and content types say: the same for every file of one layout
     key = (frozenset(names_seen), tuple((i.filename, i.CRC, i.file_size) for i in infos if i.filename in ("[Content_Types].xml", "mimetype")))
@@ -62,18 +62,18 @@ def _check_members(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]
             _classify(zf, names_seen)
             verdict = None
         except _Reject as rej:
-            verdict = (rej.code, rej.reason)
+            verdict = rej
         if len(_CLASSIFIED) > 1000:
             _CLASSIFIED.clear()
         _CLASSIFIED[key] = verdict
     found = _CLASSIFIED[key]
     if found is not None:
-        raise _Reject(*found)  # a fresh exception: a re-raised one would grow its traceback
+        raise found.fresh()  # a re-raised exception would grow its traceback
     return infos
 
 
 #: member-name classification results by (names, CRC of [Content_Types].xml and mimetype)
-_CLASSIFIED: dict[tuple, tuple[str, str] | None] = {}
+_CLASSIFIED: dict[tuple, _Reject | None] = {}
 
 
 def _classify(zf: zipfile.ZipFile, names_seen: set[str]) -> None:
@@ -97,25 +97,25 @@ def _classify(zf: zipfile.ZipFile, names_seen: set[str]) -> None:
         raise _wrong_format("archive")
     macro = sorted(n for n in names_seen if _MACRO_PART.match(n))
     if macro:
-        raise _Reject("macro", f"plik zawiera makra lub formanty ActiveX ({_list(macro, 3)}) – prosimy zapisać formularz jako zwykły Skoroszyt programu Excel (.xlsx, bez makr) i przesłać ponownie")
+        raise _Reject("macro", parts=_list(macro, 3))
     ctypes = _member_prefix(zf, "[Content_Types].xml", 200_000) if "[content_types].xml" in lower else b""
     if re.search(rb"macroEnabled|vbaProject|ms-office\.activeX", ctypes, re.I):
-        raise _Reject("macro", "plik jest skoroszytem z obsługą makr (.xlsm) – prosimy zapisać formularz jako zwykły Skoroszyt programu Excel (.xlsx) i przesłać ponownie")
+        raise _Reject("macro", parts="skoroszyt z obsługą makr, .xlsm")
     if re.search(rb"sheet\.binary", ctypes, re.I):
         raise _wrong_format("xlsb")
     if re.search(rb"externalLink|\.connections\+xml|queryTable", ctypes, re.I):
-        raise _Reject("external_links", "plik zawiera łącza do innych plików lub zewnętrznych źródeł danych – prosimy przerwać łącza (Dane → Edytuj łącza → Przerwij łącze) albo wpisać dane do oryginalnego formularza i przesłać go ponownie")
+        raise _Reject("external_links")
     if re.search(rb"oleObject|activeX", ctypes, re.I):
-        raise _Reject("embedded_objects", "plik zawiera osadzone obiekty lub formanty – prosimy je usunąć i przesłać sam formularz")
+        raise _Reject("embedded_objects", parts="obiekty OLE lub formanty")
     external = sorted(n for n in names_seen if _EXTERNAL_PART.match(n))
     if external:
-        raise _Reject("external_links", "plik zawiera łącza do innych plików lub zewnętrznych źródeł danych – prosimy przerwać łącza (Dane → Edytuj łącza → Przerwij łącze) albo wpisać dane do oryginalnego formularza i przesłać go ponownie")
+        raise _Reject("external_links")
     embedded = sorted(n for n in names_seen if _EMBEDDED_PART.match(n))
     if embedded:
-        raise _Reject("embedded_objects", f"plik zawiera osadzone obiekty lub dodatki ({_list(embedded, 3)}) – prosimy je usunąć i przesłać sam formularz")
+        raise _Reject("embedded_objects", parts=_list(embedded, 3))
     unknown = sorted(n for n in names_seen if not n.endswith("/") and not _KNOWN_PARTS.match(n))
     if unknown:
-        raise _Reject("unexpected_parts", f"plik zawiera elementy spoza formatu .xlsx ({_list(unknown, 3)}) – {RESEND}")
+        raise _Reject("unexpected_parts", parts=_list(unknown, 3))
 
 
 def _member_prefix(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:

@@ -66,7 +66,7 @@ def _cfb_verdict(data: bytes) -> _Reject:
 
         office = msoffcrypto.OfficeFile(io.BytesIO(data))
         if office.is_encrypted():
-            return _Reject("encrypted", "plik zaszyfrowany hasłem – prosimy o ponowne przesłanie bez hasła (Plik → Informacje → Chroń skoroszyt → Szyfruj przy użyciu hasła: usuń hasło)")
+            return _Reject("encrypted")
         kind = type(office).__name__.lower()
         if "ppt" in kind or "doc" in kind:
             return _wrong_format("ole")
@@ -77,7 +77,7 @@ def _cfb_verdict(data: bytes) -> _Reject:
             ole = olefile.OleFileIO(io.BytesIO(data))
             streams = {"/".join(s).lower() for s in ole.listdir()}
             if {"encryptioninfo", "encryptedpackage"} & streams:
-                return _Reject("encrypted", "plik zaszyfrowany hasłem – prosimy o ponowne przesłanie bez hasła")
+                return _Reject("encrypted")
             if {"worddocument", "powerpoint document"} & streams:
                 return _wrong_format("ole")
         except Exception:  # noqa: BLE001

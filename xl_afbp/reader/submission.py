@@ -10,49 +10,14 @@ from typing import Any
 from ..formdata import FormData
 
 
-ACCEPTED = "accepted"
-WARNED = "accepted_with_warnings"
-REJECTED = "rejected"
+from ..verdicts import ACCEPTED_WITH_WARNINGS as WARNED, CATALOGUE, READ, REJECTED, codes, message
 
-#: Every code :func:`read_submission` or :func:`read_many` can give, with its verdict.
-#: ``duplicate``/``superseded``/``id_conflict`` are NOT given here: they are batch-level
-#: verdicts of the consolidator (see docs/hostile-files.md).
-CODES: dict[str, str] = {
-    "ok": ACCEPTED,
-    # data or cosmetics: accepted, with warnings (most important first)
-    "layout_changed": WARNED,
-    "formulas_replaced": WARNED,
-    "cached_mismatch": WARNED,
-    "invalid_values": WARNED,
-    "input_formulas": WARNED,
-    "no_library_id": WARNED,
-    # the file cannot or must not be read
-    "read_error": REJECTED,
-    "empty_file": REJECTED,
-    "too_large": REJECTED,
-    "not_zip": REJECTED,
-    "corrupt_zip": REJECTED,
-    "wrong_format": REJECTED,
-    "encrypted": REJECTED,
-    "too_many_entries": REJECTED,
-    "zip_bomb": REJECTED,
-    "macro": REJECTED,
-    "external_links": REJECTED,
-    "embedded_objects": REJECTED,
-    "unexpected_parts": REJECTED,
-    "xml_entities": REJECTED,
-    "too_many_rows": REJECTED,
-    "too_many_columns": REJECTED,
-    "not_our_form": REJECTED,
-    "meta_missing": REJECTED,
-    "meta_altered": REJECTED,
-    "wrong_edition": REJECTED,
-    "layout_broken": REJECTED,
-    "empty_form": REJECTED,
-    "timeout": REJECTED,
-}
+#: Every code :func:`read_submission` or :func:`read_many` can give, with its verdict: the
+#: ``read`` stage of the verdict catalogue (:mod:`xl_afbp.verdicts`). The batch and
+#: evaluation codes (duplicates, ids, the engine's checks) are the consolidator's.
+CODES: dict[str, str] = {c: v.verdict for c, v in CATALOGUE.items() if v.stage == READ}
 #: Warning codes in order of importance: the first one present becomes ``Submission.code``.
-WARNING_ORDER = tuple(c for c, v in CODES.items() if v == WARNED)
+WARNING_ORDER = codes(READ, WARNED)
 
 META_SHEET = "_meta"
 META_ROWS = 60  # key/value rows of _meta that are read (the generator writes 12)
@@ -109,9 +74,18 @@ class Submission:
 
 
 class _Reject(Exception):
-    def __init__(self, code: str, reason: str):
+    """A rejection: a catalogue code and the values of its message's placeholders."""
+
+    def __init__(self, code: str, **values: Any):
         super().__init__(code)
-        self.code, self.reason = code, reason
+        self.code, self.reason = code, message(code, **values)
+
+    def fresh(self) -> "_Reject":
+        """The same rejection as a new exception (a cached one re-raised would grow its traceback)."""
+        out = _Reject.__new__(_Reject)
+        Exception.__init__(out, self.code)
+        out.code, out.reason = self.code, self.reason
+        return out
 
 
 class _Timeout(BaseException):
@@ -121,6 +95,10 @@ class _Timeout(BaseException):
 
 def _submission(path: Path, sha: str, size: int, code: str, reason: str, **kw: Any) -> Submission:
     return Submission(path=path, name=path.name, sha256=sha, size=size, verdict=CODES[code], code=code, reason=reason, **kw)
+
+
+def _rejected(path: Path, sha: str, size: int, rej: "_Reject", **kw: Any) -> Submission:
+    return _submission(path, sha, size, rej.code, rej.reason, **kw)
 
 
 

@@ -8,7 +8,6 @@ from .submission import _Reject
 
 
 # ============================================================================ Polish texts
-RESEND = "prosimy przesłać ponownie oryginalny formularz otrzymany od koordynatora, zapisany jako skoroszyt Excela (.xlsx)"
 
 
 def _mb(n: float) -> str:
@@ -39,7 +38,7 @@ FORMATS = {
 
 def _wrong_format(kind: str) -> _Reject:
     label, advice = FORMATS[kind]
-    return _Reject("wrong_format", f"plik jest w formacie: {label}, a nie .xlsx – {advice}")
+    return _Reject("wrong_format", label=label, advice=advice)
 
 
 
