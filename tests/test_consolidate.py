@@ -311,7 +311,7 @@ def test_region_sums_equal_the_sum_over_libraries(region, engine):
 def test_order_of_inputs_does_not_change_the_result(region, engine):
     shuffled = list(region.subs)
     random.Random(7).shuffle(shuffled)
-    other = c.consolidate(shuffled, engine=engine, expected=region.libs_csv, workers=1)
+    other = c.consolidate(shuffled, engine=engine, expected=region.libs_csv)
     for name in ("libraries", "group_stats", "powiaty", "region", "findings", "import_log", "missing"):
         pd.testing.assert_frame_equal(getattr(other, name), getattr(region.con, name), check_exact=True, obj=name)
 
@@ -448,7 +448,7 @@ def test_reimport_is_a_no_op_and_a_correction_replaces_values(region, engine, tm
     assert report.new == 0 and report.replaced == 0 and database.dump(db) == before
     shuffled = list(region.subs)
     random.Random(3).shuffle(shuffled)
-    database.store(db, c.consolidate(shuffled, engine=engine, expected=region.libs_csv, workers=1))
+    database.store(db, c.consolidate(shuffled, engine=engine, expected=region.libs_csv))
     assert database.dump(db) == before
     # a library sends a corrected file later: its values are replaced, the old file stays
     lib_id = region.con.libraries["id"].iloc[0]

@@ -291,13 +291,13 @@ def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[st
     else:
         report.inserted += 1
     lib = lib or {}
-    ev = e.evaluation or {}
+    ev = e.evaluation  # consolidate.evaluation.FormEvaluation
     lid = e.library_id
     conn.execute(
         "INSERT OR REPLACE INTO libraries (library_id, year, sha256, nazwa, organizator, podtyp, przedzial, wojewodztwo, powiat, gmina, miejscowosc, teryt, status, errors, warnings, gaps)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (lid, year, sha, *(_plain(lib.get(k)) for k in ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")),
-         ev.get("status"), ev.get("errors"), ev.get("warnings"), ev.get("gaps")),
+         *((ev.status, ev.errors, ev.warnings, ev.gaps) if ev else (None, None, None, None))),
     )
     data = e.sub.data
     for nr, v in sorted(data.items.items()):
@@ -309,8 +309,8 @@ def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[st
     batch["service_values"] += [(lid, year, int(nr), _plain(v)) for nr, v in sorted(data.services.items()) if _plain(v) not in (None, "")]
     k03 = {addr: list(row) for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
     batch["k03_values"].append((lid, year, json.dumps(k03, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)))
-    batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in ev.get("indicators", {}).items()]
-    findings = [(sha, i, lid, year, *(_plain(x) for x in f)) for i, f in enumerate(ev.get("findings", []), start=1)]
+    batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
+    findings = [(sha, i, lid, year, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
     findings += [(sha, len(findings) + i, lid, year, "plik", "import", "uwaga", w, "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
     batch["findings"] += findings
 

@@ -633,7 +633,7 @@ def docs_table(out_dir: Path, cases: list[CorpusCase]) -> str:
         if c.group is not None:  # decided with the other files of its group: see the batch test
             verdict, code, reason = c.final_verdict, c.final_code or c.code, "(decided in the batch)"
         else:
-            entry = judge([read_submission(out_dir / c.file, engine=engine)], engine=engine, workers=1)[0][0]
+            entry = judge([read_submission(out_dir / c.file, engine=engine)], engine=engine)[0][0]
             verdict, code, reason = entry.status, entry.code, entry.reason
         rows.append(f"| {c.kind} | `{c.file}` | {verdict} | `{code}` | {reason.replace('|', '/') or '—'} |")
     return "\n".join(rows)

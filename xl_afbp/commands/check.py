@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("file not found: " + ", ".join(missing))
     engine = get_engine(spec_source(args))
     subs = read_many(args.files, engine=engine, progress=False)
-    entries = [judge([s], engine=engine, workers=1)[0][0] for s in subs]
+    entries = [judge([s], engine=engine)[0][0] for s in subs]
     failing = [_failing(e) for e in entries]
     if args.json:
         out = []
@@ -66,15 +66,14 @@ def run(args: argparse.Namespace) -> int:
 def _failing(entry) -> list[list[str]]:
     """The failing rules (with the items of per-item rules) and K-03 differences of a file
     the consolidator used, from its evaluation (the engine does not run again)."""
-    from .. import status
+    from ..consolidate.evaluation import EMPTY
 
-    ev = entry.evaluation or {}
     rows: dict[str, list[str]] = {}
-    for kind, check, severity, message, *_ in ev.get("findings", []):
-        if kind == "braki" or severity not in (status.ERROR, status.WARNING, status.DIFFERENCE):
+    for f in entry.evaluation.findings if entry.evaluation else ():
+        if f.kind == EMPTY:
             continue
-        rule, _, item = check.partition(" poz. ") if kind != "K-03" else (check, "", "")
-        row = rows.setdefault(rule, [rule, severity, "", message.split(" (poz. ")[0]])
-        if item:
-            row[2] = ", ".join(filter(None, [row[2], item]))
+        key = f.rule or f.check
+        row = rows.setdefault(key, [key, f.severity, "", f.message.split(" (poz. ")[0] if f.rule else f.message])
+        if f.rule and f.check != f.rule:
+            row[2] = ", ".join(filter(None, [row[2], f.check.rpartition(" ")[2]]))
     return list(rows.values())

@@ -16,7 +16,7 @@ from ..formdata import FormData
 from ..verdicts import message
 from ..workbook.form import population_band
 from .entries import _display, _expected_rows, _finish_status, assign_statuses
-from .evaluation import evaluate_all
+from .evaluation import EvaluationError, evaluate_all
 from .facts import _Facts, _facts
 from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
 from .statistics import _Aggregator, _group_stats, _powiaty, _region, numeric_items
@@ -29,7 +29,6 @@ def judge(
     engine: Engine,
     expected: Mapping[str, Mapping[str, Any]] | None = None,
     year: int | None = None,
-    workers: int | None = None,
     progress: bool = False,
 ) -> tuple[list[Entry], int]:
     """The final verdict, code and reason of every submission, and the survey year: the
@@ -42,9 +41,9 @@ def judge(
         year = years.most_common(1)[0][0] if years else engine.spec.edition.year
     entries = assign_statuses(subs, year=year, expected=expected)
     used = [e for e in entries if e.used]
-    for e, ev in zip(used, evaluate_all(engine, [e.sub.data for e in used], workers=workers, progress=progress)):
-        if "error" in ev:
-            e.status, e.code, e.reason = REJECTED, "evaluation_error", message("evaluation_error", detail=ev["error"])
+    for e, ev in zip(used, evaluate_all(engine, [e.sub for e in used], progress=progress)):
+        if isinstance(ev, EvaluationError):
+            e.status, e.code, e.reason = REJECTED, "evaluation_error", message("evaluation_error", detail=ev.detail)
             continue
         e.evaluation = ev
         _finish_status(e)
@@ -59,7 +58,6 @@ def consolidate(
     expected: Any = None,
     region: str | None = None,
     year: int | None = None,
-    workers: int | None = None,
     progress: bool = False,
 ) -> Consolidation:
     """Batch statuses, recomputed results and every summary table (see the module doc).
@@ -71,7 +69,7 @@ def consolidate(
     facts = _facts(engine)
     exp_rows = _expected_rows(expected)
     exp = {str(r["id"]).strip(): r for r in exp_rows} if exp_rows is not None else None
-    entries, year = judge(submissions, engine=engine, expected=exp, year=year, workers=workers, progress=progress)
+    entries, year = judge(submissions, engine=engine, expected=exp, year=year, progress=progress)
     used = [e for e in entries if e.used]
 
     if region is None:
@@ -113,7 +111,7 @@ def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping
         b = data.basic
         x = (exp or {}).get(e.library_id or "", {})
         meta = e.sub.meta or {}
-        ev = e.evaluation or {}
+        ev = e.evaluation
         row: dict[str, Any] = {"id": e.library_id}
         row["nazwa"] = _text(b.get("NAZWA")) or _text(x.get("nazwa"))
         row["organizator"] = _text(b.get("ORGANIZATOR")) or _text(x.get("organizator"))
@@ -134,12 +132,12 @@ def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping
             v = data.services.get(s.nr)
             row[col] = v.upper() if isinstance(v, str) and is_yes(v) is not None else _clean(v)
         for code in facts.codes:
-            v = ev.get("indicators", {}).get(code)
+            v = ev.indicators.get(code) if ev else None
             row[code] = float(v) if v is not None else math.nan
-        row["status"] = ev.get("status", "")
-        row["bledy"] = ev.get("errors", 0)
-        row["ostrzezenia"] = ev.get("warnings", 0)
-        row["braki"] = ev.get("gaps", 0)
+        row["status"] = ev.status if ev else ""
+        row["bledy"] = ev.errors if ev else 0
+        row["ostrzezenia"] = ev.warnings if ev else 0
+        row["braki"] = ev.gaps if ev else 0
         row["import"] = STATUS_PL[e.status]
         row["plik"] = _display(e)
         row["sha256"] = e.sub.sha256
@@ -161,8 +159,8 @@ def _findings(used: list[Entry]) -> pd.DataFrame:
         name = _text(e.sub.data.basic.get("NAZWA"))
         for w in e.warnings:
             rows.append([e.library_id, name, _display(e), "plik", "import", "uwaga", w, "", None, None, None])
-        for f in (e.evaluation or {}).get("findings", []):
-            rows.append([e.library_id, name, _display(e), *f])
+        for f in e.evaluation.findings if e.evaluation else ():
+            rows.append([e.library_id, name, _display(e), *f.row()])
     df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     for c in ("afbp", "k03", "k03_gorna"):
         df[c] = df[c].astype(float)

@@ -134,19 +134,18 @@ def _finish_status(e: Entry) -> None:
     """Accepted files whose recomputed checks (or the batch) found something become
     'przyjęty z uwagami': the reader's reason, then the evaluation's notes, then the other
     warnings; the code stays the reader's warning, else the most important new one."""
-    ev = e.evaluation or {}
+    ev = e.evaluation
     codes: list[str] = []
     notes: list[str] = []
-    if ev.get("errors"):
-        rules = sorted({f[1].split(" ")[0] for f in ev["findings"] if f[0] == "reguła" and f[2] == st.ERROR})
+    if ev is not None and ev.errors:
         codes.append("check_errors")
-        notes.append(message("check_errors", count=ev["errors"], rules=", ".join(rules)))
-    if ev.get("warnings"):
+        notes.append(message("check_errors", count=ev.errors, rules=", ".join(ev.failed_rules(st.ERROR))))
+    if ev is not None and ev.warnings:
         codes.append("check_warnings")
-        notes.append(message("check_warnings", count=ev["warnings"]))
-    if ev.get("gaps"):
+        notes.append(message("check_warnings", count=ev.warnings))
+    if ev is not None and ev.gaps:
         codes.append("empty_fields")
-        notes.append(message("empty_fields", count=ev["gaps"]))
+        notes.append(message("empty_fields", count=ev.gaps))
     notes += [w for w in e.warnings if w not in e.reason]
     if notes:
         e.status = ACCEPTED_WITH_WARNINGS

@@ -2,129 +2,149 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 
 from .. import names
 from .. import status as st
-from ..engine import Engine
-from ..expr.pyeval import as_number, is_yes
+from ..engine import Engine, Result
 from ..formdata import FormData
 from .facts import _Facts, _facts
-from .records import PARALLEL_FROM, _clean, _fmt_value
+from .records import _clean, _fmt_value
 
 
 # =============================================================================== evaluation
-_WORKER_ENGINE: Engine | None = None
+@dataclass(frozen=True)
+class Finding:
+    """One line of the Kontrola sheet and ``kontrola.csv``: a failed rule (per item for
+    per-item rules), a K-03 difference, or the list of empty fields."""
+
+    kind: str  # rodzaj: "reguła" | "K-03" | "braki"
+    check: str  # kontrola: "L1", "L11 poz. 4", "K-03 poz. 7", "puste pola"
+    severity: str  # waga: a status text (błąd, ostrzeżenie, różnica, brak danych)
+    message: str  # komunikat
+    values: str = ""  # wartosci: the inputs the check reads, "P4 = 12; P5 = 3"
+    afbp: float | None = None
+    k03: float | None = None
+    k03_upper: float | None = None
+    rule: str = ""  # the rule id of a rule finding
+
+    def row(self) -> tuple[Any, ...]:
+        """The finding's columns of FINDING_COLUMNS (after id, nazwa, plik)."""
+        return (self.kind, self.check, self.severity, self.message, self.values, self.afbp, self.k03, self.k03_upper)
 
 
-def evaluate_form(engine: Engine, data: FormData, facts: _Facts | None = None) -> dict[str, Any]:
-    """Indicators, status, counts and the findings of one form (compact, picklable)."""
+@dataclass(frozen=True)
+class FormEvaluation:
+    """What the consolidator keeps of one form's evaluation: indicators, status, counts
+    and findings (compact and picklable)."""
+
+    indicators: dict[str, float | None]
+    status: str
+    errors: int
+    warnings: int
+    gaps: int
+    findings: tuple[Finding, ...]
+
+    def failed_rules(self, severity: str) -> list[str]:
+        """Ids of the rules that failed with ``severity``, sorted."""
+        return sorted({f.rule for f in self.findings if f.kind == RULE and f.severity == severity})
+
+
+@dataclass(frozen=True)
+class EvaluationError:
+    """The engine could not evaluate a form's values (e.g. numbers near 1e308)."""
+
+    detail: str
+
+
+RULE, K03, EMPTY = "reguła", "K-03", "braki"
+
+
+def evaluate_form(engine: Engine, data: FormData, facts: _Facts | None = None, values: dict[str, Any] | None = None) -> FormEvaluation:
+    """The evaluation of one form; ``values`` are the engine's values of its computed cells
+    when already computed (by the reader: the engine then does not run again)."""
     facts = facts or _facts(engine)
-    res = engine.evaluate(data)
-    out: list[tuple] = []
+    res = engine.result(values) if values is not None else engine.evaluate(data)
+    findings = _rule_findings(facts, data, res) + _k03_findings(data, res) + _empty_findings(engine, data)
+    return FormEvaluation(
+        indicators=dict(res.indicators),
+        status=res.status,
+        errors=res.errors,
+        warnings=res.warnings,
+        gaps=int(res.values.get(names.GAPS) or 0),
+        findings=tuple(findings),
+    )
+
+
+def _values(data: FormData, refs: list[str]) -> str:
+    parts = []
+    for r in refs:
+        try:
+            parts.append(f"{r} = {_fmt_value(_clean(data.get(r)))}")
+        except KeyError:
+            continue
+    return "; ".join(parts)
+
+
+def _rule_findings(facts: _Facts, data: FormData, res: Result) -> list[Finding]:
+    out = []
     items = {it.nr: it for it in facts.items}
-
-    def values(refs: list[str]) -> str:
-        parts = []
-        for r in refs:
-            try:
-                parts.append(f"{r} = {_fmt_value(_clean(data.get(r)))}")
-            except KeyError:
-                continue
-        return "; ".join(parts)
-
     for r in res.rules:
         if r.status not in (st.ERROR, st.WARNING):
             continue
         failed = [nr for nr, s in r.parts.items() if s == r.status]
-        if failed:
-            for nr in failed:
-                label = items[nr].short if nr in items else ""
-                out.append(("reguła", f"{r.id} poz. {nr}", r.status, f"{r.message} (poz. {nr}: {label})", values(facts.rule_refs.get((r.id, nr), [f"P{nr}"])), None, None, None))
-        else:
-            out.append(("reguła", r.id, r.status, r.message, values(facts.rule_refs.get((r.id, None), [])), None, None, None))
-    for k in res.k03:
-        if k.status == st.DIFFERENCE:
-            out.append(("K-03", f"K-03 poz. {k.item}", k.status, k.explanation, f"P{k.item} = {_fmt_value(_clean(data.items.get(k.item)))}", k.afbp, k.k03, k.k03_upper))
+        for nr in failed:
+            label = items[nr].short if nr in items else ""
+            refs = facts.rule_refs.get((r.id, nr)) or [facts.item_ref(nr)]
+            out.append(Finding(RULE, f"{r.id} poz. {nr}", r.status, f"{r.message} (poz. {nr}: {label})", _values(data, refs), rule=r.id))
+        if not failed:
+            out.append(Finding(RULE, r.id, r.status, r.message, _values(data, facts.rule_refs.get((r.id, None), [])), rule=r.id))
+    return out
+
+
+def _k03_findings(data: FormData, res: Result) -> list[Finding]:
+    return [
+        Finding(K03, f"K-03 poz. {k.item}", k.status, k.explanation, f"P{k.item} = {_fmt_value(_clean(data.items.get(k.item)))}", k.afbp, k.k03, k.k03_upper)
+        for k in res.k03
+        if k.status == st.DIFFERENCE
+    ]
+
+
+def _empty_findings(engine: Engine, data: FormData) -> list[Finding]:
+    """The engine's empty fields (the same list its R_BRAKI counts), spelled for people."""
     empty = []
-    for it in facts.numeric:
-        v = data.items.get(it.nr)
-        if as_number(v) is None and not (it.hash and v == "#"):
-            empty.append(f"poz. {it.nr}" if v is None or v == "" else f"poz. {it.nr} ({_fmt_value(v)})")
-    if facts.svc is not None:
-        for s in facts.spec.services:
-            if is_yes(data.services.get(s.nr)) is None:
-                empty.append(f"poz. {facts.svc.nr}.{s.nr}")
-    if empty:
-        out.append(("braki", "puste pola", st.NO_DATA, f"Puste lub niepoprawne pola formularza: {len(empty)}", ", ".join(empty), None, None, None))
-    return {
-        "indicators": dict(res.indicators),
-        "status": res.status,
-        "errors": res.errors,
-        "warnings": res.warnings,
-        "gaps": int(res.values.get(names.GAPS) or 0),
-        "findings": out,
-    }
+    for f in engine.empty_fields(data):
+        if f.service is not None:
+            empty.append(f"poz. {f.item}.{f.service}")
+        else:
+            empty.append(f"poz. {f.item}" if f.value is None or f.value == "" else f"poz. {f.item} ({_fmt_value(f.value)})")
+    if not empty:
+        return []
+    return [Finding(EMPTY, "puste pola", st.NO_DATA, f"Puste lub niepoprawne pola formularza: {len(empty)}", ", ".join(empty))]
 
 
-
-
-
-
-_WORKER_FORMS: Sequence[FormData] = ()
-
-
-def _safe_evaluate(engine: Engine, data: FormData, facts: _Facts) -> dict[str, Any]:
-    """:func:`evaluate_form`, or ``{"error": …}`` when the engine fails on this form's values."""
+def _safe_evaluate(engine: Engine, data: FormData, facts: _Facts, values: dict[str, Any] | None = None) -> FormEvaluation | EvaluationError:
+    """:func:`evaluate_form`, or an :class:`EvaluationError` when the engine fails on this form's values."""
     try:
-        return evaluate_form(engine, data, facts)
+        return evaluate_form(engine, data, facts, values)
     except Exception as exc:  # noqa: BLE001 - one hostile form must not stop the batch
-        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        return EvaluationError(f"{type(exc).__name__}: {exc}"[:300])
 
 
-def _eval_chunk(bounds: tuple[int, int]) -> list[dict[str, Any]]:
-    engine = _WORKER_ENGINE
-    assert engine is not None
-    facts = _facts(engine)
-    return [_safe_evaluate(engine, d, facts) for d in _WORKER_FORMS[bounds[0] : bounds[1]]]
-
-
-def evaluate_all(engine: Engine, forms: Sequence[FormData], *, workers: int | None = None, progress: bool = False) -> list[dict[str, Any]]:
-    """:func:`evaluate_form` for many forms (``{"error": …}`` for a form the engine cannot
-    evaluate); two forked workers from :data:`PARALLEL_FROM` forms."""
+def evaluate_all(engine: Engine, subs: Sequence[Any], *, progress: bool = False) -> list[FormEvaluation | EvaluationError]:
+    """The evaluation of each submission's form. The engine's values computed by the reader
+    (:attr:`~xl_afbp.reader.Submission.values`, in its worker processes) are used as they
+    are – each file is evaluated once; only a submission made elsewhere (without values) is
+    evaluated here. An engine failure the reader met is an :class:`EvaluationError`."""
     from tqdm import tqdm
 
     facts = _facts(engine)
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1) if len(forms) >= PARALLEL_FROM else 1
-    bar = tqdm(total=len(forms), desc="Przeliczanie wskaźników", unit="form.", disable=not progress or len(forms) < 2, leave=False)
-    try:
-        if workers <= 1 or not hasattr(os, "fork"):
-            out = []
-            for d in forms:
-                out.append(_safe_evaluate(engine, d, facts))
-                bar.update(1)
-            return out
-        from concurrent.futures import ProcessPoolExecutor
-
-        global _WORKER_ENGINE, _WORKER_FORMS
-        _WORKER_ENGINE, _WORKER_FORMS = engine, forms  # inherited by the forked workers: nothing to pickle
-        size = max(1, min(250, len(forms) // (workers * 4) or 1))
-        chunks = [(i, min(len(forms), i + size)) for i in range(0, len(forms), size)]
-        out = []
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for part in pool.map(_eval_chunk, chunks):
-                    out += part
-                    bar.update(len(part))
-        finally:
-            _WORKER_FORMS = ()
-        return out
-    finally:
-        bar.close()
-
-
-
+    out: list[FormEvaluation | EvaluationError] = []
+    with tqdm(total=len(subs), desc="Przeliczanie wskaźników", unit="form.", disable=not progress or len(subs) < 2, leave=False) as bar:
+        for sub in subs:
+            error = getattr(sub, "values_error", None)
+            out.append(EvaluationError(error) if error else _safe_evaluate(engine, sub.data, facts, getattr(sub, "values", None)))
+            bar.update(1)
+    return out

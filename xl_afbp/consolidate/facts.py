@@ -49,6 +49,10 @@ class _Facts:
                     break
             self.aggregate_note[ind.code] = note
 
+    def item_ref(self, nr: int) -> str:
+        """How an expression names item ``nr`` (``P4``)."""
+        return self.spec.item(nr).ref
+
     def band(self, population: Any, fallback: Any = "") -> str:
         p = as_number(population)
         if p is not None:

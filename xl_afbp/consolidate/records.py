@@ -52,7 +52,7 @@ class Entry:
     warnings: list[str]
     library_id: str | None
     when: datetime  # what "newest" compares: saved_at, else generated_at, else mtime
-    evaluation: dict[str, Any] | None = None
+    evaluation: Any = None  # consolidate.evaluation.FormEvaluation of a used file
     other: str | None = None  # the winning / first file of a superseded / duplicate entry
     notes: list[str] = field(default_factory=list)  # catalogue codes of the batch's warnings (the last ones of ``warnings``)
 

@@ -188,7 +188,7 @@ def run_consolidation(
         exclude += [db, f"{db}-journal", f"{db}-wal", f"{db}-shm"]
     paths = collect_inputs(inputs, exclude=exclude)
     subs = read_files(paths, workers=workers, progress=progress)
-    con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, workers=workers, progress=progress)
+    con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, progress=progress)
     stored: list[Any] = []
 
     def to_database() -> None:

@@ -173,94 +173,30 @@ class _FileReader:
             values.close()
 
     def _interpret(self, plan: "_Plan", values: "_CellValues") -> Submission:
-        contract, engine, ctx = self.contract, self.engine, self.ctx
-        vals, forms = values.values, values.formulas
-        meta: dict[str, Any] = {}
-        mv = vals.get(META_SHEET, {})
-        for key_ref, value_ref in plan.meta_cells:
-            key = mv.get(key_ref)
-            if isinstance(key, str) and key.strip() and key != "key":
-                meta.setdefault(key.strip(), _meta_value(mv.get(value_ref)))
-        library_id = _id_text(meta.get("library_id"))
-        ctx.update(library_id=library_id, meta=meta)
-        saved_at = _saved_at(self) or _parse_time(meta.get("generated_at"))
-        ctx["saved_at"] = saved_at
-        _check_meta(meta, engine, plan.looks_ours)
-
+        """Steps 7-10: identification, the inputs, the computed cells, the recomputation."""
+        meta, library_id, saved_at = self._identify(plan, values)
         warnings: dict[str, str] = {}
         if plan.broken:
             raise _Reject("layout_broken", fields=_list(plan.broken, 5))
         personalised = bool(library_id)
-        moved = plan.moved(contract, _as_int(meta.get("units")) or 1, personalised)
+        moved = plan.moved(self.contract, _as_int(meta.get("units")) or 1, personalised)
         if moved:
             warnings["layout_changed"] = message("layout_changed", fields=_list(moved, 5))
-
-        data = FormData()
-        items, services, basic, previous, k03 = data.items, data.services, data.basic, data.previous, data.k03
-        decimal_items, decimal_k03 = contract.decimal_items, contract.decimal_k03
-        input_formulas: list[str] = []
-        for name, kind, key, sheet, cells in plan.inputs:
-            sv = vals[sheet]
-            fs = forms[sheet]
-            if kind == "k03":
-                row = [sv.get(c) for c in cells]
-                if key in decimal_k03:
-                    row = [_as_decimal(v) for v in row]
-                k03[key] = row
-                if fs and not fs.keys().isdisjoint(cells):
-                    input_formulas.append(name)
-                continue
-            cell = cells[0]
-            v = sv.get(cell)
-            if kind == "item":
-                items[key] = _as_decimal(v) if key in decimal_items else v
-            elif kind == "service":
-                services[key] = v
-            elif kind == "basic":
-                basic[key] = v
-            else:
-                previous[key] = v
-                continue
-            if cell in fs:
-                input_formulas.append(name)
-        if not _filled_inputs(contract, data, personalised):
+        data, input_formulas = _inputs(self.contract, plan, values)
+        if not _filled_inputs(self.contract, data, personalised):
             raise _Reject("empty_form")
         if input_formulas:
             warnings["input_formulas"] = message("input_formulas", fields=_list(sorted(input_formulas), 5))
-
-        # computed cells: a formula in each; its cached result when the file has one
-        replaced: list[str] = list(plan.missing_computed)
-        cached: dict[str, Any] = {}
-        for name, sheet, cell in plan.computed:
-            st = forms[sheet].get(cell)
-            if st is None:  # a value (or nothing) where a formula belongs
-                replaced.append(name)
-                v = vals[sheet].get(cell)
-                if v is not None:
-                    cached[name] = v
-            elif st:
-                cached[name] = vals[sheet].get(cell)
+        cached, replaced = _computed_cells(plan, values)
         if replaced:
             warnings["formulas_replaced"] = message("formulas_replaced", count=len(replaced), cells=_list(replaced, 4))
-
-        problems: list[str] = []
-        try:
-            if cached:
-                computed = engine.values(data)
-                differ = [n for n, v in cached.items() if not _same(v, computed.get(n))]
-                if differ:
-                    warnings["cached_mismatch"] = message("cached_mismatch", cells=_list(differ, 4))
-            else:  # only the validity checks of the items are needed
-                computed = {n: engine.by_name[n].py(data, {}) for n in contract.valid_checks.values() if n in engine.by_name}
-        except Exception:  # noqa: BLE001 - e.g. numbers near 1e308 overflow a sum: a data problem
+        computed, error = _recompute(self.contract, data)
+        differ = [n for n, v in cached.items() if not _same(v, computed.get(n))] if error is None else []
+        if differ:
+            warnings["cached_mismatch"] = message("cached_mismatch", cells=_list(differ, 4))
+        problems = _invalid_values(self.contract, data, computed)
+        if error is not None:
             problems.append("wartości, których nie da się przeliczyć (liczby spoza zakresu)")
-            computed = {}
-            for n in contract.valid_checks.values():
-                try:
-                    computed[n] = engine.by_name[n].py(data, {})
-                except Exception:  # noqa: BLE001
-                    computed[n] = status.ERROR
-        problems = _invalid_values(contract, data, computed) + problems
         if problems:
             warnings["invalid_values"] = message("invalid_values", problems="; ".join(problems[:10]) + (f" i {len(problems) - 10} innych" if len(problems) > 10 else ""))
 
@@ -279,7 +215,92 @@ class _FileReader:
             data=data,
             cached=cached,
             saved_at=saved_at,
+            values=computed if error is None else None,
+            values_error=error,
         )
+
+    def _identify(self, plan: "_Plan", values: "_CellValues") -> tuple[dict[str, Any], str | None, datetime | None]:
+        """``_meta`` (checked against the engine's edition), the library id and when the file
+        was saved; what is learnt is kept for a rejection's import-log row."""
+        meta: dict[str, Any] = {}
+        mv = values.values.get(META_SHEET, {})
+        for key_ref, value_ref in plan.meta_cells:
+            key = mv.get(key_ref)
+            if isinstance(key, str) and key.strip() and key != "key":
+                meta.setdefault(key.strip(), _meta_value(mv.get(value_ref)))
+        library_id = _id_text(meta.get("library_id"))
+        saved_at = _saved_at(self) or _parse_time(meta.get("generated_at"))
+        self.ctx.update(library_id=library_id, meta=meta, saved_at=saved_at)
+        _check_meta(meta, self.engine, plan.looks_ours)
+        return meta, library_id, saved_at
+
+
+def _inputs(contract: _Contract, plan: "_Plan", values: "_CellValues") -> tuple[FormData, list[str]]:
+    """The form's inputs through the defined names, and the input names holding formulas."""
+    vals, forms = values.values, values.formulas
+    data = FormData()
+    items, services, basic, previous, k03 = data.items, data.services, data.basic, data.previous, data.k03
+    decimal_items, decimal_k03 = contract.decimal_items, contract.decimal_k03
+    input_formulas: list[str] = []
+    for name, kind, key, sheet, cells in plan.inputs:
+        sv = vals[sheet]
+        fs = forms[sheet]
+        if kind == "k03":
+            row = [sv.get(c) for c in cells]
+            if key in decimal_k03:
+                row = [_as_decimal(v) for v in row]
+            k03[key] = row
+            if fs and not fs.keys().isdisjoint(cells):
+                input_formulas.append(name)
+            continue
+        cell = cells[0]
+        v = sv.get(cell)
+        if kind == "item":
+            items[key] = _as_decimal(v) if key in decimal_items else v
+        elif kind == "service":
+            services[key] = v
+        elif kind == "basic":
+            basic[key] = v
+        else:
+            previous[key] = v
+            continue
+        if cell in fs:
+            input_formulas.append(name)
+    return data, input_formulas
+
+
+def _computed_cells(plan: "_Plan", values: "_CellValues") -> tuple[dict[str, Any], list[str]]:
+    """The cached results of the computed cells, and the names without a formula."""
+    vals, forms = values.values, values.formulas
+    replaced: list[str] = list(plan.missing_computed)
+    cached: dict[str, Any] = {}
+    for name, sheet, cell in plan.computed:
+        st = forms[sheet].get(cell)
+        if st is None:  # a value (or nothing) where a formula belongs
+            replaced.append(name)
+            v = vals[sheet].get(cell)
+            if v is not None:
+                cached[name] = v
+        elif st:
+            cached[name] = vals[sheet].get(cell)
+    return cached, replaced
+
+
+def _recompute(contract: _Contract, data: FormData) -> tuple[dict[str, Any], str | None]:
+    """Every computed cell's value by the engine – once per file: the consolidator uses
+    these values too – or, when the engine cannot evaluate the values (e.g. numbers near
+    1e308 overflow a sum: a data problem), the items' validity checks alone and the error."""
+    engine = contract.engine
+    try:
+        return engine.values(data), None
+    except Exception as exc:  # noqa: BLE001 - the file's data, not our bug: reported, never raised
+        computed: dict[str, Any] = {}
+        for n in contract.valid_checks.values():
+            try:
+                computed[n] = engine.by_name[n].py(data, {})
+            except Exception:  # noqa: BLE001
+                computed[n] = status.ERROR
+        return computed, f"{type(exc).__name__}: {exc}"[:300]
 
 
 #: (part name, CRC, sizes, row/column limits) of parts whose prolog was already found clean

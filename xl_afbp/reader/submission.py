@@ -52,6 +52,11 @@ class Submission:
     data: FormData | None = None
     cached: dict[str, Any] = field(default_factory=dict)
     saved_at: datetime | None = None
+    #: every computed cell's value by the engine (computed once, here; the consolidator
+    #: builds the form's evaluation from it), or None with ``values_error`` when the engine
+    #: could not evaluate the form's values
+    values: dict[str, Any] | None = field(default=None, repr=False)
+    values_error: str | None = None
 
     @property
     def accepted(self) -> bool:
