@@ -533,3 +533,32 @@ def test_hostile_subtype_and_ids_stay_text_in_every_output(engine, tmp_path):
     assert {"=SUMA(1;2)", "=ID", "@Biblioteka", "-powiat", "=x.xlsx"} <= values
     assert "'=SUMA(1;2)" in out["wskazniki_grupy.csv"].read_text(encoding="utf-8")
     assert "'=ID" in out["biblioteki.csv"].read_text(encoding="utf-8")
+
+
+def test_the_engine_evaluates_each_returned_file_once(corpus, engine, monkeypatch):
+    """The reader computes every computed cell once (it compares cached values with them);
+    the consolidator builds the form's evaluation from those values instead of running the
+    engine again. A spy counts the engine's runs (it calls the real engine)."""
+    from xl_afbp.engine import Engine
+    from xl_afbp.reader import read_many
+
+    folder, _ = corpus
+    files = [folder / n for n in ("ok_libreoffice.xlsx", "ok_openpyxl.xlsx", "ok_raw_typed.xlsx", "cached_mismatch.xlsx")]
+    runs: list[int] = []
+    real = Engine.values
+
+    def counted(self, data):
+        runs.append(id(data))
+        return real(self, data)
+
+    monkeypatch.setattr(Engine, "values", counted)
+    subs = read_many(files, engine=engine, workers=1, progress=False)
+    for i, s in enumerate(subs):  # four libraries, not four versions of one
+        s.library_id = s.meta["library_id"] = f"RAZ-{i}"
+    con = c.consolidate(subs, engine=engine)
+    assert len(con.libraries) == len(files)
+    assert len(runs) == len(files) and len(set(runs)) == len(files)
+    # and the evaluation is the engine's: the indicators equal a fresh evaluation
+    monkeypatch.setattr(Engine, "values", real)
+    for e in con.entries:
+        assert e.evaluation.indicators == engine.evaluate(e.sub.data).indicators

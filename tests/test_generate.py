@@ -49,7 +49,7 @@ def batch(tmp_path_factory, engine):
 
 
 def contract_names(spec) -> set[str]:
-    out = {names.item(i.nr) for i in spec.numeric_items} | {names.SERVICES_GROUP}
+    out = {names.item(i.nr) for i in spec.numeric_items} | {names.item(spec.services_item.nr)}
     out |= {names.service(s.nr) for s in spec.services}
     out |= {names.basic(b.key) for b in spec.basic}
     out |= {names.indicator(i.code) for i in spec.indicators}

@@ -238,7 +238,7 @@ class Engine:
         parts = [str(len(numeric) + n_services), f"COUNT({','.join(names.item(i.nr) for i in numeric)})"]
         parts += [f'({names.item(i.nr)}="#")' for i in hashable]
         if svc:
-            parts += [f'COUNTIF({names.SERVICES_GROUP},"TAK")', f'COUNTIF({names.SERVICES_GROUP},"NIE")']
+            parts += [f'COUNTIF({names.item(svc.nr)},"TAK")', f'COUNTIF({names.item(svc.nr)},"NIE")']
         gaps_excel = "(" + "-".join(parts) + ")"
 
         def gaps(env: Env, res: dict[str, Any]) -> float:

@@ -11,7 +11,7 @@ from .base import UsageError, _spec_arg, command, spec_source, table
 @command("evaluate")
 def _add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", help="compute indicators, rules and K-03 checks of one form (JSON or CSV)")
-    p.add_argument("file", type=Path, help="JSON or CSV with P01…P34, P21_01…P21_12, optional B_*, PREV*, K-03 values")
+    p.add_argument("file", type=Path, help="JSON or CSV of one form: items, services, optional basic data (B_*), last year's values (PREV*), K-03 rows")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--xlsx", type=Path, default=None, help="also write a plain workbook with the native formulas")
     _spec_arg(p)

@@ -50,7 +50,6 @@ from .records import (
     ACCEPTED_WITH_WARNINGS,
     ALL_SUBTYPES,
     DUPLICATE,
-    KEY_INDICATORS,
     LEVEL_GROUP,
     LEVEL_REGION,
     LEVEL_SUBTYPE,
@@ -63,6 +62,6 @@ from .records import (
 )
 
 __all__ = [
-    "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "ALL_SUBTYPES", "DUPLICATE", "KEY_INDICATORS", "LEVEL_GROUP", "LEVEL_REGION", "LEVEL_SUBTYPE",
+    "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "ALL_SUBTYPES", "DUPLICATE", "LEVEL_GROUP", "LEVEL_REGION", "LEVEL_SUBTYPE",
     "REJECTED", "STATUS_PL", "SUPERSEDED", "USED", "Consolidation", "Entry", "assign_statuses", "consolidate", "evaluate_all", "evaluate_form", "judge",
 ]

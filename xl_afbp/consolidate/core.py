@@ -116,7 +116,7 @@ def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping
         row["nazwa"] = _text(b.get("NAZWA")) or _text(x.get("nazwa"))
         row["organizator"] = _text(b.get("ORGANIZATOR")) or _text(x.get("organizator"))
         row["podtyp"] = facts.podtyp(b.get("PODTYP"), x.get("podtyp"))
-        row["przedzial"] = facts.band(data.items.get(1), b.get("PRZEDZIAL") or (population_band(facts.spec, x["mieszkancy"]) if x.get("mieszkancy") else ""))
+        row["przedzial"] = facts.band(data.items.get(facts.population_nr), b.get("PRZEDZIAL") or (population_band(facts.spec, x["mieszkancy"]) if x.get("mieszkancy") else ""))
         row["wojewodztwo"] = _text(b.get("WOJEWODZTWO")) or _text(x.get("wojewodztwo"))
         row["powiat"] = _text(b.get("POWIAT")) or _text(x.get("powiat")) or NO_POWIAT
         row["gmina"] = _text(b.get("GMINA")) or _text(x.get("gmina"))
@@ -124,8 +124,7 @@ def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping
         row["teryt"] = _text(meta.get("teryt")) or _text(x.get("teryt"))
         for it, col in zip(facts.items, item_cols):
             if it.type == "services":
-                answers = [is_yes(data.services.get(s.nr)) for s in facts.spec.services]
-                row[col] = sum(1 for a in answers if a) if all(a is not None for a in answers) else None
+                row[col] = _clean(facts.count_yes(data)) if facts.count_yes else None
             else:
                 row[col] = _clean(data.items.get(it.nr))
         for s, col in zip(facts.spec.services, svc_cols):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 
 from ..workbook.form import population_band
 from ..engine import Engine
-from ..expr.ast import Bin, Call, Group, Num, Ref, walk
+from ..expr.ast import refs
+from ..spec.expand import rule_expressions
 from ..expr.pyeval import as_number
 from .records import NO_SUBTYPE, _norm_name, _text
 
@@ -26,28 +26,17 @@ class _Facts:
         self.additive = [i for i in self.numeric if i.additive]
         self.svc = spec.services_item
         self.codes = [i.code for i in spec.indicators]
-        self.podtypy = next((b.choices for b in spec.basic if b.key == "PODTYP"), ())
+        self.podtypy = spec.subtypes
+        self.population_nr = spec.population_item.nr if spec.population_item else None
         self.bands = [b.label for b in spec.bands]
-        ref = re.compile(r"\b(P\d+(?:_\d+)?|PREV\d+|B_[A-Z_]+)\b")
-        from ..spec.expand import rule_expressions
-
-        self.rule_refs: dict[tuple[str, int | None], list[str]] = {}
-        for rule in spec.rules:
-            for nr, text in rule_expressions(spec, rule):
-                self.rule_refs[(rule.id, nr)] = list(dict.fromkeys(ref.findall(text)))
-        self.aggregate_note: dict[str, str] = {}
-        additive = {f"P{i.nr}" for i in self.additive}
-        for ind in spec.indicators:
-            node = engine.parse(ind.formula)
-            note = ""
-            for n in walk(node):
-                if isinstance(n, (Call, Group)) or (isinstance(n, Ref) and n.name not in additive):
-                    note = "brak: pozycja nieaddytywna (godziny, satysfakcja, usługi) – zob. medianę"
-                    break
-                if isinstance(n, Bin) and n.op in "+-" and any(isinstance(x, Num) for side in (n.left, n.right) for x in walk(side)):
-                    note = "brak: stała w formule, iloraz sum bez sensu – zob. medianę"
-                    break
-            self.aggregate_note[ind.code] = note
+        self.key_indicators = [c for c in spec.key_indicators if c in self.codes]
+        #: the inputs each rule (per item for per-item rules) reads, from its expression tree
+        self.rule_refs: dict[tuple[str, int | None], list[str]] = {
+            (rule.id, nr): refs(engine.parse(text)) for rule in spec.rules for nr, text in rule_expressions(spec, rule)
+        }
+        self.aggregate_note = {i.code: spec.aggregate_note(i.code) for i in spec.indicators}
+        #: the services item's value in the tables: the number of TAK, none unless all answered
+        self.count_yes = engine.compile(f"count_yes({self.svc.ref})") if self.svc else None
 
     def item_ref(self, nr: int) -> str:
         """How an expression names item ``nr`` (``P4``)."""

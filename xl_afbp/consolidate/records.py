@@ -30,8 +30,6 @@ LEVEL_REGION = "region"
 ALL_SUBTYPES = "(wszystkie)"
 NO_SUBTYPE = "(brak podtypu)"
 NO_POWIAT = "(brak powiatu)"
-#: indicators shown in the charts and the report's key table
-KEY_INDICATORS = ("U01", "U03", "U05", "Z01", "Z04", "E01")
 BASIC_COLUMNS = ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")
 FINDING_COLUMNS = ["id", "nazwa", "plik", "rodzaj", "kontrola", "waga", "komunikat", "wartosci", "afbp", "k03", "k03_gorna"]
 IMPORT_COLUMNS = ["plik", "nazwa_pliku", "sha256", "rozmiar", "id", "nazwa", "status", "kod", "powod", "uwagi", "zapisano"]

@@ -12,7 +12,7 @@ from typing import Any
 from .. import status as st
 from ..engine import Engine, get_engine
 from ..consolidate.facts import _Facts, _facts
-from ..consolidate.records import ACCEPTED, Consolidation, KEY_INDICATORS, LEVEL_REGION, LEVEL_SUBTYPE, STATUS_PL
+from ..consolidate.records import ACCEPTED, Consolidation, LEVEL_REGION, LEVEL_SUBTYPE, STATUS_PL
 
 
 # =============================================================================== outputs: HTML
@@ -62,7 +62,7 @@ def _charts(con: Consolidation, facts: _Facts) -> dict[str, str]:
     ax.spines[["top", "right"]].set_visible(False)
     out["podtypy"] = _png(fig)
 
-    codes = [c for c in KEY_INDICATORS if c in facts.codes]
+    codes = facts.key_indicators
     names_by_code = {i.code: i for i in facts.spec.indicators}
     cols = 2
     rows = -(-len(codes) // cols)
@@ -107,7 +107,7 @@ def render_report(con: Consolidation, path: Path, *, engine: Engine | None = Non
     sub = gs[gs["poziom"] == LEVEL_SUBTYPE]
     region = gs[gs["poziom"] == LEVEL_REGION].set_index("wskaznik")
     podtypy = list(dict.fromkeys(sub["podtyp"]))
-    key_codes = [c for c in KEY_INDICATORS if c in facts.codes]
+    key_codes = facts.key_indicators
     ind = {i.code: i for i in facts.spec.indicators}
     key_table = []
     for p in podtypy:
@@ -116,8 +116,9 @@ def render_report(con: Consolidation, path: Path, *, engine: Engine | None = Non
     if len(region):
         key_table.append({"podtyp": "Region – wszystkie biblioteki", "n": int(region["n_grupy"].iloc[0]), "cells": [(_pl_number(region.loc[c, "mediana"], fmt[c]), int(region.loc[c, "n"]), _pl_number(region.loc[c, "agregat"], fmt[c])) for c in key_codes]})
     rt = con.region
+    item_decimals = {f"P{it.nr:02d}": int(it.decimals or 0) for it in facts.numeric}
     sums = [
-        {"kod": r.kod, "nazwa": r.nazwa, "jednostka": r.jednostka, "wartosc": _pl_number(r.wartosc, 2 if r.kod in ("P22", "P23", "P24") else 0), "n": r.n, "n_brak": r.n_brak}
+        {"kod": r.kod, "nazwa": r.nazwa, "jednostka": r.jednostka, "wartosc": _pl_number(r.wartosc, item_decimals.get(r.kod, 0)), "n": r.n, "n_brak": r.n_brak}
         for r in rt[rt["rodzaj"] == "suma pozycji"].itertuples(index=False)
     ]
     aggregates = [

@@ -12,7 +12,7 @@ from .. import status as st
 from ..engine import Engine, get_engine
 from ..workbook.cells import set_text
 from ..consolidate.facts import _facts
-from ..consolidate.records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Consolidation, DUPLICATE, KEY_INDICATORS, LEVEL_SUBTYPE, REJECTED, SUPERSEDED
+from ..consolidate.records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Consolidation, DUPLICATE, LEVEL_SUBTYPE, REJECTED, SUPERSEDED
 from .sheetwriter import _SummaryWriter, _col, _item_format
 
 
@@ -62,9 +62,11 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
         ws.cell(row=r, column=1, value=label).font = sty.BOLD if not label[0].islower() else sty.NOTE_FONT
         ws.cell(row=r, column=2, value=value).alignment = Alignment(horizontal="left")
     r = 5 + len(lines)
+    item_range = f"P{facts.items[0].nr:02d}–P{facts.items[-1].nr:02d}"
+    services = f"P{facts.svc.nr}" if facts.svc else "–"
     guide = [
         ("Arkusz", "Zawartość"),
-        ("Biblioteki", "jeden wiersz na bibliotekę: dane podstawowe, pozycje P01–P34 i usługi P21, 42 wskaźniki przeliczone w Pythonie z danych wejściowych, status kontroli"),
+        ("Biblioteki", f"jeden wiersz na bibliotekę: dane podstawowe, pozycje {item_range} i usługi {services}, {len(facts.codes)} wskaźniki przeliczone w Pythonie z danych wejściowych, status kontroli"),
         ("Wskaźniki wg grup", "dla grup podtyp × przedział, podtypów i regionu: n, średnia, mediana, Q1, Q3, min, max wartości bibliotek; osobno (pomarańczowa kolumna) wskaźnik zagregowany grupy = iloraz sum pozycji – to NIE jest mediana"),
         ("Powiaty", "liczba bibliotek, sumy pozycji addytywnych i wskaźniki zagregowane (ilorazy sum) w powiatach"),
         ("Region", "sumy pozycji addytywnych regionu i wskaźniki zagregowane liczone tym samym silnikiem z sum (nie mediany); obok, osobno, mediana bibliotek"),
@@ -177,7 +179,7 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     ws = w.sheet("Wykresy", f"Wykresy – AFBP {con.year}", ["Mediana wartości bibliotek każdego podtypu (nie wskaźnik zagregowany) i liczba bibliotek w zestawieniu wg podtypu."])
     sub = gs[gs["poziom"] == LEVEL_SUBTYPE]
     podtypy = list(dict.fromkeys(sub["podtyp"]))
-    keys_k = [c for c in KEY_INDICATORS if c in ind_fmt]
+    keys_k = [c for c in facts.key_indicators if c in ind_fmt]
     sty.header_row(ws, 4, ["Podtyp", "Bibliotek"] + [f"{c} mediana" for c in keys_k])
     med = sub.set_index(["podtyp", "wskaznik"])["mediana"]
     for i, p in enumerate(podtypy, start=5):

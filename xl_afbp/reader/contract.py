@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TYPE_CHECKING
 
 from .. import names
+from ..expr.ast import Call, Ref as ExprRef, walk
 from .book import Ref, _Book, _read_book, parse_ref
 from .cells import _cell_ref
 from .convert import _as_int
@@ -39,6 +40,7 @@ class _Contract:
     all_names: frozenset[str] = frozenset()
     decimal_items: frozenset[int] = frozenset()  # read as floats even when integral
     decimal_k03: frozenset[str] = frozenset()
+    prefilled_items: frozenset[int] = frozenset()  # filled in by the generator on personalised forms
 
 
 @lru_cache(maxsize=8)
@@ -59,6 +61,7 @@ def _contract(engine) -> _Contract:
     for c in spec.k03_cells:
         inputs[names.k03_row(c.address)] = ("k03", c.address)
     valid: dict[int, str] = {}
+    item_of = {i.ref: i.nr for i in spec.items}
     for r in spec.rules:
         if "valid(" not in r.check:
             continue
@@ -66,12 +69,13 @@ def _contract(engine) -> _Contract:
             for nr, name in engine.rule_parts.get(r.id, []):
                 valid[nr] = name
         else:
-            m = re.search(r"valid\(P(\d+)\)", r.check)
-            if m:
-                valid[int(m.group(1))] = names.rule(r.id)
+            for n in walk(engine.parse(r.check)):
+                if isinstance(n, Call) and n.fn == "valid" and n.args and isinstance(n.args[0], ExprRef) and n.args[0].name in item_of:
+                    valid[item_of[n.args[0].name]] = names.rule(r.id)
     computed = [f.name for f in engine.formulas]
     return _Contract(
-        decimal_items=frozenset(i.nr for i in spec.numeric_items if i.type == "decimal"),
+        decimal_items=frozenset(i.nr for i in spec.decimal_items),
+        prefilled_items=frozenset(i.nr for i in spec.prefilled_items),
         decimal_k03=frozenset(c.address for c in spec.k03_cells if c.type in ("decimal", "percent")),
         ordered_names=tuple(inputs) + tuple(computed),
         all_names=frozenset(inputs) | frozenset(computed),

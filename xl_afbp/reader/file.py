@@ -312,7 +312,7 @@ def _filled_inputs(contract: _Contract, data: FormData, personalised: bool) -> b
     """Whether the library typed anything (prefilled personal cells do not count)."""
     from ..workbook.form import PERSONAL_BASIC
 
-    prefilled_items = {1, 13} if personalised else set()
+    prefilled_items = contract.prefilled_items if personalised else frozenset()
     skip_basic = set(contract.fixed_basic) | (set(PERSONAL_BASIC) if personalised else set())
     return (
         any(v is not None and nr not in prefilled_items for nr, v in data.items.items())
