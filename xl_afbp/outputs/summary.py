@@ -3,43 +3,78 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.styles import Alignment
 
 from .. import status as st
 from ..engine import Engine, get_engine
+from ..workbook import styles as sty
 from ..workbook.cells import set_text
-from ..consolidate.facts import _facts
+from ..consolidate.facts import _Facts, _facts
 from ..consolidate.records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Consolidation, DUPLICATE, LEVEL_SUBTYPE, REJECTED, SUPERSEDED
 from .sheetwriter import _SummaryWriter, _col, _item_format
 
 
+AGG_FILL = "FCE4D6"  # the aggregate columns: "this is not a median"
+
+
+@dataclass
+class _Sheets:
+    """What every sheet function of the summary workbook needs."""
+
+    w: _SummaryWriter
+    con: Consolidation
+    facts: _Facts
+
+    @property
+    def spec(self):
+        return self.facts.spec
+
+    @property
+    def ind_fmt(self) -> dict[str, str]:
+        return {i.code: i.format or "0.00" for i in self.spec.indicators}
+
+    @property
+    def item_by_col(self) -> dict[str, Any]:
+        return {f"P{it.nr:02d}": it for it in self.facts.items}
+
+
 def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = None) -> Path:
     """``podsumowanie.xlsx``: Podsumowanie, Biblioteki, Wskaźniki wg grup, Powiaty, Region,
-    Wykresy, Kontrola, Import, Brakujące."""
-    from openpyxl.chart import BarChart, Reference
-    from openpyxl.chart.label import DataLabelList
+    Wykresy, Kontrola, Import, Brakujące – one function per sheet, in that order."""
+    facts = _facts(engine or get_engine(2016))
+    x = _Sheets(_SummaryWriter(con, facts), con, facts)
+    _sheet_summary(x)
+    _sheet_libraries(x)
+    _sheet_groups(x)
+    _sheet_powiaty(x)
+    _sheet_region(x)
+    _sheet_charts(x)
+    _sheet_findings(x)
+    _sheet_import(x)
+    _sheet_missing(x)
+    x.w.wb.calculation.fullCalcOnLoad = False
+    return x.w.save(Path(path))
+
+
+def _colour_status(ws, ref: str, words: dict[str, Any]) -> None:
+    """Conditional fills of a status column by the words its cells contain."""
     from openpyxl.formatting.rule import FormulaRule
-    from openpyxl.styles import Alignment
 
-    from ..workbook import styles as sty
+    first = ref.split(":")[0]
+    for word, fill in words.items():
+        ws.conditional_formatting.add(ref, FormulaRule(formula=[f'ISNUMBER(SEARCH("{word}",{first}))'], fill=fill, stopIfTrue=True))
 
-    engine = engine or get_engine(2016)
-    facts = _facts(engine)
-    w = _SummaryWriter(con, facts)
-    spec = facts.spec
-    ind_fmt = {i.code: i.format or "0.00" for i in spec.indicators}
-    counts = con.counts
-    AGG_FILL = "FCE4D6"
 
-    def colour_status(ws, ref: str, words: dict[str, Any]) -> None:
-        first = ref.split(":")[0]
-        for word, fill in words.items():
-            ws.conditional_formatting.add(ref, FormulaRule(formula=[f'ISNUMBER(SEARCH("{word}",{first}))'], fill=fill, stopIfTrue=True))
-
-    # -- Podsumowanie ---------------------------------------------------------------
+def _sheet_summary(x: _Sheets) -> None:
+    """Podsumowanie: the counts of the import and a guide to the sheets."""
+    w, con, facts, counts = x.w, x.con, x.facts, x.con.counts
     ws = w.wb.active
     ws.title = "Podsumowanie"
     ws["A1"] = f"AFBP {con.year} – zestawienie regionalne" + (f": {con.region_label}" if con.region_label else "")
@@ -90,7 +125,10 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
 
-    # -- Biblioteki -----------------------------------------------------------------
+
+def _sheet_libraries(x: _Sheets) -> None:
+    """Biblioteki: one row per library (inputs, indicators, status)."""
+    w, con, facts, ind_fmt = x.w, x.con, x.facts, x.ind_fmt
     lib = con.libraries
     ws = w.sheet("Biblioteki", f"Biblioteki – AFBP {con.year}", ["Wartości z formularzy (dane wejściowe); wskaźniki, kontrole i status przeliczone w Pythonie – wartości zapisane w plikach nie są używane."])
     item_by_col = {f"P{it.nr:02d}": it for it in facts.items}
@@ -114,9 +152,12 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     st_col = _col(keys.index("status") + 1)
     sty.status_colours(ws, f"{st_col}5:{st_col}{last}")
     imp_col = _col(keys.index("import") + 1)
-    colour_status(ws, f"{imp_col}5:{imp_col}{last}", {"uwagami": sty.WARN_FILL})
+    _colour_status(ws, f"{imp_col}5:{imp_col}{last}", {"uwagami": sty.WARN_FILL})
 
-    # -- Wskaźniki wg grup ------------------------------------------------------------
+
+def _sheet_groups(x: _Sheets) -> None:
+    """Wskaźniki wg grup: statistics of groups, subtypes and the region; the aggregate apart."""
+    w, con, ind_fmt = x.w, x.con, x.ind_fmt
     gs = con.group_stats
     ws = w.sheet("Wskaźniki wg grup", f"Wskaźniki wg grup – AFBP {con.year}", [
         "Kolumny n … max: statystyki wartości wskaźnika w bibliotekach grupy (n = bibliotek z wartością; Q1/Q3 metodą liniową).",
@@ -131,8 +172,8 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     keys_g = [c[0] for c in gcols]
     gs_rows = gs[keys_g].astype(object).where(gs[keys_g].notna(), None).values.tolist()
     text_style, int_style = w.style(None), w.style("0")
-    fmt_styles = {fmt: w.style(fmt) for fmt in set(ind_fmt.values())}
-    agg_styles = {fmt: w.style(fmt, fill=AGG_FILL) for fmt in set(ind_fmt.values())}
+    fmt_styles = {fmt: w.style(fmt) for fmt in sorted(set(ind_fmt.values()))}
+    agg_styles = {fmt: w.style(fmt, fill=AGG_FILL) for fmt in sorted(set(ind_fmt.values()))}
     agg_text = w.style(None, fill=AGG_FILL)
     codes_g = gs["wskaznik"].tolist()
 
@@ -142,7 +183,10 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
 
     w.table(ws, 5, gcols, gs_rows, styles=gstyles, freeze_col=4, special={"agregat": "C65911", "agregat_uwagi": "C65911"})
 
-    # -- Powiaty ----------------------------------------------------------------------
+
+def _sheet_powiaty(x: _Sheets) -> None:
+    """Powiaty: sums of the additive items and aggregate indicators per powiat."""
+    w, con, ind_fmt, item_by_col = x.w, x.con, x.ind_fmt, x.item_by_col
     pw = con.powiaty
     ws = w.sheet("Powiaty", f"Powiaty – AFBP {con.year}", ["Sumy pozycji addytywnych i wskaźniki zagregowane (ilorazy sum) bibliotek powiatu – nie mediany."])
     pcols = []
@@ -155,7 +199,10 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
             pcols.append((c, {"powiat": "Powiat", "biblioteki": "Bibliotek w zestawieniu", "oczekiwane": "Bibliotek na liście", "brakujace": "Brakujące"}[c], None if c == "powiat" else "0", 28 if c == "powiat" else 11))
     w.table(ws, 4, pcols, pw.astype(object).where(pw.notna(), None).values.tolist())
 
-    # -- Region -----------------------------------------------------------------------
+
+def _sheet_region(x: _Sheets) -> None:
+    """Region: the region's sums and aggregate indicators (not medians)."""
+    w, con, facts, ind_fmt, text_style, int_style = x.w, x.con, x.facts, x.ind_fmt, x.w.style(None), x.w.style("0")
     rg = con.region
     ws = w.sheet("Region", f"Region{(' – ' + con.region_label) if con.region_label else ''} – AFBP {con.year}", [
         "Sumy pozycji addytywnych wszystkich bibliotek w zestawieniu oraz wskaźniki ZAGREGOWANE regionu: ten sam silnik co w formularzu liczy je z formularza sum (iloraz sum).",
@@ -175,7 +222,10 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
         rstyles(i)  # register every style before the workbook is saved
     w.table(ws, 5, rcols, rg_rows, styles=rstyles, freeze_col=2)
 
-    # -- Wykresy ----------------------------------------------------------------------
+
+def _sheet_charts(x: _Sheets) -> None:
+    """Wykresy: medians of the key indicators and libraries by subtype, as native charts."""
+    w, con, facts, spec, ind_fmt, gs, lib = x.w, x.con, x.facts, x.spec, x.ind_fmt, x.con.group_stats, x.con.libraries
     ws = w.sheet("Wykresy", f"Wykresy – AFBP {con.year}", ["Mediana wartości bibliotek każdego podtypu (nie wskaźnik zagregowany) i liczba bibliotek w zestawieniu wg podtypu."])
     sub = gs[gs["poziom"] == LEVEL_SUBTYPE]
     podtypy = list(dict.fromkeys(sub["podtyp"]))
@@ -226,29 +276,32 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
         for k, chart in enumerate(charts):
             ws.add_chart(chart, f"{'A' if k % 2 == 0 else 'G'}{anchor_row + 16 * (k // 2)}")
 
-    # -- Kontrola ---------------------------------------------------------------------
+
+def _sheet_findings(x: _Sheets) -> None:
+    """Kontrola: every failed check, K-03 difference and gap."""
+    w, con = x.w, x.con
     fd = con.findings
     ws = w.sheet("Kontrola", f"Kontrola – AFBP {con.year}", ["Wyniki kontroli przeliczonych w Pythonie z danych wejściowych (reguły B1–B4, L1–L12, kontrole K-03, puste pola) i uwagi do plików."])
     fcols = [("id", "Identyfikator", None, 16), ("nazwa", "Biblioteka", None, 40), ("plik", "Plik", None, 22), ("rodzaj", "Rodzaj", None, 9), ("kontrola", "Kontrola", None, 14), ("waga", "Waga", None, 12), ("komunikat", "Komunikat", None, 70), ("wartosci", "Wartości", None, 40), ("afbp", "AFBP", "#,##0.##", 12), ("k03", "wg K-03", "#,##0.##", 12), ("k03_gorna", "wg K-03 (górna granica)", "#,##0.##", 12)]
     last = w.table(ws, 4, fcols, fd.astype(object).where(fd.notna(), None).values.tolist(), freeze_col=2)
     sty.status_colours(ws, f"F5:F{last}")
 
-    # -- Import -----------------------------------------------------------------------
+
+def _sheet_import(x: _Sheets) -> None:
+    """Import: every file received, with its status and reason."""
+    w, con = x.w, x.con
     il = con.import_log
     ws = w.sheet("Import", f"Import plików – AFBP {con.year}", ["Każdy otrzymany plik, także odrzucony, zduplikowany lub zastąpiony nowszym."])
     icols = [("plik", "Plik (ścieżka)", None, 40), ("nazwa_pliku", "Nazwa pliku", None, 24), ("sha256", "SHA-256", None, 20), ("rozmiar", "Rozmiar [B]", "#,##0", 11), ("id", "Identyfikator", None, 16), ("nazwa", "Biblioteka", None, 36), ("status", "Status", None, 18), ("kod", "Kod", None, 16), ("powod", "Powód / uwagi", None, 80), ("uwagi", "Uwagi czytnika", None, 40), ("zapisano", "Zapisano", None, 20)]
     last = w.table(ws, 4, icols, il.astype(object).where(il.notna(), None).values.tolist(), freeze_col=2)
-    colour_status(ws, f"G5:G{last}", {"odrzucony": sty.ERROR_FILL, "uwagami": sty.WARN_FILL, "duplikat": sty.SECTION_FILL, "zastąpiony": sty.SECTION_FILL, "przyjęty": sty.OK_FILL})
+    _colour_status(ws, f"G5:G{last}", {"odrzucony": sty.ERROR_FILL, "uwagami": sty.WARN_FILL, "duplikat": sty.SECTION_FILL, "zastąpiony": sty.SECTION_FILL, "przyjęty": sty.OK_FILL})
 
-    # -- Brakujące --------------------------------------------------------------------
+
+def _sheet_missing(x: _Sheets) -> None:
+    """Brakujące: expected libraries without an accepted form."""
+    w, con = x.w, x.con
     ms = con.missing
     note = "Biblioteki z listy oczekiwanych (--expected), od których nie ma przyjętego formularza." if con.expected_count is not None else "Nie podano listy oczekiwanych bibliotek (--expected): brakujących nie można ustalić."
     ws = w.sheet("Brakujące", f"Brakujące formularze – AFBP {con.year}", [note])
     mcols = [("id", "Identyfikator", None, 16), ("nazwa", "Biblioteka", None, 44), ("podtyp", "Podtyp", None, 30), ("powiat", "Powiat", None, 24), ("gmina", "Gmina", None, 26), ("email", "E-mail", None, 30), ("uwagi", "Uwagi", None, 80)]
     w.table(ws, 4, mcols, ms.astype(object).where(ms.notna(), None).values.tolist(), freeze_col=2)
-
-    w.wb.calculation.fullCalcOnLoad = False
-    return w.save(Path(path))
-
-
-
