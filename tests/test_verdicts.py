@@ -64,14 +64,18 @@ from xl_afbp import database, verdicts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 #: calls that take a catalogue code as their first string argument
-_CODE_USE = re.compile(r"""(?:_Reject|message|_judge|_reject|_note|verdict_of|_submission\(\s*\w+\s*,\s*\w+\s*,\s*\w+)\(?\s*(?:e\s*,\s*)?["']([a-z][a-z0-9_]*)["']""")
+_CODE_USE = re.compile(
+    r"""(?:_Reject|message|_judge|_reject|_note|verdict_of|_submission\(\s*\w+\s*,\s*\w+\s*,\s*\w+)\(?\s*(?:e\s*,\s*)?["']([a-z][a-z0-9_]*)["']"""
+    r"""|\bcode\s*=\s*["']([a-z][a-z0-9_]*)["']|\.code\s*(?:,\s*[\w.]+\s*)*=\s*["']([a-z][a-z0-9_]*)["']"""  # code = "…", x.code, y = "…"
+)
 
 
 def _codes_used() -> dict[str, list[str]]:
     used: dict[str, list[str]] = {}
     for path in sorted((ROOT / "xl_afbp").rglob("*.py")):
-        for code in _CODE_USE.findall(path.read_text(encoding="utf-8")):
-            used.setdefault(code, []).append(str(path.relative_to(ROOT)))
+        for groups in _CODE_USE.findall(path.read_text(encoding="utf-8")):
+            for code in filter(None, groups):
+                used.setdefault(code, []).append(str(path.relative_to(ROOT)))
     return used
 
 

@@ -17,7 +17,6 @@ from ..expr.pyeval import as_number
 from ..verdicts import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, USED, VERDICT_PL, VERDICTS  # noqa: F401 - imported from here by the outputs
 
 
-PARALLEL_FROM = 300  # forms; below this a worker pool costs more than it saves
 
 # the statuses of a file in the batch: the verdicts of the catalogue (xl_afbp.verdicts)
 STATUSES = VERDICTS

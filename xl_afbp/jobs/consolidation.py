@@ -11,11 +11,14 @@ from typing import Any, Callable, Iterable, Sequence
 
 from ..engine import Engine, get_engine
 from ..consolidate.core import consolidate
-from ..consolidate.records import Consolidation, PARALLEL_FROM, REJECTED
+from ..consolidate.records import Consolidation
 from ..outputs.csvfiles import write_csvs
 from ..outputs.report import render_report
 from ..outputs.summary import write_workbook
+from ..verdicts import message, verdict_of
 
+#: libraries from which the report and the workbook are written in forked processes
+PARALLEL_FROM = 300
 DEFAULT_OUT = Path("build") / "summary"
 DEFAULT_DB = Path("build") / "afbp.sqlite"
 
@@ -114,7 +117,8 @@ def collect_inputs(inputs: Iterable[Path | str], *, exclude: Iterable[Path | str
     return sorted(seen.values(), key=str)
 
 
-def _fallback_submission(path: Path, code: str, reason: str):
+def _fallback_submission(path: Path, detail: str):
+    """A rejected submission (``read_error``) for a file the reader gave no answer about."""
     import hashlib
 
     from ..reader import Submission
@@ -123,7 +127,8 @@ def _fallback_submission(path: Path, code: str, reason: str):
         raw = path.read_bytes()
     except OSError:
         raw = b""
-    return Submission(path=path, name=path.name, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), verdict=REJECTED, code=code, reason=reason, warnings=[], library_id=None, meta={}, data=None, cached={}, saved_at=None)
+    code = "read_error"
+    return Submission(path=path, name=path.name, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), verdict=verdict_of(code), code=code, reason=message(code, detail=detail))
 
 
 def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: bool = True) -> list[Any]:
@@ -138,14 +143,14 @@ def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: b
             try:
                 subs += list(read_many([p], workers=1, progress=False))
             except Exception as exc:  # noqa: BLE001
-                subs.append(_fallback_submission(p, "reader_error", f"błąd odczytu pliku: {type(exc).__name__}: {exc}"))
+                subs.append(_fallback_submission(p, f"błąd czytnika: {type(exc).__name__}: {str(exc)[:120]}"))
     by_path = {}
     for s in subs:
         by_path.setdefault(Path(s.path).resolve(), s)
     out = []
     for p in paths:
         s = by_path.get(Path(p).resolve())
-        out.append(s if s is not None else _fallback_submission(Path(p), "not_read", "plik nie został odczytany"))
+        out.append(s if s is not None else _fallback_submission(Path(p), "czytnik nie zwrócił wyniku dla tego pliku"))
     return out
 
 
