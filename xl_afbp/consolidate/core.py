@@ -151,7 +151,6 @@ def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping
     return df
 
 
-
 def _findings(used: list[Entry]) -> pd.DataFrame:
     rows = []
     for e in sorted(used, key=lambda e: e.library_id or ""):
@@ -214,6 +213,3 @@ def _missing(entries: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) 
             note = "przesłano, ale odrzucono: " + "; ".join(f"{_display(e)} – {e.reason}" for e in tried[lib_id])
         rows.append({"id": lib_id, "nazwa": _text(r.get("nazwa")), "podtyp": _text(r.get("podtyp")), "powiat": _text(r.get("powiat")), "gmina": _text(r.get("gmina")), "email": _text(r.get("email")), "uwagi": note})
     return pd.DataFrame(rows, columns=MISSING_COLUMNS)
-
-
-

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-
 from .. import status as st
 from ..verdicts import message, verdict_of
 from .records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Entry, REJECTED, _EPOCH, _int, _mtime, _norm_name, _text, _when

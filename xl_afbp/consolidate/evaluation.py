@@ -1,10 +1,8 @@
 """Indicators, rules, K-03 checks and findings of each accepted form."""
 
 from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any, Sequence
-
 
 from .. import names
 from .. import status as st

@@ -1,15 +1,13 @@
 """What the consolidator needs to know about the compiled spec, computed once per engine."""
 
 from __future__ import annotations
-
 from typing import Any
 
-
-from ..workbook.form import population_band
 from ..engine import Engine
 from ..expr.ast import refs
-from ..spec.expand import rule_expressions
 from ..expr.pyeval import as_number
+from ..spec.expand import rule_expressions
+from ..workbook.form import population_band
 from .records import NO_SUBTYPE, _norm_name, _text
 
 
@@ -66,7 +64,6 @@ class _Facts:
         return (self.bands.index(b) if b in self.bands else len(self.bands), b)
 
 
-
 _FACTS: dict[int, _Facts] = {}
 
 
@@ -75,5 +72,3 @@ def _facts(engine: Engine) -> _Facts:
     if key not in _FACTS:
         _FACTS[key] = _Facts(engine)
     return _FACTS[key]
-
-

@@ -17,7 +17,6 @@ from ..expr.pyeval import as_number
 from ..verdicts import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, USED, VERDICT_PL, VERDICTS  # noqa: F401 - imported from here by the outputs
 
 
-
 # the statuses of a file in the batch: the verdicts of the catalogue (xl_afbp.verdicts)
 STATUSES = VERDICTS
 #: batch status → the Polish word of the import log
@@ -168,6 +167,3 @@ def _fmt_value(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:g}" if abs(v) < 1e15 else repr(v)
     return str(v)
-
-
-

@@ -159,6 +159,3 @@ def _region(facts: _Facts, lib: pd.DataFrame, nums: pd.DataFrame, stats: pd.Data
     df["wartosc"] = df["wartosc"].astype(float)
     df["mediana_bibliotek"] = df["mediana_bibliotek"].astype(float)
     return df
-
-
-

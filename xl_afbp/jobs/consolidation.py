@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-
-from ..engine import Engine, get_engine
 from ..consolidate.core import consolidate
 from ..consolidate.records import Consolidation
+from ..engine import Engine, get_engine
 from ..outputs.csvfiles import write_csvs
 from ..outputs.report import render_report
 from ..outputs.summary import write_workbook
@@ -204,6 +203,3 @@ def run_consolidation(
 
     outputs = write_outputs(con, out, engine=engine, then=to_database)
     return RunReport(con, outputs, stored[0] if stored else None, len(paths))
-
-
-

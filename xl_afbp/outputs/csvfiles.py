@@ -1,13 +1,12 @@
 """The CSV tables of the summary folder (text from files is never a formula: ``safe_text``)."""
 
 from __future__ import annotations
-
 from pathlib import Path
 
 import pandas as pd
 
-from ..workbook.cells import safe_text
 from ..consolidate.records import Consolidation
+from ..workbook.cells import safe_text
 
 
 # =============================================================================== outputs: CSV
@@ -30,6 +29,3 @@ def write_csvs(con: Consolidation, out: Path) -> dict[str, Path]:
         "import.csv": _csv(con.import_log, out / "import.csv"),
         "brakujace.csv": _csv(con.missing, out / "brakujace.csv"),
     }
-
-
-

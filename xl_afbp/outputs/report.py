@@ -8,11 +8,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-
 from .. import status as st
-from ..engine import Engine, get_engine
 from ..consolidate.facts import _Facts, _facts
 from ..consolidate.records import ACCEPTED, Consolidation, LEVEL_REGION, LEVEL_SUBTYPE, STATUS_PL
+from ..engine import Engine, get_engine
 
 
 # =============================================================================== outputs: HTML
@@ -167,6 +166,3 @@ def render_report(con: Consolidation, path: Path, *, engine: Engine | None = Non
     html = env.from_string(source).render(**context)
     Path(path).write_text(html, encoding="utf-8")
     return Path(path)
-
-
-

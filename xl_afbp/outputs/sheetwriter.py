@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-
 from ..consolidate.facts import _Facts
 from ..consolidate.records import Consolidation
 from ..ooxml.cells import column_letter, data_cell_xml
@@ -37,7 +36,6 @@ def _headers(facts: _Facts) -> dict[str, str]:
 
 def _item_format(it) -> str:
     return "#,##0" if it.type != "decimal" else "#,##0." + "0" * max(1, int(it.decimals or 0))
-
 
 
 # =============================================================================== outputs: workbook
@@ -165,6 +163,3 @@ class _SummaryWriter:
         out = [compress(name, changed[name].encode("utf-8"), level=6) if name in changed else m for name, m in members.items()]
         write_zip(path, out)
         return path
-
-
-

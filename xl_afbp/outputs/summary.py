@@ -13,11 +13,11 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment
 
 from .. import status as st
+from ..consolidate.facts import _Facts, _facts
+from ..consolidate.records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Consolidation, DUPLICATE, LEVEL_SUBTYPE, REJECTED, SUPERSEDED
 from ..engine import Engine, get_engine
 from ..workbook import styles as sty
 from ..workbook.cells import set_text
-from ..consolidate.facts import _Facts, _facts
-from ..consolidate.records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Consolidation, DUPLICATE, LEVEL_SUBTYPE, REJECTED, SUPERSEDED
 from .sheetwriter import _SummaryWriter, _col, _item_format
 
 

@@ -7,15 +7,14 @@ import os
 import signal
 import threading
 from functools import partial
-
 from pathlib import Path
 from typing import Iterable
 
+from ..pool import run_tasks
+from ..verdicts import message
 from .contract import prepare
 from .file import _file_sha256, read_submission
 from .submission import Limits, REJECTED, Submission, _Timeout, _submission
-from ..pool import run_tasks
-from ..verdicts import message
 
 
 # ============================================================================ batches
@@ -108,6 +107,3 @@ def _progress(total: int, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, desc="Odczyt formularzy", unit="plik", disable=not enabled or total < 2, leave=False)
-
-
-

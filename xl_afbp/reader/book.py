@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
 from functools import lru_cache
 
 from .. import names
@@ -19,8 +18,6 @@ _REF = re.compile(
 )
 Ref = tuple[str, int, int, int, int]  # sheet, min_col, min_row, max_col, max_row
 _MODIFIED = re.compile(rb"<(?:[\w.-]+:)?modified\b[^>]*>([^<]*)<")
-
-
 
 
 @lru_cache(maxsize=65536)
@@ -95,6 +92,3 @@ def _norm_path(path: str) -> str:
             continue
         out.append(seg)
     return "/".join(out)
-
-
-

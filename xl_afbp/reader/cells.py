@@ -332,7 +332,6 @@ def _serial_date(v: float, date1904: bool) -> str:
     return t.date().isoformat() if v == int(v) else t.isoformat()
 
 
-
 def _cell_ref(row: int, col: int) -> bytes:
     return (column_letter(col) + str(row)).encode()
 
@@ -414,6 +413,3 @@ def _si_text(p: bytes) -> str:
         m = re.search(rb"</(?:[\w.-]+:)?si>", p)
         end = m.start() if m else len(p)
     return rich_text(p[:end])
-
-
-

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
-
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TYPE_CHECKING
@@ -140,7 +139,6 @@ def _known_editions() -> dict[str, tuple[int, str]]:
     return out
 
 
-
 @dataclass
 class _Plan:
     """What to read in workbooks with one workbook.xml: built once, reused for every file
@@ -232,7 +230,6 @@ def _make_plan(contract: "_Contract", book: _Book) -> _Plan:
     )
 
 
-
 def _check_meta(meta: dict[str, Any], engine, looks_ours: bool) -> None:
     edition = engine.spec.edition
     if meta.get("form") != edition.form or meta.get("generator") != "xl-afbp":
@@ -314,6 +311,3 @@ def _moved(contract: _Contract, refs: dict[str, Ref], units: int, personalised: 
         if not moved:
             break
     return best or []
-
-
-

@@ -122,7 +122,6 @@ def _describe_invalid(item, v: Any) -> str:
     return f"{where}: wartość spoza zakresu {lo}–{hi} ({_fmt_value(v)})"
 
 
-
 K03_MAX = {"whole": 999_999_999_999, "decimal": 1_000_000, "percent": 100}
 
 
@@ -160,6 +159,3 @@ def _invalid_values(contract: _Contract, data: FormData, computed: dict[str, Any
                 elif cell.type == "whole" and not float(n).is_integer():
                     out.append(f"K-03 {cell.address} ({unit}): liczba niecałkowita ({_fmt_value(v)})")
     return out
-
-
-

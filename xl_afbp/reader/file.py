@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import status
 from ..formdata import FormData
+from ..verdicts import message
 from .book import _MODIFIED
 from .cells import _CellValues, _DATE_STYLES, _Sheet, _date_styles, _dimension, _fast_sheet, _slow_sheet, _too_big, xml_text
 from .contract import _Contract, _Plan, _check_meta, _contract, _plan
@@ -19,7 +20,6 @@ from .convert import _as_decimal, _as_int, _id_text, _invalid_values, _meta_valu
 from .members import _check_members, _member
 from .sniff import _cfb_verdict, _sniff
 from .submission import CODES, Limits, META_SHEET, Submission, WARNING_ORDER, _Reject, _submission
-from ..verdicts import message
 from .texts import FORMATS, _list, _mb, _wrong_format
 from .xmlsafe import _has_dtd, _prolog
 
@@ -307,7 +307,6 @@ def _recompute(contract: _Contract, data: FormData) -> tuple[dict[str, Any], str
 _CLEAN_PARTS: set[tuple[str, int, int, int, int, int]] = set()
 
 
-
 def _filled_inputs(contract: _Contract, data: FormData, personalised: bool) -> bool:
     """Whether the library typed anything (prefilled personal cells do not count)."""
     from ..workbook.form import PERSONAL_BASIC
@@ -322,14 +321,9 @@ def _filled_inputs(contract: _Contract, data: FormData, personalised: bool) -> b
     )
 
 
-
-
 def _saved_at(reader: "_FileReader") -> datetime | None:
     """docProps/core.xml dcterms:modified (written by Excel, LibreOffice and openpyxl)."""
     if "docProps/core.xml" not in reader.members or reader.members["docProps/core.xml"].file_size > 200_000:
         return None
     m = _MODIFIED.search(reader._xml_member("docProps/core.xml"))
     return _parse_time(xml_text(m.group(1))) if m else None
-
-
-

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import zipfile
 
-
 from .submission import Limits, _Reject
 from .texts import _list, _mb, _wrong_format
 
@@ -131,6 +130,3 @@ def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         while chunk := fh.read(1 << 20):
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-

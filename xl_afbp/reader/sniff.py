@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-
 from .submission import _Reject
 from .texts import _wrong_format
 
@@ -83,6 +82,3 @@ def _cfb_verdict(data: bytes) -> _Reject:
         except Exception:  # noqa: BLE001
             pass
     return _wrong_format("xls")
-
-
-

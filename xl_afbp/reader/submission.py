@@ -1,14 +1,12 @@
 """What reading one file gives: the verdict codes, the limits, the :class:`Submission`."""
 
 from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..formdata import FormData
-
 
 from ..verdicts import ACCEPTED_WITH_WARNINGS as WARNED, CATALOGUE, READ, REJECTED, codes, message
 
@@ -97,13 +95,9 @@ class _Timeout(BaseException):
     """Raised by the in-process alarm; a BaseException so no ``except Exception`` eats it."""
 
 
-
 def _submission(path: Path, sha: str, size: int, code: str, reason: str, **kw: Any) -> Submission:
     return Submission(path=path, name=path.name, sha256=sha, size=size, verdict=CODES[code], code=code, reason=reason, **kw)
 
 
 def _rejected(path: Path, sha: str, size: int, rej: "_Reject", **kw: Any) -> Submission:
     return _submission(path, sha, size, rej.code, rej.reason, **kw)
-
-
-

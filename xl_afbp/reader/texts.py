@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from .submission import _Reject
 
 
@@ -39,6 +37,3 @@ FORMATS = {
 def _wrong_format(kind: str) -> _Reject:
     label, advice = FORMATS[kind]
     return _Reject("wrong_format", label=label, advice=advice)
-
-
-

@@ -6,8 +6,6 @@ import re
 import zipfile
 
 
-
-
 # ============================================================================ XML safety
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)
 _ROOT = re.compile(rb"<[A-Za-z_]")
@@ -62,6 +60,3 @@ def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, minimum: int = 4096) -> 
             if len(buf) >= minimum and _ROOT.search(_NOISE.sub(b"", _as_utf8(buf[:65536]))):
                 break
     return buf
-
-
-
