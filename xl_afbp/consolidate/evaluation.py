@@ -9,7 +9,7 @@ from .. import status as st
 from ..engine import Engine, Result
 from ..formdata import FormData
 from .facts import _Facts, _facts
-from .records import _clean, _fmt_value
+from .records import REJECTED, _clean, _fmt_value
 
 
 # =============================================================================== evaluation
@@ -131,6 +131,16 @@ def _safe_evaluate(engine: Engine, data: FormData, facts: _Facts, values: dict[s
         return EvaluationError(f"{type(exc).__name__}: {exc}"[:300])
 
 
+def attach_evaluation(engine: Engine, sub: Any) -> Any:
+    """Give a submission the evaluation of its form (from the engine's values the reader
+    computed) and drop the values: run in the reader's worker by the consolidation job, so
+    only the compact evaluation travels back to the parent process."""
+    if sub.data is not None and sub.verdict != REJECTED and sub.evaluation is None and not sub.values_error:
+        sub.evaluation = _safe_evaluate(engine, sub.data, _facts(engine), sub.values)
+        sub.values = None
+    return sub
+
+
 def evaluate_all(engine: Engine, subs: Sequence[Any], *, progress: bool = False) -> list[FormEvaluation | EvaluationError]:
     """The evaluation of each submission's form. The engine's values computed by the reader
     (:attr:`~xl_afbp.reader.Submission.values`, in its worker processes) are used as they
@@ -143,6 +153,10 @@ def evaluate_all(engine: Engine, subs: Sequence[Any], *, progress: bool = False)
     with tqdm(total=len(subs), desc="Przeliczanie wskaźników", unit="form.", disable=not progress or len(subs) < 2, leave=False) as bar:
         for sub in subs:
             error = getattr(sub, "values_error", None)
-            out.append(EvaluationError(error) if error else _safe_evaluate(engine, sub.data, facts, getattr(sub, "values", None)))
+            made = getattr(sub, "evaluation", None)  # in the reader's worker: attach_evaluation
+            if made is not None:
+                out.append(made)
+            else:
+                out.append(EvaluationError(error) if error else _safe_evaluate(engine, sub.data, facts, getattr(sub, "values", None)))
             bar.update(1)
     return out

@@ -5,10 +5,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ..consolidate.core import consolidate
+from ..consolidate.evaluation import attach_evaluation
 from ..consolidate.records import Consolidation
 from ..engine import Engine, get_engine
 from ..outputs.csvfiles import write_csvs
@@ -130,17 +132,22 @@ def _fallback_submission(path: Path, detail: str):
     return Submission(path=path, name=path.name, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), verdict=verdict_of(code), code=code, reason=message(code, detail=detail))
 
 
-def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: bool = True) -> list[Any]:
-    """:func:`xl_afbp.reader.read_many` over ``paths``, one submission per path whatever happens."""
+def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: bool = True, engine: Engine | None = None) -> list[Any]:
+    """:func:`xl_afbp.reader.read_many` over ``paths``, one submission per path whatever
+    happens. Each form's evaluation is made in the reader's worker from the engine's values
+    the reader computed (:func:`~xl_afbp.consolidate.evaluation.attach_evaluation`): only
+    the compact evaluation travels back, and the engine ran once per file."""
     from ..reader import read_many
 
+    engine = engine or get_engine(2016)
+    then = partial(attach_evaluation, engine)
     try:
-        subs = list(read_many(list(paths), workers=workers, progress=progress))
+        subs = list(read_many(list(paths), workers=workers, progress=progress, engine=engine, then=then))
     except Exception:  # noqa: BLE001 - one broken file must not stop the batch: retry one by one
         subs = []
         for p in paths:
             try:
-                subs += list(read_many([p], workers=1, progress=False))
+                subs += list(read_many([p], workers=1, progress=False, engine=engine, then=then))
             except Exception as exc:  # noqa: BLE001
                 subs.append(_fallback_submission(p, f"błąd czytnika: {type(exc).__name__}: {str(exc)[:120]}"))
     by_path = {}
@@ -191,7 +198,7 @@ def run_consolidation(
     if db is not None:
         exclude += [db, f"{db}-journal", f"{db}-wal", f"{db}-shm"]
     paths = collect_inputs(inputs, exclude=exclude)
-    subs = read_files(paths, workers=workers, progress=progress)
+    subs = read_files(paths, workers=workers, progress=progress, engine=engine)
     con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, progress=progress)
     stored: list[Any] = []
 

@@ -8,7 +8,7 @@ import signal
 import threading
 from functools import partial
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..pool import run_tasks
 from ..verdicts import message
@@ -46,6 +46,7 @@ def read_many(
     workers: int | None = None,
     progress: bool = True,
     engine=None,
+    then: Callable[[Submission], Submission] | None = None,
 ) -> list[Submission]:
     """Read many files; results in the order of ``paths``.
 
@@ -53,7 +54,9 @@ def read_many(
     read in a worker process; a file still being read after ``limits.seconds`` has its
     worker killed and gets verdict rejected/``timeout``, and the batch goes on with a new
     worker. With ``workers=1`` files are read in this process and the limit is an interval
-    timer (main thread only), which cannot interrupt a call inside native code.
+    timer (main thread only), which cannot interrupt a call inside native code. ``then``
+    is applied to each submission where it was read (in the worker: the consolidation job
+    makes each form's evaluation there).
     """
     from ..engine import get_engine
 
@@ -68,11 +71,12 @@ def read_many(
         out = []
         with _progress(len(paths), progress) as bar:
             for p in paths:
-                out.append(_read_in_process(p, engine, limits))
+                sub = _read_in_process(p, engine, limits)
+                out.append(then(sub) if then else sub)
                 bar.update(1)
         return out
     return run_tasks(
-        partial(read_submission, engine=engine, limits=limits),
+        partial(_read_then, engine=engine, limits=limits, then=then),
         paths,
         workers=min(workers, len(paths)),
         seconds=limits.seconds,
@@ -80,6 +84,11 @@ def read_many(
         on_crash=partial(_crash_submission, limits=limits),
         make_bar=partial(_progress, len(paths), progress),
     )
+
+
+def _read_then(path: Path, *, engine, limits: Limits, then) -> Submission:
+    sub = read_submission(path, engine=engine, limits=limits)
+    return then(sub) if then else sub
 
 
 def _read_in_process(path: Path, engine, limits: Limits) -> Submission:

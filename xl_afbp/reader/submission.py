@@ -55,6 +55,9 @@ class Submission:
     #: could not evaluate the form's values
     values: dict[str, Any] | None = field(default=None, repr=False)
     values_error: str | None = None
+    #: the form's evaluation when a consolidation job made it in the reader's worker (from
+    #: ``values``, which are then dropped): only this compact result travels back
+    evaluation: Any = field(default=None, repr=False)
 
     @property
     def accepted(self) -> bool:
