@@ -94,7 +94,10 @@ def _read_then(path: Path, *, engine, limits: Limits, then) -> Submission:
 def _read_in_process(path: Path, engine, limits: Limits) -> Submission:
     use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread() and limits.seconds > 0
 
+    fired: list[bool] = []
+
     def on_alarm(signum, frame):  # noqa: ARG001
+        fired.append(True)
         raise _Timeout()
 
     if not use_alarm:
@@ -103,9 +106,12 @@ def _read_in_process(path: Path, engine, limits: Limits) -> Submission:
     try:
         signal.setitimer(signal.ITIMER_REAL, limits.seconds)
         try:
-            return read_submission(path, engine=engine, limits=limits)
+            sub = read_submission(path, engine=engine, limits=limits)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        # the alarm's exception can be swallowed where Python ignores exceptions (it fires
+        # inside a garbage-collector callback, a __del__): the file is late all the same
+        return _timeout_submission(path, limits) if fired else sub
     except _Timeout:
         return _timeout_submission(path, limits)
     finally:
