@@ -49,7 +49,7 @@ _LAYOUTS: dict[bytes, dict] = {}
 def _targets(members) -> dict[str, tuple[str, int, int, int]]:
     """Defined name → (sheet part, first column, row, last column) of a generated workbook."""
     from xl_afbp.reader import parse_ref
-    from xl_afbp.workbook.template import _sheet_parts, zipfile_text
+    from xl_afbp.ooxml.parts import sheet_parts as _sheet_parts, zipfile_text
 
     wb = zipfile_text(members["xl/workbook.xml"])
     key = wb.encode()
@@ -71,8 +71,9 @@ def fast_fill(src: Path, data, dst: Path, *, saved_at: str | None = None) -> Pat
 
     from xl_afbp.engine import get_engine
     from xl_afbp.workbook.fill import typed_values
-    from xl_afbp.workbook.template import cell_xml, zipfile_text
-    from xl_afbp.workbook.zipcopy import compress, read_members, write_zip
+    from xl_afbp.ooxml.cells import cell_xml
+    from xl_afbp.ooxml.parts import zipfile_text
+    from xl_afbp.ooxml.zipcopy import compress, read_members, write_zip
 
     engine = get_engine(2016)
     members = read_members(Path(src).read_bytes())
@@ -112,7 +113,7 @@ def fast_fill(src: Path, data, dst: Path, *, saved_at: str | None = None) -> Pat
 
 
 def _form(lib: dict, mistake: str | None, seed: str):
-    from xl_afbp.simulate import inject_mistake, simulate_form
+    from xl_afbp.demo.simulate import inject_mistake, simulate_form
 
     data = simulate_form(int(lib["mieszkancy"] or 1000), int(lib["filie"] or 0), seed=f"{seed}-{lib['id']}", podtyp=lib["podtyp"], organizator=lib["organizator"], www=lib["www"] or None)
     if mistake:
@@ -171,7 +172,7 @@ def build_dataset(n: int, root: Path, *, rebuild: bool = False) -> tuple[Path, P
     (returned / "notatka.txt").write_text("W załączniku formularz.\n", encoding="utf-8")
     notes = [f"{len(returning)} libraries return a form ({sum(1 for j in jobs if j[1])} with a typical mistake), one also an older first version, one the same file twice, one a truncated file, plus a text note"]
     try:
-        from xl_afbp import libreoffice
+        from xl_afbp.demo import libreoffice
 
         if libreoffice.find_soffice():
             chosen = [returned / f"{i}.xlsx" for i in returning[10:30]]
@@ -197,6 +198,8 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     phase; then each output writer once more on its own (for information). Prints JSON."""
     t0 = time.perf_counter()
     from xl_afbp import consolidate as c
+    from xl_afbp import outputs
+    from xl_afbp.jobs import consolidation as job
     from xl_afbp.database import store
     from xl_afbp.engine import get_engine
 
@@ -205,14 +208,14 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     out_dir = Path(out)
     db = out_dir / "afbp.sqlite"
     t = time.perf_counter()
-    paths = c.collect_inputs([returned])
-    subs = c.read_files(paths, progress=False)
+    paths = job.collect_inputs([returned])
+    subs = job.read_files(paths, progress=False)
     phases["read (xl_afbp.reader, 2 processes)"] = time.perf_counter() - t
     t = time.perf_counter()
     con = c.consolidate(subs, engine=engine, expected=libs_csv, progress=False)
     phases["consolidate (statuses, recompute, tables)"] = time.perf_counter() - t
     t = time.perf_counter()
-    c.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con))
+    job.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con))
     phases["outputs + SQLite (report, workbook in forked processes)"] = time.perf_counter() - t
     total = time.perf_counter() - t0
     finished = time.time()
@@ -220,9 +223,9 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     detail = {}
     for name, fn in (
-        ("podsumowanie.xlsx", lambda: c.write_workbook(con, out_dir / "p2.xlsx", engine=engine)),
-        ("CSV files", lambda: c.write_csvs(con, out_dir)),
-        ("raport.html", lambda: c.render_report(con, out_dir / "r2.html", engine=engine)),
+        ("podsumowanie.xlsx", lambda: outputs.write_workbook(con, out_dir / "p2.xlsx", engine=engine)),
+        ("CSV files", lambda: outputs.write_csvs(con, out_dir)),
+        ("raport.html", lambda: outputs.render_report(con, out_dir / "r2.html", engine=engine)),
         ("SQLite import (new database)", lambda: store(out_dir / "db2.sqlite", con)),
         ("SQLite re-import (no-op)", lambda: store(out_dir / "db2.sqlite", con)),
     ):

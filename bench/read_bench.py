@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _fill(job: tuple[str, str, int, dict]) -> str:
-    from xl_afbp.simulate import simulate_form
+    from xl_afbp.demo.simulate import simulate_form
     from xl_afbp.workbook.fill import fill_form
 
     src, dst, seed, lib = job
@@ -46,7 +46,7 @@ def _fill(job: tuple[str, str, int, dict]) -> str:
 
 
 def build(folder: Path, distinct: int, n: int, rebuild: bool) -> tuple[list[Path], list[Path]]:
-    from xl_afbp import libreoffice
+    from xl_afbp.demo import libreoffice
     from xl_afbp.engine import get_engine
     from xl_afbp.generate import generate_batch
 

@@ -1,7 +1,7 @@
 """Benchmark of the Excel functions of ``afbp_udfs`` (run: ``.venv/bin/python bench/udfs_bench.py``).
 
 A library table of 2,500 rows (the consolidator's layout: name, TERYT, P01…P34,
-P21_01…P21_12) is built once from :func:`xl_afbp.simulate.simulate_form` (or from a fixed
+P21_01…P21_12) is built once from :func:`xl_afbp.demo.simulate.simulate_form` (or from a fixed
 form with jitter when the simulator is missing). Then, each measurement repeated ``--runs``
 times and reported as the median:
 
@@ -49,7 +49,7 @@ def library_table(n: int) -> list[list]:
     """``n`` rows under HEADERS (simulated libraries, all different)."""
     rnd = random.Random(2016)
     try:
-        from xl_afbp.simulate import simulate_form
+        from xl_afbp.demo.simulate import simulate_form
     except ImportError:
         simulate_form = None
     rows = []

@@ -13,10 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from xl_afbp.benchmark import Benchmark  # noqa: E402
+from xl_afbp.outputs.benchmark import Benchmark  # noqa: E402
 from xl_afbp.generate import generate_batch, read_libraries  # noqa: E402
-from xl_afbp.render import sheet_images  # noqa: E402
-from xl_afbp.simulate import inject_mistake, simulate_form, simulate_previous  # noqa: E402
+from xl_afbp.demo.render import sheet_images  # noqa: E402
+from xl_afbp.demo.simulate import inject_mistake, simulate_form, simulate_previous  # noqa: E402
 from xl_afbp.workbook.fill import fill_form  # noqa: E402
 
 OUT = ROOT / "docs" / "images"

@@ -26,3 +26,18 @@ def corpus(tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus")
     cases = build_corpus(out)
     return out, {c.file: c for c in cases}
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``xl-afbp demo`` run once per session: (output folder, what it printed)."""
+    import contextlib
+    import io
+
+    from xl_afbp.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["demo", "--out", str(out), "--quiet"])
+    return out, code, printed.getvalue()

@@ -13,7 +13,8 @@ from typing import Any, Iterable
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from xl_afbp import libreoffice, names
+from xl_afbp import names
+from xl_afbp.demo import libreoffice
 from xl_afbp.engine import Engine
 from xl_afbp.formdata import FormData
 from xl_afbp.workbook.plain import input_cells, write_plain_workbook

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from xl_afbp.formdata import FormData
-from xl_afbp.simulate import simulate_form, simulate_previous
+from xl_afbp.demo.simulate import simulate_form, simulate_previous
 from xl_afbp.spec.model import Spec
 
 # Values that break numeric items in every way the semantics distinguish. Large values stay

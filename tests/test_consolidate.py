@@ -27,18 +27,19 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from xl_afbp import libreoffice
+from xl_afbp.demo import libreoffice
 from xl_afbp import consolidate as c
+from xl_afbp.jobs import consolidation as job
 from xl_afbp import database
 from xl_afbp.cli import main
 from xl_afbp.formdata import FormData
 from xl_afbp.generate import generate_batch, read_libraries, read_previous
 from xl_afbp.reader import Submission
 from xl_afbp.regions import build_library_list, write_library_csv
-from xl_afbp.simulate import inject_mistake, simulate_form
+from xl_afbp.demo.simulate import inject_mistake, simulate_form
 from xl_afbp.workbook.fill import fill_form
 from xl_afbp.workbook.read_names import read_named_values
-from xl_afbp.workbook.zipcopy import set_saved_at
+from xl_afbp.ooxml.zipcopy import set_saved_at
 
 N_LIBRARIES = 62
 MISTAKES = ("missing_item", "k03_difference", "rule_error", "hash_not_allowed", "too_many_decimals")
@@ -127,10 +128,10 @@ def region(tmp_path_factory, engine) -> Region:
     for src, dst in libreoffice.recalculate(lo_saved, root / "lo").items():
         shutil.move(str(dst), src)
     out, db = root / "summary", root / "afbp.sqlite"
-    paths = c.collect_inputs([returned])
-    subs = c.read_files(paths, progress=False)
+    paths = job.collect_inputs([returned])
+    subs = job.read_files(paths, progress=False)
     con = c.consolidate(subs, engine=engine, expected=libs_csv)
-    outputs = c.write_outputs(con, out, engine=engine, then=lambda: database.store(db, con))
+    outputs = job.write_outputs(con, out, engine=engine, then=lambda: database.store(db, con))
     plan = dict(missing=missing, mistakes=mistakes, duplicate=duplicate, corrected=corrected, conflict=conflict, evil=evil, broken=broken, lo_saved=lo_saved, first=first, stranger=stranger)
     return Region(root, libs_csv, returned, paths, subs, con, outputs, db, plan)
 
@@ -310,7 +311,7 @@ def test_region_sums_equal_the_sum_over_libraries(region, engine):
 def test_order_of_inputs_does_not_change_the_result(region, engine):
     shuffled = list(region.subs)
     random.Random(7).shuffle(shuffled)
-    other = c.consolidate(shuffled, engine=engine, expected=region.libs_csv, workers=1)
+    other = c.consolidate(shuffled, engine=engine, expected=region.libs_csv)
     for name in ("libraries", "group_stats", "powiaty", "region", "findings", "import_log", "missing"):
         pd.testing.assert_frame_equal(getattr(other, name), getattr(region.con, name), check_exact=True, obj=name)
 
@@ -369,7 +370,7 @@ def test_csv_outputs_feed_the_generator(region):
     some = lib.index[0]
     for nr in (1, 2, 16, 26):
         assert previous[some][nr] == pytest.approx(float(lib.loc[some, f"P{nr:02d}"]))
-    from xl_afbp.benchmark import read_benchmark
+    from xl_afbp.outputs.benchmark import read_benchmark
 
     bench = read_benchmark(out["benchmark-2016.csv"])
     gs = region.con.group_stats
@@ -447,7 +448,7 @@ def test_reimport_is_a_no_op_and_a_correction_replaces_values(region, engine, tm
     assert report.new == 0 and report.replaced == 0 and database.dump(db) == before
     shuffled = list(region.subs)
     random.Random(3).shuffle(shuffled)
-    database.store(db, c.consolidate(shuffled, engine=engine, expected=region.libs_csv, workers=1))
+    database.store(db, c.consolidate(shuffled, engine=engine, expected=region.libs_csv))
     assert database.dump(db) == before
     # a library sends a corrected file later: its values are replaced, the old file stays
     lib_id = region.con.libraries["id"].iloc[0]
@@ -458,7 +459,7 @@ def test_reimport_is_a_no_op_and_a_correction_replaces_values(region, engine, tm
     new_path = tmp_path / f"{lib_id}-poprawiony.xlsx"
     fill_form(forms / f"{lib_id}.xlsx", data, new_path, engine=engine)
     set_saved_at(new_path, datetime.now(timezone.utc) + timedelta(days=1))
-    later = c.consolidate(c.read_files([new_path], progress=False), engine=engine, expected=region.libs_csv)
+    later = c.consolidate(job.read_files([new_path], progress=False), engine=engine, expected=region.libs_csv)
     report = database.store(db, later)
     assert report.new == 1 and report.replaced == 1
     assert database.previous_values(db, year=2016)[lib_id][16] == 123456
@@ -466,7 +467,7 @@ def test_reimport_is_a_no_op_and_a_correction_replaces_values(region, engine, tm
         row = conn.execute("SELECT verdict, superseded_by FROM submissions WHERE file_name = ?", (old_path.name,)).fetchone()
     assert row[0] == "superseded" and row[1] == later.entries[0].sub.sha256
     # the old file arriving again changes nothing
-    again = c.consolidate(c.read_files([old_path], progress=False), engine=engine, expected=region.libs_csv)
+    again = c.consolidate(job.read_files([old_path], progress=False), engine=engine, expected=region.libs_csv)
     snapshot = database.dump(db)
     database.store(db, again)
     assert database.dump(db) == snapshot
@@ -525,10 +526,39 @@ def test_hostile_subtype_and_ids_stay_text_in_every_output(engine, tmp_path):
     form.basic |= {"PODTYP": "=SUMA(1;2)", "NAZWA": "@Biblioteka", "POWIAT": "-powiat"}
     sub = Submission(path=tmp_path / "=x.xlsx", name="=x.xlsx", sha256="a" * 64, size=1, verdict="accepted", code="ok", reason="", library_id="=ID", meta={"library_id": "=ID", "year": 2016}, data=form)
     con = c.consolidate([sub], engine=engine, region="=region")
-    out = c.write_outputs(con, tmp_path / "out", engine=engine)
+    out = job.write_outputs(con, tmp_path / "out", engine=engine)
     with zipfile.ZipFile(out["podsumowanie.xlsx"]) as zf:
         assert not any(re.search(rb"<f[ >]", zf.read(n)) for n in zf.namelist() if n.startswith("xl/worksheets/"))
     values = {cell.value for ws in load_workbook(out["podsumowanie.xlsx"]).worksheets for row in ws.iter_rows() for cell in row}
     assert {"=SUMA(1;2)", "=ID", "@Biblioteka", "-powiat", "=x.xlsx"} <= values
     assert "'=SUMA(1;2)" in out["wskazniki_grupy.csv"].read_text(encoding="utf-8")
     assert "'=ID" in out["biblioteki.csv"].read_text(encoding="utf-8")
+
+
+def test_the_engine_evaluates_each_returned_file_once(corpus, engine, monkeypatch):
+    """The reader computes every computed cell once (it compares cached values with them);
+    the consolidator builds the form's evaluation from those values instead of running the
+    engine again. A spy counts the engine's runs (it calls the real engine)."""
+    from xl_afbp.engine import Engine
+    from xl_afbp.reader import read_many
+
+    folder, _ = corpus
+    files = [folder / n for n in ("ok_libreoffice.xlsx", "ok_openpyxl.xlsx", "ok_raw_typed.xlsx", "cached_mismatch.xlsx")]
+    runs: list[int] = []
+    real = Engine.values
+
+    def counted(self, data):
+        runs.append(id(data))
+        return real(self, data)
+
+    monkeypatch.setattr(Engine, "values", counted)
+    subs = read_many(files, engine=engine, workers=1, progress=False)
+    for i, s in enumerate(subs):  # four libraries, not four versions of one
+        s.library_id = s.meta["library_id"] = f"RAZ-{i}"
+    con = c.consolidate(subs, engine=engine)
+    assert len(con.libraries) == len(files)
+    assert len(runs) == len(files) and len(set(runs)) == len(files)
+    # and the evaluation is the engine's: the indicators equal a fresh evaluation
+    monkeypatch.setattr(Engine, "values", real)
+    for e in con.entries:
+        assert e.evaluation.indicators == engine.evaluate(e.sub.data).indicators

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 
-from xl_afbp.cli import main
 
 
-def test_demo_runs_on_the_real_region_and_reports_what_happened(tmp_path, capsys):
-    out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--quiet"]) == 0
-    printed = capsys.readouterr().out
+def test_demo_runs_on_the_real_region_and_reports_what_happened(demo_run):
+    out, code, printed = demo_run
+    assert code == 0
     for name in ("podsumowanie.xlsx", "raport.html", "afbp.sqlite", "import.csv"):
         assert name in printed
     summary = out / "summary"

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 
 from oracle import mismatches
 from strategies import collect, form_inputs
-from xl_afbp import libreoffice, names
+from xl_afbp import names
+from xl_afbp.demo import libreoffice
 from xl_afbp.formdata import FormData
 from xl_afbp.generate import blank_form, generate_batch, read_libraries
 from xl_afbp.workbook.fill import fill_form
@@ -39,7 +40,7 @@ def batch(tmp_path_factory, engine):
     libs, skipped = read_libraries(SAMPLE_LIBS)
     assert not skipped
     prev = {libs[0].id: {1: libs[0].mieszkancy, 4: 1000, 3: "#"}}
-    from xl_afbp.benchmark import Benchmark
+    from xl_afbp.outputs.benchmark import Benchmark
 
     bench = Benchmark({(libs[1].podtyp, ""): {"Z01": 3.0, "U05": 5.0}})
     out = tmp_path_factory.mktemp("batch")
@@ -48,7 +49,7 @@ def batch(tmp_path_factory, engine):
 
 
 def contract_names(spec) -> set[str]:
-    out = {names.item(i.nr) for i in spec.numeric_items} | {names.SERVICES_GROUP}
+    out = {names.item(i.nr) for i in spec.numeric_items} | {names.item(spec.services_item.nr)}
     out |= {names.service(s.nr) for s in spec.services}
     out |= {names.basic(b.key) for b in spec.basic}
     out |= {names.indicator(i.code) for i in spec.indicators}
@@ -289,7 +290,7 @@ def test_form_renders_through_libreoffice_to_png(filled, tmp_path):
     """What the README shows: each sheet printed by LibreOffice (recalculated), one PNG per sheet."""
     from PIL import Image
 
-    from xl_afbp.render import sheet_images
+    from xl_afbp.demo.render import sheet_images
 
     images = sheet_images(filled[0], tmp_path, ["Formularz", "Kontrola", "Wskaźniki"], dpi=40)
     assert set(images) == {"Formularz", "Kontrola", "Wskaźniki"}

@@ -1,4 +1,4 @@
-"""Tests for xl_afbp.libreoffice: LibreOffice as a formula oracle and renderer.
+"""Tests for xl_afbp.demo.libreoffice: LibreOffice as a formula oracle and renderer.
 
 These tests need LibreOffice (``apt-get install libreoffice-calc``) and
 poppler-utils.  They are deliberately NOT skipped when those are missing:
@@ -24,10 +24,10 @@ import pytest
 from openpyxl.workbook.defined_name import DefinedName
 
 try:
-    from xl_afbp import libreoffice as lo
+    from xl_afbp.demo import libreoffice as lo
 except ImportError:  # running pytest from outside the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from xl_afbp import libreoffice as lo
+    from xl_afbp.demo import libreoffice as lo
 
 STALE = "999"
 

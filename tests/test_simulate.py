@@ -1,4 +1,4 @@
-"""The simulator of returned forms (xl_afbp.simulate), checked against the engine.
+"""The simulator of returned forms (xl_afbp.demo.simulate), checked against the engine.
 
 The engine is an independent component: these tests can fail because of either side.
 """
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from xl_afbp import names
 from xl_afbp.formdata import FormData
-from xl_afbp.simulate import (
+from xl_afbp.demo.simulate import (
     DEFAULT_WWW,
     MISTAKE_KINDS,
     MISTAKES,

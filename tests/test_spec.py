@@ -211,3 +211,59 @@ def test_load_spec_raises_with_all_issues(tmp_path):
     with pytest.raises(SpecError) as err:
         load_spec(path)
     assert "rule M1" in str(err.value) and "SPEC003" in str(err.value)
+
+
+# -- what the summary and the generator read from the spec ---------------------------------
+def _edition_copy(tmp_path: Path, edit) -> Path:
+    """A copy of the shipped 2016 edition with one file edited."""
+    import shutil
+
+    src = ROOT / "xl_afbp" / "editions" / "afbp-2016"
+    dst = tmp_path / "afbp-copy"
+    shutil.copytree(src, dst)
+    edit(dst)
+    return dst
+
+
+def test_an_indicator_that_cannot_aggregate_as_a_ratio_of_sums_must_be_declared(tmp_path):
+    """The consolidator no longer walks the formulas: the spec says which indicators have
+    no ratio-of-sums aggregate, and the lint refuses an undeclared one."""
+
+    def drop_z11(d: Path) -> None:
+        f = d / "summary.yaml"
+        f.write_text(f.read_text(encoding="utf-8").replace("indicators: [Z11]", "indicators: []"), encoding="utf-8")
+
+    issues = lint_path(_edition_copy(tmp_path, drop_z11))[1]
+    assert [(i.code, "Z11" in i.problem) for i in issues] == [(Code.SPEC009, True)]
+
+
+def test_the_summary_keys_and_prefill_sources_are_checked(tmp_path):
+    def break_them(d: Path) -> None:
+        f = d / "summary.yaml"
+        f.write_text(f.read_text(encoding="utf-8").replace("key_indicators: [U01,", "key_indicators: [X99, U01,").replace("reason: constant", "reason: lazy"), encoding="utf-8")
+        f = d / "form.yaml"
+        f.write_text(f.read_text(encoding="utf-8").replace("prefill: branches", "prefill: branch_count"), encoding="utf-8")
+
+    issues = lint_path(_edition_copy(tmp_path, break_them))[1]
+    assert sorted(i.code.name for i in issues) == ["SPEC007", "SPEC007", "SPEC008"]
+    assert any("X99" in i.problem for i in issues) and any("branch_count" in i.problem for i in issues)
+
+
+def test_the_declared_aggregation_agrees_with_an_independent_reading_of_the_formulas(spec):
+    """Independently of the lint: an indicator aggregates as a ratio of sums exactly when its
+    formula reads only additive items (looked up by name in the formula text)."""
+    additive = {i.nr for i in spec.items if i.additive}
+    for ind in spec.indicators:
+        used = {int(n) for n in re.findall(r"\bP(\d+)\b(?!_)", ind.formula)}
+        plain = used <= additive and "(" not in ind.formula.replace("(P", "").replace("( P", "") or not spec.aggregate_note(ind.code)
+        if not used <= additive:
+            assert spec.aggregate_note(ind.code), ind.code
+        assert plain or spec.aggregate_note(ind.code), ind.code
+    assert set(spec.key_indicators) <= {i.code for i in spec.indicators} and spec.key_indicators
+
+
+def test_the_prefilled_items_are_the_residents_and_the_branches(spec):
+    by_source = {i.prefill: i for i in spec.prefilled_items}
+    assert set(by_source) == {"population", "branches"}
+    assert "mieszka" in by_source["population"].label.lower() and "fili" in by_source["branches"].label.lower()
+    assert spec.population_item is by_source["population"]

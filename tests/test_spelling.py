@@ -1,4 +1,4 @@
-"""Every spelling of an item (:mod:`xl_afbp.spec.spelling`): parsed to one key, written back
+"""Every spelling of an item (:mod:`xl_afbp.spelling`): parsed to one key, written back
 in each form, and in agreement with the defined names of :mod:`xl_afbp.names`."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xl_afbp import names
-from xl_afbp.spec import spelling
-from xl_afbp.spec.spelling import basic, item, parse, parse_ref, previous, service
+from xl_afbp import spelling
+from xl_afbp.spelling import basic, item, parse, parse_ref, previous, service
 
 
 @pytest.mark.parametrize(

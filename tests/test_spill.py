@@ -90,7 +90,7 @@ def test_analyst_array_functions_spill_from_one_cell(tmp_path):
 @pytest.mark.libreoffice
 def test_libreoffice_opens_the_spilling_workbook_and_keeps_its_formulas(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
-    from xl_afbp.libreoffice import recalculate
+    from xl_afbp.demo.libreoffice import recalculate
 
     path = write_analyst_workbook(tmp_path / "in")
     out = recalculate([path], tmp_path / "out")[path]

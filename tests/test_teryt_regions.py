@@ -18,7 +18,7 @@ import pytest
 
 from xl_afbp import regions, teryt
 from xl_afbp.regions import (
-    ALLOWED_SUBTYPES,
+    allowed_subtypes,
     LIBRARY_COLUMNS,
     build_library_list,
     locative,
@@ -230,7 +230,7 @@ def test_subtype_for_gmina():
     assert f(teryt.lookup_gmina("3201022")) == "biblioteka gminy wiejskiej"
     assert f(teryt.lookup_gmina("3201033")) == "biblioteka gminy miejsko-wiejskiej"
     assert f(teryt.lookup_gmina("1465058")) == "biblioteka gminy miejskiej – dzielnicowa"
-    assert {f(g) for g in teryt.all_gminy(include_dzielnice=True)} <= set(ALLOWED_SUBTYPES)
+    assert {f(g) for g in teryt.all_gminy(include_dzielnice=True)} <= set(allowed_subtypes())
 
 
 # ---------------------------------------------------------------------------
@@ -330,7 +330,7 @@ def test_zp_ids_and_columns(zp_rows):
         assert re.fullmatch(r"ZP-\d{7}(-W)?", r["id"])
         assert r["id"][3:10] == r["teryt"]
         assert r["wojewodztwo"] == "zachodniopomorskie"
-        assert r["podtyp"] in ALLOWED_SUBTYPES
+        assert r["podtyp"] in allowed_subtypes()
         assert 0 <= r["filie"] <= 15
         assert r["nazwa"] and r["organizator"] and "@" in r["email"]
         assert r["www"] == "" or r["www"].startswith("https://www.")

@@ -463,7 +463,7 @@ def _k03_cases(engine):
     for _ in range(6):
         cases.append((dict(ITEMS), dict(SERVICES), _k03_dataset(engine, rnd)))
     try:
-        from xl_afbp.simulate import simulate_form
+        from xl_afbp.demo.simulate import simulate_form
     except ImportError:
         return cases
     for seed in range(3):
@@ -588,7 +588,7 @@ def test_udf_package_has_no_formula_logic_of_its_own():
         assert "P16" not in source and "/ P1" not in source, path.name
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not {m for m in imported if m.startswith("xl_afbp.expr")}, (path.name, "expressions belong to the engine")
-        assert "import re" not in source, (path.name, "spellings belong to xl_afbp.spec.spelling")
+        assert "import re" not in source, (path.name, "spellings belong to xl_afbp.spelling")
 
 
 # ---------------------------------------------------------------------------- Office.js path

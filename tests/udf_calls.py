@@ -14,7 +14,7 @@ from typing import Any
 from xl_afbp import status
 from xl_afbp.engine import Engine
 from xl_afbp.formdata import FormData
-from xl_afbp.simulate import simulate_form
+from xl_afbp.demo.simulate import simulate_form
 
 
 @dataclass

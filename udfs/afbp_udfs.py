@@ -25,7 +25,7 @@ from xl_afbp import names
 from xl_afbp import status as _status
 from xl_afbp.engine import K03Result, get_engine
 from xl_afbp.formdata import FormData
-from xl_afbp.spec import spelling
+from xl_afbp import spelling
 
 from . import cells
 from .errors import AfbpError, fail

@@ -7,7 +7,7 @@ A function's form data may be (docs/udfs.md):
 3. a header range and a value range of the same size, or one 2-row range holding both.
 
 Nothing here may guess. Headers are text only (``P01``, ``P_01``, ``poz. 1`` … parsed by
-:mod:`xl_afbp.spec.spelling`): a row of numbers is data, so two rows of data are an error
+:mod:`xl_afbp.spelling`): a row of numbers is data, so two rows of data are an error
 and not "headers plus values". An input named twice is an error, not "the last one wins".
 Everything the spec says once (item numbers, services, K-03 addresses) is looked up once
 per process and cached, and so is the header → column mapping of a table.
@@ -20,8 +20,8 @@ from typing import Any
 from xl_afbp import names
 from xl_afbp.engine import Engine
 from xl_afbp.formdata import FormData
-from xl_afbp.spec import spelling
-from xl_afbp.spec.spelling import ItemKey
+from xl_afbp import spelling
+from xl_afbp.spelling import ItemKey
 
 from . import cells
 from .errors import AfbpError
@@ -46,6 +46,10 @@ class Layouts:
         services = [spelling.service(self.svc_nr, n) for n in self.service_nrs] if svc else []
         self.positional = {len(item_keys): item_keys, len(item_keys) + len(services): item_keys + services}
         self.n_items = len(item_keys)
+        first = item_keys[0]
+        # how the messages show the spellings of a header, from the edition's first item
+        self.spellings = f"{first.header}, {names.item(first.nr)}, „{first.label}”"
+        self.k03_example = spec.k03_cells[0].address if spec.k03_cells else ""
         self.k03_addresses: dict[str, str] = {}
         for c in spec.k03_cells:
             self.k03_addresses[c.address.upper()] = c.address
@@ -154,7 +158,7 @@ class Layouts:
             out.append((key, raw))
         if not out:
             if strict:
-                raise AfbpError(f"w pierwszej kolumnie nie ma żadnej pozycji formularza (1–{self.n_items}, P01, P_01 …)")
+                raise AfbpError(f"w pierwszej kolumnie nie ma żadnej pozycji formularza (1–{self.n_items}, {self.spellings} …)")
             return None
         return out
 
@@ -181,7 +185,7 @@ class Layouts:
             if cells.is_number(h) or isinstance(h, bool):
                 where = "w pierwszym wierszu zakresu" if one_range else "w zakresie nagłówków"
                 raise AfbpError(
-                    f"{where} jest liczba {cells.show(h)} (komórka {i + 1}): nagłówki to tekst (P01, P_01, „poz. 1” …) "
+                    f"{where} jest liczba {cells.show(h)} (komórka {i + 1}): nagłówki to tekst ({self.spellings} …) "
                     f"– dwa wiersze liczb to dane, nie nagłówek; dane jednej biblioteki podaj jako {self._sizes()} "
                     "komórek w kolejności pozycji"
                 )
@@ -194,7 +198,9 @@ class Layouts:
             index.append((i, key))
         if not index:
             svc = self.positional[max(self.positional)][-1].header if self.service_nrs else ""
-            raise AfbpError(f"w nagłówkach nie ma żadnej pozycji formularza (P01…P{self.n_items:02d}, P{self.svc_nr}_01…{svc})")
+            first, last = self.positional[self.n_items][0].header, self.positional[self.n_items][-1].header
+            first_svc = self.positional[max(self.positional)][self.n_items].header if self.service_nrs else ""
+            raise AfbpError(f"w nagłówkach nie ma żadnej pozycji formularza ({first}…{last}, {first_svc}…{svc})")
         return index
 
     # -------------------------------------------------------------- form data
@@ -237,7 +243,7 @@ class Layouts:
     def k03_rows(self, rng: Any) -> dict[str, list]:
         """A K-03 range (address, value of unit 0, unit 1 …) → {address: [values]}."""
         if rng is None:
-            raise AfbpError("podaj zakres K-03: w 1. kolumnie adres (np. D4.W1.R5), dalej wartości jednostek")
+            raise AfbpError(f"podaj zakres K-03: w 1. kolumnie adres (np. {self.k03_example}), dalej wartości jednostek")
         if not cells.is_range(rng):
             raise AfbpError("zakres K-03 musi mieć co najmniej 2 kolumny: adres i wartość")
         rows = rng if (rng and cells.is_range(rng[0])) else [rng]

@@ -121,7 +121,7 @@ def _sample_libraries(limit: int) -> list[dict[str, str]]:
 def example_rows(count: int = 12) -> list[tuple[str, FormData]]:
     """``(library name, form)`` of simulated libraries; hand-written rows if simulation is unavailable."""
     try:
-        from .simulate import simulate_form
+        from .demo.simulate import simulate_form
     except ImportError:
         return _handwritten_rows()
     out: list[tuple[str, FormData]] = []
@@ -319,7 +319,7 @@ def write_analyst_workbook(path: str | Path, rows: Iterable[Any] | None = None) 
     """Write the analyst workbook (.xlsx) to ``path`` (a file, or a folder → ``afbp-analityk.xlsx``).
 
     ``rows``: ``(library name, FormData)`` pairs or FormData objects; default: simulated
-    example libraries (:func:`xl_afbp.simulate.simulate_form`), or three hand-written rows.
+    example libraries (:func:`xl_afbp.demo.simulate.simulate_form`), or three hand-written rows.
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":

@@ -37,6 +37,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .verdicts import DUPLICATE, REJECTED, STORED, SUPERSEDED, USED, sql_in
+
 SCHEMA_VERSION = 1
 
 #: (version, description, SQL) applied in order to bring a database up to date
@@ -57,7 +59,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             imported_at   TEXT NOT NULL,
             library_id    TEXT,
             year          INTEGER,
-            verdict       TEXT NOT NULL CHECK (verdict IN ('accepted', 'accepted_with_warnings', 'rejected', 'superseded')),
+            verdict       TEXT NOT NULL CHECK (verdict IN ({verdicts})),
             code          TEXT NOT NULL,
             reason        TEXT NOT NULL DEFAULT '',
             saved_at      TEXT,
@@ -103,7 +105,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             afbp REAL, k03 REAL, k03_upper REAL,
             PRIMARY KEY (sha256, seq)
         );
-        """,
+        """.replace("{verdicts}", sql_in(STORED)),  # the verdicts a stored file content can have
     ),
 ]
 
@@ -213,7 +215,6 @@ def _key(entry) -> str:
 # ---------------------------------------------------------------------------- import
 def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreReport:
     """Record a :class:`~xl_afbp.consolidate.Consolidation` (see the module doc for the rules)."""
-    from .consolidate import DUPLICATE, REJECTED, SUPERSEDED, USED
 
     report = StoreReport()
     now = imported_at or _now()
@@ -290,13 +291,13 @@ def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[st
     else:
         report.inserted += 1
     lib = lib or {}
-    ev = e.evaluation or {}
+    ev = e.evaluation  # consolidate.evaluation.FormEvaluation
     lid = e.library_id
     conn.execute(
         "INSERT OR REPLACE INTO libraries (library_id, year, sha256, nazwa, organizator, podtyp, przedzial, wojewodztwo, powiat, gmina, miejscowosc, teryt, status, errors, warnings, gaps)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (lid, year, sha, *(_plain(lib.get(k)) for k in ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")),
-         ev.get("status"), ev.get("errors"), ev.get("warnings"), ev.get("gaps")),
+         *((ev.status, ev.errors, ev.warnings, ev.gaps) if ev else (None, None, None, None))),
     )
     data = e.sub.data
     for nr, v in sorted(data.items.items()):
@@ -308,8 +309,8 @@ def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[st
     batch["service_values"] += [(lid, year, int(nr), _plain(v)) for nr, v in sorted(data.services.items()) if _plain(v) not in (None, "")]
     k03 = {addr: list(row) for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
     batch["k03_values"].append((lid, year, json.dumps(k03, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)))
-    batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in ev.get("indicators", {}).items()]
-    findings = [(sha, i, lid, year, *(_plain(x) for x in f)) for i, f in enumerate(ev.get("findings", []), start=1)]
+    batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
+    findings = [(sha, i, lid, year, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
     findings += [(sha, len(findings) + i, lid, year, "plik", "import", "uwaga", w, "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
     batch["findings"] += findings
 

@@ -110,6 +110,16 @@ class _Sides:
         return 0
 
 
+@dataclass(frozen=True)
+class EmptyField:
+    """An input counted as empty: item ``item`` (``service`` of it for a service), and what
+    it held instead of a value (None when blank)."""
+
+    item: int
+    service: int | None = None
+    value: Any = None
+
+
 @dataclass
 class Result:
     values: dict[str, Any]
@@ -291,19 +301,11 @@ class Engine:
         parts = [str(len(numeric) + n_services), f"COUNT({','.join(names.item(i.nr) for i in numeric)})"]
         parts += [f'({names.item(i.nr)}="#")' for i in hashable]
         if svc:
-            parts += [f'COUNTIF({names.SERVICES_GROUP},"TAK")', f'COUNTIF({names.SERVICES_GROUP},"NIE")']
+            parts += [f'COUNTIF({names.item(svc.nr)},"TAK")', f'COUNTIF({names.item(svc.nr)},"NIE")']
         gaps_excel = "(" + "-".join(parts) + ")"
 
         def gaps(env: Env, res: dict[str, Any]) -> float:
-            missing = 0
-            for it in numeric:
-                raw = env.get(it.ref)
-                if as_number(raw) is None and not (it.hash and raw == "#"):
-                    missing += 1
-            for s in self.spec.services:
-                if is_yes(env.get(f"P{svc.nr}_{s.nr:02d}")) is None:  # type: ignore[union-attr]
-                    missing += 1
-            return float(missing)
+            return float(len(self.empty_fields(env)))
 
         self._add(names.GAPS, "summary", gaps_excel, gaps, None)
         status_excel = (
@@ -321,6 +323,26 @@ class Engine:
         self._add(names.STATUS, "summary", status_excel, overall, None)
 
     # ------------------------------------------------------------------ evaluation
+    def empty_fields(self, data: Env) -> list[EmptyField]:
+        """The inputs the form counts as empty (``R_BRAKI`` is their number): an item
+        without a number (``#`` counts where the item allows it), a service without TAK/NIE.
+        The one definition: the workbook's formula counts the same cells, and the
+        consolidator lists these."""
+        out = []
+        for it in self.spec.numeric_items:
+            raw = data.get(it.ref)
+            if as_number(raw) is None and not (it.hash and raw == "#"):
+                out.append(EmptyField(it.nr, None, raw))
+        svc = self.spec.services_item
+        for s in self.spec.services if svc else ():
+            if is_yes(data.get(f"P{svc.nr}_{s.nr:02d}")) is None:  # type: ignore[union-attr]
+                out.append(EmptyField(svc.nr, s.nr, None))  # type: ignore[union-attr]
+        return out
+
+    def compile(self, text: str) -> Callable[[Env], Any]:
+        """A spec expression's Python evaluator (e.g. ``count_yes(P21)`` for a table column)."""
+        return self._py.compile(self.parse(text))
+
     def values(self, data: Env) -> dict[str, Any]:
         """Every computed cell's value by defined name (None = no value)."""
         res: dict[str, Any] = {}
@@ -329,7 +351,11 @@ class Engine:
         return res
 
     def evaluate(self, data: FormData | Env) -> Result:
-        res = self.values(data)
+        return self.result(self.values(data))
+
+    def result(self, res: dict[str, Any]) -> Result:
+        """The typed result of the computed cells' values (:meth:`values`): a file's values
+        computed once (by the reader) need no second evaluation."""
         spec = self.spec
         indicators = {i.code: res[names.indicator(i.code)] for i in spec.indicators}
         rules = []
@@ -366,4 +392,4 @@ def get_engine(edition: int | str = 2016) -> Engine:
     return _engine_for(str(edition))
 
 
-__all__ = ["Engine", "ExprError", "Formula", "K03Comparison", "K03Result", "Result", "RuleResult", "get_engine"]
+__all__ = ["EmptyField", "Engine", "ExprError", "Formula", "K03Comparison", "K03Result", "Result", "RuleResult", "get_engine"]

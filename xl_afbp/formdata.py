@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Sequence
 
-from .spec import spelling
+from . import spelling
 
 
 @lru_cache(maxsize=4096)

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .benchmark import Benchmark, read_benchmark
+from .outputs.benchmark import Benchmark, read_benchmark
 from .engine import Engine, get_engine
 from .workbook.form import FormContent, FormOptions, Library, build_form, population_band, units_for
 from .workbook.template import FormTemplate
@@ -85,7 +85,7 @@ def read_previous(path: Path, *, year: int | None = None) -> dict[str, dict[int,
         fh.seek(0)
         reader = csv.DictReader(fh, delimiter=";" if sample.count(";") > sample.count(",") else ",")
         if "id" not in (reader.fieldnames or []):
-            raise ValueError(f"{path}: last year's values need an 'id' column and P01…P34 columns")
+            raise ValueError(f"{path}: last year's values need an 'id' column and one column per item (as biblioteki.csv has)")
         cols = {c: int(m.group(1)) for c in reader.fieldnames or [] if (m := _ITEM_COL.match(c))}
         for row in reader:
             values: dict[int, Any] = {}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .formdata import FormData
-from .spec import spelling
+from . import spelling
 from .spec.model import Spec
 
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
@@ -95,7 +95,7 @@ def parse_values(pairs: list[tuple[str, list[Any]]], spec: Spec, source: str = "
         else:
             address = key[2:].replace("_", ".") if key.upper().startswith("K_") else key
             if address not in k03:
-                problems.append(f"{key}: unknown key (expected P01…P34, P21_01…, PREV01…, B_<FIELD> or a K-03 address such as D4.W1.R5)")
+                problems.append(f"{key}: unknown key (expected an item P<nr>, a service P<nr>_<service>, PREV<item>, B_<FIELD> or a K-03 address such as {min(k03, default='?')})")
                 continue
             row = [_number(v) if v not in ("", None) else None for v in values]
             bad = [v for v in row if isinstance(v, str) and v.upper() not in ("TAK", "NIE")]

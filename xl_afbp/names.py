@@ -4,7 +4,7 @@ Every generated workbook defines these names, and every reader (consolidator, te
 UDF layouts) finds cells through them, never through addresses:
 
 =====================  =====================================================
-``P_01`` … ``P_34``     inputs of items 1-34 (``P_21`` is the 12 service cells)
+``P_01`` … ``P_34``     inputs of items 1-34 (the services item's name, ``P_21``, spans its service cells)
 ``P_21_01`` … ``_12``   the services of item 21 (TAK/NIE)
 ``PREV_01`` …           last year's value of an item (may be empty)
 ``B_<FIELD>``           basic data, e.g. ``B_NAZWA``, ``B_PODTYP``, ``B_PRZEDZIAL``
@@ -33,7 +33,6 @@ WARNINGS = "R_OSTRZEZENIA"
 GAPS = "R_BRAKI"
 UNITS_WITH_DATA = "K_JEDNOSTKI_Z_DANYMI"
 BRANCHES_WITH_DATA = "K_FILIE_Z_DANYMI"
-SERVICES_GROUP = "P_21"
 
 
 def item(nr: int) -> str:

@@ -78,13 +78,13 @@ from .teryt import (
 )
 
 __all__ = [
-    "ALLOWED_SUBTYPES",
     "DEFAULT_SEED",
     "LIBRARY_COLUMNS",
     "REGIONAL_LIBRARIES",
     "REQUIRED_COLUMNS",
     "WOJ_PREFIXES",
     "RegionalLibrary",
+    "allowed_subtypes",
     "build_library_list",
     "ebib_libraries",
     "gus_population",
@@ -107,16 +107,14 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "id", "nazwa", "organizator", "podtyp", "teryt", "mieszkancy", "filie",
 )
 
-ALLOWED_SUBTYPES: tuple[str, ...] = (
-    "biblioteka wojewódzka",
-    "biblioteka wojewódzka i miejska",
-    "biblioteka powiatowa",
-    "biblioteka gminy miejskiej",
-    "biblioteka gminy miejskiej – dzielnicowa",
-    "biblioteka gminy miejsko-wiejskiej",
-    "biblioteka gminy wiejskiej",
-    "biblioteka inna",
-)
+
+
+@functools.lru_cache(maxsize=8)
+def allowed_subtypes(edition: int | str = 2016) -> tuple[str, ...]:
+    """The library subtypes a list may name: the choices of the spec's subtype field."""
+    from .spec import load_spec
+
+    return load_spec(edition).subtypes
 
 WOJEWODZKA = "biblioteka wojewódzka"
 WOJEWODZKA_I_MIEJSKA = "biblioteka wojewódzka i miejska"
@@ -695,7 +693,7 @@ def read_library_csv(
     dropped) and ``(line_number, message)`` for every rejected row, line 1
     being the header.  A row is rejected when a required value is empty, the
     ``teryt`` code is not a gmina/dzielnica of the TERC edition, ``podtyp`` is
-    not in :data:`ALLOWED_SUBTYPES`, ``mieszkancy`` is not a positive integer,
+    not in :func:`allowed_subtypes`, ``mieszkancy`` is not a positive integer,
     ``filie`` is not an integer >= 0, ``wojewodztwo`` (if given) does not
     match the ``teryt`` code, or the ``id`` repeats an earlier row.  Empty
     ``wojewodztwo``/``powiat``/``gmina`` are filled from the TERC code.  If a
@@ -735,7 +733,7 @@ def read_library_csv(
                     gmina = register.lookup_gmina(row["teryt"])
                 except KeyError:
                     problems.append(f"teryt {row['teryt']!r} is not a gmina or dzielnica code in TERC {edition}")
-            if row["podtyp"] and row["podtyp"] not in ALLOWED_SUBTYPES:
+            if row["podtyp"] and row["podtyp"] not in allowed_subtypes():
                 problems.append(f"podtyp {row['podtyp']!r} is not an allowed subtype")
             if row["mieszkancy"]:
                 n = _parse_int(row["mieszkancy"])

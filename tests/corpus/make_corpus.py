@@ -58,7 +58,8 @@ class CorpusCase:
 
     @property
     def batch_level(self) -> bool:
-        return self.group is not None
+        """Whether the consolidator (its batch stage) decides more than the reader did."""
+        return self.group is not None or self.final_code is not None
 
 
 # ============================================================================ zip helpers
@@ -323,7 +324,7 @@ def base_library():
 
 
 def _simulated(lib, seed: int) -> FormData:
-    from xl_afbp.simulate import simulate_form
+    from xl_afbp.demo.simulate import simulate_form
 
     return simulate_form(lib.mieszkancy, lib.filie, seed=seed, podtyp=lib.podtyp, organizator=lib.organizator, www=lib.www or None, nazwa=lib.nazwa)
 
@@ -355,7 +356,7 @@ def build_corpus(out_dir: Path | str, *, libreoffice: bool = True) -> list[Corpu
     filled = fill_form(blank, data, work / "filled.xlsx")
     lo_jobs = {}
     if libreoffice:
-        from xl_afbp import libreoffice as lo
+        from xl_afbp.demo import libreoffice as lo
 
         with ThreadPoolExecutor(3) as pool:
             lo_jobs["xlsx"] = pool.submit(lo.recalculate, [filled], work / "lo", workers=1)
@@ -512,7 +513,7 @@ def build_corpus(out_dir: Path | str, *, libreoffice: bool = True) -> list[Corpu
     from xl_afbp.generate import blank_form
 
     general = blank_form(work / "blank")
-    type_in(general, case("no_library_id.xlsx", "the general (not personalised) form filled in: no library id", WARNED, "no_library_id"), data)
+    type_in(general, case("no_library_id.xlsx", "the general (not personalised) form filled in: no library id", ACCEPTED, "ok", final_verdict=REJECTED, final_code="no_library_id"), data)
 
     # -- batch level (the consolidator decides) ----------------------------------------------------
     other = libs[5]
@@ -619,12 +620,34 @@ def _other_edition_form(work: Path) -> Path | None:
         return None
 
 
+def docs_table(out_dir: Path, cases: list[CorpusCase]) -> str:
+    """The corpus table of docs/hostile-files.md: each file's final verdict and code (what
+    ``xl-afbp check`` says: the reader, then the consolidator's stages) and its reason."""
+    from xl_afbp.consolidate import judge
+    from xl_afbp.engine import get_engine
+    from xl_afbp.reader import read_submission
+
+    engine = get_engine(2016)
+    rows = ["| kind of input | corpus file | verdict | code | what the library is told |", "| --- | --- | --- | --- | --- |"]
+    for c in cases:
+        if c.group is not None:  # decided with the other files of its group: see the batch test
+            verdict, code, reason = c.final_verdict, c.final_code or c.code, "(decided in the batch)"
+        else:
+            entry = judge([read_submission(out_dir / c.file, engine=engine)], engine=engine)[0][0]
+            verdict, code, reason = entry.status, entry.code, entry.reason
+        rows.append(f"| {c.kind} | `{c.file}` | {verdict} | `{code}` | {reason.replace('|', '/') or '—'} |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: make_corpus.py OUT_DIR", file=sys.stderr)
+    if len(argv) not in (1, 2) or (len(argv) == 2 and argv[1] != "--docs"):
+        print("usage: make_corpus.py OUT_DIR [--docs]", file=sys.stderr)
         return 2
     cases = build_corpus(Path(argv[0]))
+    if argv[1:] == ["--docs"]:
+        print(docs_table(Path(argv[0]), cases))
+        return 0
     for c in cases:
         print(f"{c.file:34} {c.verdict:24} {c.code:18} {c.kind}")
     print(f"{len(cases)} files, {len({c.kind for c in cases})} kinds in {argv[0]}")

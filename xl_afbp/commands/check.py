@@ -1,8 +1,11 @@
-"""``xl-afbp check FILE…``: what the consolidator would say about returned workbooks.
+"""``xl-afbp check FILE…``: what ``consolidate`` says about each file on its own.
 
-The same verdicts as the import (``xl_afbp.reader``): one row per file, then, for each
-accepted file, the rules and K-03 checks the engine finds failing. Exit status 1 when any
-file would be rejected, 2 for usage errors (no such file).
+Each file is read by the reader and judged by the consolidator's own batch policy and
+evaluation on a batch of one (:func:`xl_afbp.consolidate.judge`): the verdict, code and
+reason are exactly those of the import log of a consolidation of that file alone (a test
+proves it over the hostile corpus and the demo's files). Then, for each file used, the rules
+and K-03 checks that fail. Exit status 1 when any file would be rejected, 2 for usage
+errors (no such file).
 """
 
 from __future__ import annotations
@@ -11,9 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..cli import UsageError, command, spec_source, table
-
-VERDICTS = {"accepted": "przyjęty", "accepted_with_warnings": "przyjęty z uwagami", "rejected": "odrzucony"}
+from .base import UsageError, command, spec_source, table
 
 
 @command("check")
@@ -27,46 +28,52 @@ def _add(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..consolidate import judge
     from ..engine import get_engine
     from ..reader import read_many
+    from ..verdicts import REJECTED, VERDICT_PL
 
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise UsageError("file not found: " + ", ".join(missing))
     engine = get_engine(spec_source(args))
     subs = read_many(args.files, engine=engine, progress=False)
-    failing: dict[int, list[list[str]]] = {}
-    for i, s in enumerate(subs):
-        if s.data is None:
-            continue
-        result = engine.evaluate(s.data)
-        rows = [[r.id, r.status, _parts(r), r.message] for r in result.failing_rules()]
-        rows += [[f"K-03 poz. {k.item}", k.status, "", k.message] for k in result.k03 if k.code == "difference"]
-        failing[i] = rows
+    entries = [judge([s], engine=engine)[0][0] for s in subs]
+    failing = [_failing(e) for e in entries]
     if args.json:
         out = []
-        for i, s in enumerate(subs):
-            d = s.to_json()
-            d["failing"] = [dict(zip(("check", "status", "items", "message"), r)) for r in failing.get(i, [])]
+        for e, rows in zip(entries, failing):
+            d = e.sub.to_json()
+            d.update(verdict=e.status, code=e.code, reason=e.reason, warnings=list(e.warnings), library_id=e.library_id)
+            d["failing"] = [dict(zip(("check", "status", "items", "message"), r)) for r in rows]
             out.append(d)
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        print(table([[s.name, VERDICTS.get(s.verdict, s.verdict), s.code, s.reason] for s in subs], ["plik", "werdykt", "kod", "powód"]))
-        for i, s in enumerate(subs):
-            extra = [w for w in s.warnings if w != s.reason]
-            if not extra and not failing.get(i):
+        print(table([[e.sub.name, VERDICT_PL[e.status], e.code, e.reason] for e in entries], ["plik", "werdykt", "kod", "powód"]))
+        for e, rows in zip(entries, failing):
+            extra = [w for w in e.warnings if w not in e.reason]
+            if not extra and not rows:
                 continue
             print()
-            print(f"{s.name}:")
+            print(f"{e.sub.name}:")
             for w in extra:
                 print(f"  uwaga: {w}")
-            if failing.get(i):
-                print("  " + table(failing[i], ["kontrola", "status", "pozycje", "komunikat"]).replace("\n", "\n  "))
-    return 1 if any(s.verdict == "rejected" for s in subs) else 0
+            if rows:
+                print("  " + table(rows, ["kontrola", "status", "pozycje", "komunikat"]).replace("\n", "\n  "))
+    return 1 if any(e.status == REJECTED for e in entries) else 0
 
 
-def _parts(rule) -> str:
-    from .. import status
+def _failing(entry) -> list[list[str]]:
+    """The failing rules (with the items of per-item rules) and K-03 differences of a file
+    the consolidator used, from its evaluation (the engine does not run again)."""
+    from ..consolidate.evaluation import EMPTY
 
-    bad = [str(nr) for nr, st in sorted(rule.parts.items()) if st in (status.ERROR, status.WARNING)]
-    return ", ".join(bad)
+    rows: dict[str, list[str]] = {}
+    for f in entry.evaluation.findings if entry.evaluation else ():
+        if f.kind == EMPTY:
+            continue
+        key = f.rule or f.check
+        row = rows.setdefault(key, [key, f.severity, "", f.message.split(" (poz. ")[0] if f.rule else f.message])
+        if f.rule and f.check != f.rule:
+            row[2] = ", ".join(filter(None, [row[2], f.check.rpartition(" ")[2]]))
+    return list(rows.values())

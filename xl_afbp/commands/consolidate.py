@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import UsageError, command
+from .base import UsageError, command
 
 
 @command("consolidate")
@@ -29,7 +29,8 @@ def _add(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..consolidate import DEFAULT_DB, DEFAULT_OUT, STATUS_PL, run_consolidation
+    from ..consolidate import STATUS_PL
+    from ..jobs.consolidation import DEFAULT_DB, DEFAULT_OUT, run_consolidation
 
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--db and --no-db exclude each other")
     out = args.out or DEFAULT_OUT
     db = None if args.no_db else (args.db or DEFAULT_DB)
-    from ..consolidate import collect_inputs
+    from ..jobs.consolidation import collect_inputs
 
     if not collect_inputs(args.inputs, exclude=[out] + ([db] if db else [])):
         raise UsageError(f"no files in {', '.join(map(str, args.inputs))}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import command
+from .base import command
 
 
 @command("demo")
@@ -18,7 +18,7 @@ def _add(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..demo import run_demo
+    from ..demo.run import run_demo
 
     result = run_demo(args.out, region=args.region, progress=not args.quiet)
     print()

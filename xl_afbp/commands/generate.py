@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import UsageError, command
+from .base import UsageError, command
 
 
 @command("generate")
@@ -13,7 +13,7 @@ def _add(sub) -> None:
     p = sub.add_parser("generate", help="generate the AFBP workbook(s) librarians fill in Excel")
     p.add_argument("--libraries", type=Path, help="CSV of libraries (id, nazwa, organizator, podtyp, wojewodztwo, powiat, gmina, miejscowosc, teryt, mieszkancy, filie, www, email): one workbook per row")
     p.add_argument("--year", type=int, default=2016, help="form edition (default 2016)")
-    p.add_argument("--previous", type=Path, help="last year's values: CSV (id, P01…P34), a consolidator's biblioteki.csv or its database")
+    p.add_argument("--previous", type=Path, help="last year's values: CSV (id and one column per item), a consolidator's biblioteki.csv or its database")
     p.add_argument("--benchmark", type=Path, help="group medians from the consolidator (benchmark-<year>.csv)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default build/forms)")
     p.add_argument("--workers", type=int, default=None, help="processes for large batches (default: 2 from 200 libraries)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import UsageError, command
+from .base import UsageError, command
 
 
 @command("render")
@@ -21,7 +21,7 @@ def _add(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from openpyxl import load_workbook
 
-    from ..render import sheet_images
+    from ..demo.render import sheet_images
 
     if not args.file.exists():
         raise UsageError(f"file not found: {args.file}")

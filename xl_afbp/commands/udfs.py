@@ -26,7 +26,7 @@ import textwrap
 from pathlib import Path
 
 from .. import __version__, functions_wheel
-from ..cli import UsageError, command
+from .base import UsageError, command
 
 UDF_MODULE = "afbp_udfs"
 SERVER_MIN_VERSION = "1.20"

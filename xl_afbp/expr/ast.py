@@ -102,7 +102,7 @@ FUNCTIONS: dict[str, tuple[int, int | None, str]] = {
     "in_band": (2, 2, "a number lies in the named population band"),
     "valid": (1, 1, "an item value obeys its type, bounds and decimals (or is an allowed '#')"),
     "zero": (1, 1, "the cell holds the number 0 ('#' or text: false; no value only when empty)"),
-    "count_yes": (1, None, "number of TAK among services (P21 = all 12); no value unless all answered"),
+    "count_yes": (1, None, "number of TAK among services (the services item = all of them); no value unless all answered"),
     "ksum": (1, None, "sum of K-03 rows over all units; no value when all are empty"),
     "kmax": (1, None, "largest unit value of K-03 rows; no value when all are empty"),
     "kany": (1, None, "some unit answered TAK in any of the K-03 rows; no value when none answered"),

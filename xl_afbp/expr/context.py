@@ -7,10 +7,19 @@ specs are loaded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .. import names
-from ..spec import spelling
-from ..spec.model import Band  # a population band is the same thing to the spec and the renderers
+from .. import spelling
+
+
+class Band(Protocol):
+    """A population band as ``in_band`` needs it (the spec's bands have this shape): the
+    expression package knows nothing of specs, the spec's lint parses expressions."""
+
+    label: str
+    min: int | None
+    max: int | None
 
 
 @dataclass(frozen=True)

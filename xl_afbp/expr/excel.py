@@ -187,7 +187,7 @@ class ExcelRenderer:
             return f"IF(ISNUMBER({name}),{name}=0,FALSE)"
         if fn == "count_yes":
             if len(args) == 1 and isinstance(args[0], Group):
-                return f'COUNTIF({names.SERVICES_GROUP},"TAK")'
+                return f'COUNTIF({excel_name(args[0].name)},"TAK")'
             return "(" + "+".join(f'({self.value(a)}="TAK")' for a in args) + ")"
         if fn == "ksum":
             return f"SUM({self._rows(args)})"
@@ -239,7 +239,7 @@ class ExcelRenderer:
 
     def _services_answered(self, args) -> str:
         if len(args) == 1 and isinstance(args[0], Group):
-            g = names.SERVICES_GROUP
+            g = excel_name(args[0].name)
             return f'(COUNTIF({g},"TAK")+COUNTIF({g},"NIE"))={self.ctx.services_count}'
         parts = [f'OR({self.value(a)}="TAK",{self.value(a)}="NIE")' for a in args]
         return self._all(parts)

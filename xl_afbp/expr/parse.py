@@ -235,7 +235,7 @@ def check(node: Node, text: str, *, top: bool = True) -> None:
             if isinstance(arg, Group) and node.fn != "count_yes":
                 raise ExprError(f"{arg.name} (all services) is only allowed in count_yes()", text)
             if not isinstance(arg, KRef) and node.fn in K_FUNCTIONS:
-                raise ExprError(f"{node.fn}() takes K-03 rows such as D4.W1.R5", text)
+                raise ExprError(f"{node.fn}() takes K-03 rows (the addresses of k03_cells)", text)
         if node.fn in ("blank", "hash", "yes", "valid", "zero") and not isinstance(node.args[0], Ref):
             raise ExprError(f"{node.fn}() takes one input cell", text)
         if node.fn in ("valid", "zero") and node.args[0].kind != "number":  # type: ignore[union-attr]
@@ -243,7 +243,7 @@ def check(node: Node, text: str, *, top: bool = True) -> None:
         if node.fn == "count_yes" and not all(
             isinstance(a, Group) or (isinstance(a, Ref) and a.kind == "text") for a in node.args
         ):
-            raise ExprError("count_yes() takes P21 or service cells such as P21_01", text)
+            raise ExprError("count_yes() takes the services item or its service cells", text)
         if node.fn in ("startswith",) and not isinstance(node.args[1], Str):
             raise ExprError("startswith() needs a text literal as second argument", text)
         if node.fn == "first" and not all(isinstance(a, Call) and a.fn in K_FUNCTIONS for a in node.args):

@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Iterable
 
 from .. import names
+from ..expr.ast import Bin, Call, Group, Num, Ref, walk
 from ..expr.parse import ExprError, kind_of, parse
 from .errors import Code, SpecIssue
 from .expand import k03_expressions, rule_expressions
@@ -20,6 +21,8 @@ from .model import (
     ITEM_TYPES,
     K03_KINDS,
     K03_TYPES,
+    NOT_RATIO_OF_SUMS_REASONS,
+    PREFILL_SOURCES,
     SEVERITIES,
     Location,
     Spec,
@@ -82,6 +85,8 @@ def lint(spec: Spec) -> list[SpecIssue]:
         text_limit(it.loc, f"item {it.nr}: the help text", it.help, TEXT_MAX, "Shorten it; longer explanations belong in the Instrukcja sheet")
         text_limit(it.loc, f"item {it.nr}: the input title (short label)", it.title, TITLE_MAX, "Shorten 'short'")
         name_ok(it.loc, names.item(it.nr))
+        if it.prefill is not None and it.prefill not in PREFILL_SOURCES:
+            issue(Code.SPEC007, it.loc, f"item {it.nr}: prefill {it.prefill!r} is unknown", f"Use one of: {', '.join(PREFILL_SOURCES)}")
     svc_items = [i for i in spec.items if i.type == "services"]
     if len(svc_items) > 1:
         issue(Code.SPEC009, svc_items[1].loc, "only one item may hold services", "Merge the service lists")
@@ -168,4 +173,36 @@ def lint(spec: Spec) -> list[SpecIssue]:
         ex = k03_expressions(spec, k)
         for role, text in ex.items():
             expression(k.loc, f"K-03 check of item {k.item} ({role})", text, "bool" if role == "condition" else "number")
+
+    # -- the regional summary ---------------------------------------------------------
+    codes = {i.code for i in spec.indicators}
+    for code in spec.key_indicators:
+        if code not in codes:
+            issue(Code.SPEC008, None, f"key_indicators: indicator {code!r} does not exist", "Name indicators of this edition")
+    for n in spec.not_ratio_of_sums:
+        if n.reason not in NOT_RATIO_OF_SUMS_REASONS:
+            issue(Code.SPEC007, n.loc, f"not_ratio_of_sums: reason {n.reason!r} is unknown", f"Use one of: {', '.join(NOT_RATIO_OF_SUMS_REASONS)}")
+        for code in n.indicators:
+            if code not in codes:
+                issue(Code.SPEC008, n.loc, f"not_ratio_of_sums: indicator {code!r} does not exist", "Name indicators of this edition")
+    for ind in spec.indicators:
+        why = _why_not_ratio_of_sums(spec, resolve, ind.formula)
+        if why and not spec.aggregate_note(ind.code):
+            issue(Code.SPEC009, ind.loc, f"indicator {ind.code} cannot aggregate as a ratio of sums: {why}", "List it under not_ratio_of_sums with the reason")
     return issues
+
+
+def _why_not_ratio_of_sums(spec: Spec, resolve, formula: str) -> str:
+    """Why summing the items of a group of libraries and evaluating the formula on the sums
+    would mean nothing ("" when it means the group's indicator)."""
+    try:
+        node = parse(formula, resolve)
+    except ExprError:
+        return ""  # reported above
+    additive = {i.ref for i in spec.items if i.additive}
+    for n in walk(node):
+        if isinstance(n, (Call, Group)) or (isinstance(n, Ref) and n.name not in additive):
+            return "it reads a non-additive item or a function of items (nonadditive)"
+        if isinstance(n, Bin) and n.op in "+-" and any(isinstance(x, Num) for side in (n.left, n.right) for x in walk(side)):
+            return "a constant in a sum (constant)"
+    return ""

@@ -32,6 +32,7 @@ from .model import (
     K03Cell,
     K03Check,
     Location,
+    NotRatioOfSums,
     Perspective,
     Rule,
     Section,
@@ -51,6 +52,8 @@ TOP_KEYS = {
     "indicators": True,
     "k03_cells": False,
     "k03_checks": False,
+    "key_indicators": False,
+    "not_ratio_of_sums": False,
 }
 
 
@@ -256,6 +259,8 @@ def build_spec(raw: dict[str, Any], files: list[Path] | tuple[Path, ...] = ()) -
         indicators=b.build_list(Indicator, raw.get("indicators"), "indicators"),
         k03_cells=b.build_list(K03Cell, raw.get("k03_cells"), "k03_cells"),
         k03_checks=b.build_list(K03Check, raw.get("k03_checks"), "k03_checks"),
+        key_indicators=tuple(raw.get("key_indicators") or ()),
+        not_ratio_of_sums=b.build_list(NotRatioOfSums, raw.get("not_ratio_of_sums"), "not_ratio_of_sums", convert=_tuple_of("indicators")),
         digest=digest_of(raw),
         source=tuple(files),
     )

@@ -12,6 +12,10 @@ from pathlib import Path
 
 SEVERITIES = ("error", "warning")
 ITEM_TYPES = ("whole", "decimal", "services")
+#: the basic field holding the library's subtype (podtyp): the groups of the summary
+SUBTYPE_FIELD = "PODTYP"
+#: where a personalised form takes an item's value from (the coordinator's library list)
+PREFILL_SOURCES = ("population", "branches")
 BASIC_TYPES = ("text", "list", "yesno", "teryt", "band", "fixed", "email", "url")
 K03_TYPES = ("whole", "decimal", "percent", "yesno")
 K03_KINDS = ("equal", "at_most", "at_least", "between", "approx", "match")
@@ -89,6 +93,7 @@ class Item:
     decimals: int = 0
     hash: bool = False
     additive: bool = False
+    prefill: str | None = None  # a PREFILL_SOURCES value: filled in by the generator, not typed
     loc: Location | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -144,6 +149,21 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class NotRatioOfSums:
+    """Indicators that have no aggregate of a group of libraries, and why (the others
+    aggregate as a ratio of sums: their items summed, the same formula on the sums)."""
+
+    reason: str  # a NOT_RATIO_OF_SUMS_REASONS value
+    note: str  # Polish: what the summary shows instead of the aggregate
+    indicators: tuple[str, ...]
+    loc: Location | None = field(default=None, compare=False, repr=False)
+
+
+#: why an indicator does not aggregate as a ratio of sums
+NOT_RATIO_OF_SUMS_REASONS = ("nonadditive", "constant")
+
+
+@dataclass(frozen=True)
 class K03Cell:
     address: str
     label: str
@@ -179,6 +199,9 @@ class Spec:
     indicators: tuple[Indicator, ...]
     k03_cells: tuple[K03Cell, ...]
     k03_checks: tuple[K03Check, ...]
+    #: the indicators of the summary's charts and the report's key table
+    key_indicators: tuple[str, ...] = ()
+    not_ratio_of_sums: tuple[NotRatioOfSums, ...] = ()
     digest: str = ""
     source: tuple[Path, ...] = ()
 
@@ -200,6 +223,36 @@ class Spec:
             if r.id == rule_id:
                 return r
         raise KeyError(f"unknown rule {rule_id!r}")
+
+    def basic_field(self, key: str) -> BasicField:
+        for b in self.basic:
+            if b.key == key:
+                return b
+        raise KeyError(f"no basic field {key!r} in the {self.edition.year} edition")
+
+    @property
+    def subtypes(self) -> tuple[str, ...]:
+        """The library subtypes (podtyp) of the edition, in the form's order (none when the
+        edition has no subtype field)."""
+        return next((b.choices for b in self.basic if b.key == SUBTYPE_FIELD), ())
+
+    def aggregate_note(self, code: str) -> str:
+        """Why indicator ``code`` has no ratio-of-sums aggregate ("" when it has one)."""
+        return next((n.note for n in self.not_ratio_of_sums if code in n.indicators), "")
+
+    @property
+    def prefilled_items(self) -> tuple[Item, ...]:
+        """Items a personalised form fills in from the library list (``prefill:``)."""
+        return tuple(i for i in self.items if i.prefill)
+
+    @property
+    def population_item(self) -> Item | None:
+        """The item holding the residents (``prefill: population``): it sets the population band."""
+        return next((i for i in self.items if i.prefill == "population"), None)
+
+    @property
+    def decimal_items(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.type == "decimal")
 
     @property
     def numeric_items(self) -> tuple[Item, ...]:

@@ -6,7 +6,7 @@ from ..expr.ast import Group, KRef, Node, Ref
 from ..expr.context import Context, ItemRule
 from ..expr.parse import Resolver
 from ..expr.words import WordsRenderer
-from . import spelling
+from .. import spelling
 from .model import Spec
 
 

@@ -37,6 +37,10 @@ PERSONAL_BASIC = ("NAZWA", "ORGANIZATOR", "PODTYP", "WOJEWODZTWO", "POWIAT", "GM
 META_KEYS = ("form", "edition_year", "spec_version", "spec_sha256", "library_id", "teryt", "year", "generated_at", "generator", "generator_version", "units")
 
 
+#: the spec's prefill sources (an item's ``prefill:``) → the Library field holding the value
+PREFILL_FIELDS = {"population": "mieszkancy", "branches": "filie"}
+
+
 @dataclass
 class Library:
     """One row of the coordinator's libraries CSV (already validated)."""
@@ -121,8 +125,8 @@ def personal_values(engine: Engine, opts: FormOptions, content: FormContent) -> 
         }
         for key in PERSONAL_BASIC:
             out[names.basic(key)] = basic[key] or None
-        out[names.item(1)] = lib.mieszkancy
-        out[names.item(13)] = lib.filie
+        for it in spec.prefilled_items:
+            out[names.item(it.nr)] = getattr(lib, PREFILL_FIELDS[it.prefill])  # type: ignore[index]
         out["ID"] = lib.id
     if opts.previous:
         for it in spec.numeric_items:
@@ -372,7 +376,7 @@ class _Builder:
                 cell = ws.cell(row=row, column=3)
                 fmt = "0" if it.type == "whole" else "0." + "0" * it.decimals
                 st.style_input(cell, "#,##0" if it.type == "whole" else fmt)
-                if self.opts.personalised and it.nr in (1, 13):
+                if self.opts.personalised and it.prefill:
                     self.personal(names.item(it.nr), ws, row, 3)
                 define(self.wb, names.item(it.nr), absolute(ws, row, 3))
                 add_item_validation(ws, cell.coordinate, it, self.engine)
@@ -428,7 +432,7 @@ class _Builder:
             add_service_validation(ws, cell.coordinate, s)
             ws.cell(row=row, column=4, value="TAK/NIE")
             row += 1
-        define(self.wb, names.SERVICES_GROUP, absolute(ws, first, 3, row - 1, 3))
+        define(self.wb, names.item(item.nr), absolute(ws, first, 3, row - 1, 3))
         return row
 
     def k03(self) -> None:

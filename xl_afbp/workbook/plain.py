@@ -55,7 +55,7 @@ def build_plain_workbook(engine: Engine, data: FormData, *, units: int | None = 
         row += 1
     if svc is not None:
         first = next(r for r, (n, _) in enumerate(input_cells(engine), start=1) if n == names.service(1, svc.nr))
-        define(wb, names.SERVICES_GROUP, absolute(ws_in, first, 2, first + len(spec.services) - 1, 2))
+        define(wb, names.item(svc.nr), absolute(ws_in, first, 2, first + len(spec.services) - 1, 2))
 
     ws_k = wb.create_sheet(K03_SHEET)
     n_units = units or max([len(v) for v in data.k03.values()] + [1])

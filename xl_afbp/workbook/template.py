@@ -15,58 +15,14 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import Any
-from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
 
 from ..engine import Engine
+from ..ooxml.cells import cell_xml
+from ..ooxml.parts import sheet_parts, zipfile_text
+from ..ooxml.zipcopy import compress, read_members, write_zip
 from .form import FormContent, FormOptions, Layout, build_form, personal_values
-from .zipcopy import Member, compress, read_members, write_zip
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def clean_text(value: str) -> str:
-    """Drop characters XML 1.0 cannot hold (openpyxl refuses them too)."""
-    return _ILLEGAL.sub("", value)
-
-
-def cell_xml(ref: str, style: str, value: Any) -> str:
-    s = f' s="{style}"' if style else ""
-    if value is None or value == "":
-        return f'<c r="{ref}"{s}/>'
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (int, float)):
-        return f'<c r="{ref}"{s} t="n"><v>{value!r}</v></c>'
-    text = escape(clean_text(str(value)))
-    space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
-
-
-def _sheet_parts(members: dict[str, Member]) -> dict[str, str]:
-    """Sheet title → zip member name, read from workbook.xml and its relationships."""
-    wb = zipfile_text(members["xl/workbook.xml"])
-    rels = zipfile_text(members["xl/_rels/workbook.xml.rels"])
-    targets = {m.group(1): m.group(2) for m in re.finditer(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels)}
-    targets |= {m.group(2): m.group(1) for m in re.finditer(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)}
-    out = {}
-    for m in re.finditer(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', wb):
-        target = targets[m.group(2)].lstrip("/")
-        out[_unescape(m.group(1))] = target if target.startswith("xl/") else "xl/" + target
-    return out
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-
-
-def zipfile_text(member: Member) -> str:
-    import zlib
-
-    raw = member.data if member.method == 0 else zlib.decompress(member.data, -15)
-    return raw.decode("utf-8")
 
 
 class FormTemplate:
@@ -80,7 +36,7 @@ class FormTemplate:
         wb.save(buf)
         self.layout: Layout = layout
         self.members = read_members(buf.getvalue())
-        parts = _sheet_parts(self.members)
+        parts = sheet_parts(self.members)
         self._by_part: dict[str, dict[str, str]] = {}  # part → {cell ref: personal key}
         for key, (sheet, row, col) in layout.cells.items():
             self._by_part.setdefault(parts[sheet], {})[f"{get_column_letter(col)}{row}"] = key

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .formdata import FormData
+from ..formdata import FormData
 
 MISTAKES = ("missing_item", "k03_difference", "rule_error", "hash_not_allowed", "too_many_decimals")
 
@@ -56,7 +56,7 @@ def _simulated(lib, mistake: str | None, seed: str) -> FormData:
 
 
 def _fill_one(job) -> str:
-    from .workbook.fill import fill_form
+    from ..workbook.fill import fill_form
 
     lib, mistake, form, target, seed = job
     fill_form(form, _simulated(lib, mistake, seed), target)
@@ -78,7 +78,7 @@ def simulate_returns(libs, forms: dict[str, Path], out_dir: Path, plan: DemoPlan
     if plan.duplicate:  # sent twice: a first version with a gap, a week before the corrected one
         from datetime import datetime, timedelta, timezone
 
-        from .workbook.zipcopy import set_saved_at
+        from ..ooxml.zipcopy import set_saved_at
 
         first = out_dir / f"{plan.duplicate}-pierwsza-wersja.xlsx"
         _fill_one((by_id[plan.duplicate], "missing_item", forms[plan.duplicate], first, seed + "-v1"))
@@ -95,8 +95,8 @@ def simulate_returns(libs, forms: dict[str, Path], out_dir: Path, plan: DemoPlan
 
 
 def run_demo(out: Path = Path("build") / "demo", *, region: str = "zachodniopomorskie", progress: bool = True, libreoffice_saved: int = 8) -> dict[str, Path]:
-    from .generate import blank_form, generate_batch, read_libraries
-    from .regions import build_library_list, write_library_csv
+    from ..generate import blank_form, generate_batch, read_libraries
+    from ..regions import build_library_list, write_library_csv
 
     if out.exists():
         shutil.rmtree(out)
@@ -134,7 +134,7 @@ def _save_some_through_libreoffice(paths: list[Path], n: int, work: Path) -> Non
 
 
 def _consolidate(returned: list[Path], libs_csv: Path, out: Path, region: str, progress: bool) -> dict[str, Path]:
-    from .consolidate import run_consolidation
+    from ..jobs.consolidation import run_consolidation
 
     summary = out / "summary"
     db = out / "afbp.sqlite"

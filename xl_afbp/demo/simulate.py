@@ -50,7 +50,7 @@ import math
 import random
 from typing import Any, Sequence
 
-from .formdata import FormData
+from ..formdata import FormData
 
 __all__ = [
     "DEFAULT_WWW",
@@ -124,7 +124,7 @@ _ORGANIZER_PREFIXES = ("Gmina Miasto ", "Miasto Stołeczne ", "Gmina ", "Miasto 
 
 # --------------------------------------------------------------------------- helpers
 def _spec(year: int):
-    from .engine import get_engine  # cached: the spec is parsed once per process
+    from ..engine import get_engine  # cached: the spec is parsed once per process
 
     return get_engine(year).spec
 
@@ -175,7 +175,7 @@ def _library_name(podtyp: str, organizator: str) -> tuple[str, str]:
     if podtyp == "biblioteka gminy miejskiej – dzielnicowa":
         return f"{prefix} {place}", place
     try:
-        from .regions import locative  # lazy: regions imports pandas
+        from ..regions import locative  # lazy: regions imports pandas
 
         loc = locative(place)
     except Exception:  # pragma: no cover - naming is cosmetic

@@ -1,0 +1,215 @@
+""":func:`consolidate`: submissions → batch statuses → evaluation → the summary tables."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from ..engine import Engine, get_engine
+from ..expr.pyeval import is_yes
+from ..formdata import FormData
+from ..verdicts import message
+from ..workbook.form import population_band
+from .entries import _display, _expected_rows, _finish_status, assign_statuses
+from .evaluation import EvaluationError, evaluate_all
+from .facts import _Facts, _facts
+from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
+from .statistics import _Aggregator, _group_stats, _powiaty, _region, numeric_items
+
+
+# =============================================================================== the verdicts
+def judge(
+    submissions: Iterable[Any],
+    *,
+    engine: Engine,
+    expected: Mapping[str, Mapping[str, Any]] | None = None,
+    year: int | None = None,
+    progress: bool = False,
+) -> tuple[list[Entry], int]:
+    """The final verdict, code and reason of every submission, and the survey year: the
+    batch policy (:func:`assign_statuses`), then the evaluation of every file it keeps.
+    ``xl-afbp check`` calls this on a batch of one, so it says what ``consolidate`` says.
+    ``year`` defaults to the forms' most common ``_meta`` year."""
+    subs = list(submissions)
+    if year is None:
+        years = Counter(y for s in subs if s.verdict != REJECTED and (y := _int((s.meta or {}).get("year"))) is not None)
+        year = years.most_common(1)[0][0] if years else engine.spec.edition.year
+    entries = assign_statuses(subs, year=year, expected=expected)
+    used = [e for e in entries if e.used]
+    for e, ev in zip(used, evaluate_all(engine, [e.sub for e in used], progress=progress)):
+        if isinstance(ev, EvaluationError):
+            e.status, e.code, e.reason = REJECTED, "evaluation_error", message("evaluation_error", detail=ev.detail)
+            continue
+        e.evaluation = ev
+        _finish_status(e)
+    return entries, year
+
+
+# =============================================================================== the core
+def consolidate(
+    submissions: Iterable[Any],
+    *,
+    engine: Engine | None = None,
+    expected: Any = None,
+    region: str | None = None,
+    year: int | None = None,
+    progress: bool = False,
+) -> Consolidation:
+    """Batch statuses, recomputed results and every summary table (see the module doc).
+
+    ``expected`` is the coordinator's library list: a CSV path (``read_library_csv``) or
+    rows with at least ``id``. ``year`` defaults to the forms' most common ``_meta`` year.
+    """
+    engine = engine or get_engine(2016)
+    facts = _facts(engine)
+    exp_rows = _expected_rows(expected)
+    exp = {str(r["id"]).strip(): r for r in exp_rows} if exp_rows is not None else None
+    entries, year = judge(submissions, engine=engine, expected=exp, year=year, progress=progress)
+    used = [e for e in entries if e.used]
+
+    if region is None:
+        votes = Counter(_text(r.get("wojewodztwo")) for r in (exp_rows or []) if r.get("wojewodztwo"))
+        if not votes:
+            votes = Counter(_text(e.sub.data.basic.get("WOJEWODZTWO")) for e in used if e.sub.data.basic.get("WOJEWODZTWO"))
+        names_ = sorted(votes)
+        region = names_[0] if len(names_) == 1 else "Polska" if len(names_) >= 16 else ", ".join(names_) if len(names_) <= 3 else f"{len(names_)} województw"
+
+    libraries = _libraries_table(facts, used, exp)
+    nums = numeric_items(facts, libraries)
+    agg = _Aggregator(facts, libraries, nums)
+    group_stats = _group_stats(facts, libraries, agg)
+    con = Consolidation(
+        year=year,
+        region_name=region,
+        spec_label=engine.spec.label,
+        catalogue=engine.spec.edition.catalogue,
+        libraries=libraries,
+        group_stats=group_stats,
+        powiaty=_powiaty(facts, libraries, nums, agg, exp),
+        region=_region(facts, libraries, nums, group_stats),
+        findings=_findings(used),
+        import_log=_import_log(entries),
+        missing=_missing(entries, exp),
+        entries=entries,
+        expected_count=len(exp) if exp is not None else None,
+        generated_at=datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+    )
+    return con
+
+
+def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) -> pd.DataFrame:
+    rows = []
+    item_cols = [f"P{it.nr:02d}" for it in facts.items]
+    svc_cols = [f"P{facts.svc.nr}_{s.nr:02d}" for s in facts.spec.services] if facts.svc else []
+    for e in sorted(used, key=lambda e: e.library_id or ""):
+        data: FormData = e.sub.data
+        b = data.basic
+        x = (exp or {}).get(e.library_id or "", {})
+        meta = e.sub.meta or {}
+        ev = e.evaluation
+        row: dict[str, Any] = {"id": e.library_id}
+        row["nazwa"] = _text(b.get("NAZWA")) or _text(x.get("nazwa"))
+        row["organizator"] = _text(b.get("ORGANIZATOR")) or _text(x.get("organizator"))
+        row["podtyp"] = facts.podtyp(b.get("PODTYP"), x.get("podtyp"))
+        row["przedzial"] = facts.band(data.items.get(facts.population_nr), b.get("PRZEDZIAL") or (population_band(facts.spec, x["mieszkancy"]) if x.get("mieszkancy") else ""))
+        row["wojewodztwo"] = _text(b.get("WOJEWODZTWO")) or _text(x.get("wojewodztwo"))
+        row["powiat"] = _text(b.get("POWIAT")) or _text(x.get("powiat")) or NO_POWIAT
+        row["gmina"] = _text(b.get("GMINA")) or _text(x.get("gmina"))
+        row["miejscowosc"] = _text(b.get("MIEJSCOWOSC")) or _text(x.get("miejscowosc"))
+        row["teryt"] = _text(meta.get("teryt")) or _text(x.get("teryt"))
+        for it, col in zip(facts.items, item_cols):
+            if it.type == "services":
+                row[col] = _clean(facts.count_yes(data)) if facts.count_yes else None
+            else:
+                row[col] = _clean(data.items.get(it.nr))
+        for s, col in zip(facts.spec.services, svc_cols):
+            v = data.services.get(s.nr)
+            row[col] = v.upper() if isinstance(v, str) and is_yes(v) is not None else _clean(v)
+        for code in facts.codes:
+            v = ev.indicators.get(code) if ev else None
+            row[code] = float(v) if v is not None else math.nan
+        row["status"] = ev.status if ev else ""
+        row["bledy"] = ev.errors if ev else 0
+        row["ostrzezenia"] = ev.warnings if ev else 0
+        row["braki"] = ev.gaps if ev else 0
+        row["import"] = STATUS_PL[e.status]
+        row["plik"] = _display(e)
+        row["sha256"] = e.sub.sha256
+        row["zapisano"] = e.when.isoformat(timespec="seconds") if e.when != _EPOCH else ""
+        rows.append(row)
+    columns = ["id", *BASIC_COLUMNS, *item_cols, *svc_cols, *facts.codes, "status", "bledy", "ostrzezenia", "braki", "import", "plik", "sha256", "zapisano"]
+    df = pd.DataFrame(rows, columns=columns)
+    for code in facts.codes:
+        df[code] = df[code].astype(float)
+    for c in item_cols + svc_cols:
+        df[c] = df[c].astype(object)
+    return df
+
+
+def _findings(used: list[Entry]) -> pd.DataFrame:
+    rows = []
+    for e in sorted(used, key=lambda e: e.library_id or ""):
+        name = _text(e.sub.data.basic.get("NAZWA"))
+        for w in e.warnings:
+            rows.append([e.library_id, name, _display(e), "plik", "import", "uwaga", w, "", None, None, None])
+        for f in e.evaluation.findings if e.evaluation else ():
+            rows.append([e.library_id, name, _display(e), *f.row()])
+    df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    for c in ("afbp", "k03", "k03_gorna"):
+        df[c] = df[c].astype(float)
+    return df
+
+
+def _import_log(entries: list[Entry]) -> pd.DataFrame:
+    rows = []
+    for e in entries:
+        data = e.sub.data
+        rows.append({
+            "plik": str(e.sub.path),
+            "nazwa_pliku": _display(e),
+            "sha256": e.sub.sha256,
+            "rozmiar": int(e.sub.size or 0),
+            "id": e.library_id or "",
+            "nazwa": _text(data.basic.get("NAZWA")) if data is not None else "",
+            "status": STATUS_PL[e.status],
+            "kod": e.code,
+            "powod": e.reason,
+            "uwagi": "; ".join(e.warnings),
+            "zapisano": e.when.isoformat(timespec="seconds") if e.when != _EPOCH else "",
+        })
+    return pd.DataFrame(rows, columns=IMPORT_COLUMNS)
+
+
+def _id_from_name(stem: str, exp: Mapping[str, Any]) -> str | None:
+    """The expected id a file name starts with (forms are generated as ``<id>.xlsx``), for
+    files whose content could not be read; the longest match wins."""
+    hits = [i for i in exp if stem == i or (stem.startswith(i) and stem[len(i)] in " -_.(")]
+    return max(hits, key=len) if hits else None
+
+
+def _missing(entries: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) -> pd.DataFrame:
+    if exp is None:
+        return pd.DataFrame(columns=MISSING_COLUMNS)
+    have = {e.library_id for e in entries if e.used}
+    tried: dict[str, list[Entry]] = {}
+    for e in entries:
+        if e.status != REJECTED:
+            continue
+        lib_id = e.library_id or _id_from_name(Path(e.sub.path).stem, exp)
+        if lib_id:
+            tried.setdefault(lib_id, []).append(e)
+    rows = []
+    for lib_id in sorted(exp):
+        if lib_id in have:
+            continue
+        r = exp[lib_id]
+        note = "nie przesłano formularza"
+        if lib_id in tried:
+            note = "przesłano, ale odrzucono: " + "; ".join(f"{_display(e)} – {e.reason}" for e in tried[lib_id])
+        rows.append({"id": lib_id, "nazwa": _text(r.get("nazwa")), "podtyp": _text(r.get("podtyp")), "powiat": _text(r.get("powiat")), "gmina": _text(r.get("gmina")), "email": _text(r.get("email")), "uwagi": note})
+    return pd.DataFrame(rows, columns=MISSING_COLUMNS)

@@ -1,0 +1,153 @@
+"""The batch policy: duplicates, superseded files, id conflicts, files without an id."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .. import status as st
+from ..verdicts import message, verdict_of
+from .records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Entry, REJECTED, _EPOCH, _int, _mtime, _norm_name, _text, _when
+
+
+# =============================================================================== batch statuses
+def _identity(e: Entry) -> tuple[str, str]:
+    meta = e.sub.meta or {}
+    data = e.sub.data
+    name = _norm_name((data.basic.get("NAZWA") if data else None) or "")
+    return (_text(meta.get("teryt")), name)
+
+
+def _display(e: Entry) -> str:
+    return str(e.sub.name or Path(e.sub.path).name)
+
+
+def _expected_rows(expected: Any) -> list[dict[str, Any]] | None:
+    if expected is None:
+        return None
+    if isinstance(expected, (str, os.PathLike)):
+        from ..regions import read_library_csv
+
+        rows, _errors = read_library_csv(expected)
+        return rows
+    return [dict(r) for r in expected]
+
+
+def _match_expected(sub: Any, expected: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The one expected library a form without an id belongs to (same name, else same
+    powiat and gmina), or None."""
+    basic = sub.data.basic if sub.data is not None else {}
+    name = _norm_name(basic.get("NAZWA"))
+    if name:
+        hits = [i for i, r in expected.items() if _norm_name(r.get("nazwa")) == name]
+        if len(hits) == 1:
+            return hits[0]
+    place = (_norm_name(basic.get("POWIAT")), _norm_name(basic.get("GMINA")))
+    if all(place):
+        hits = [i for i, r in expected.items() if (_norm_name(r.get("powiat")), _norm_name(r.get("gmina"))) == place]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Mapping[str, Any]] | None = None) -> list[Entry]:
+    """The batch status of every submission, in a canonical order (path, then sha256)."""
+    ordered = sorted(subs, key=lambda s: (str(s.path), s.sha256))
+    entries: list[Entry] = []
+    for s in ordered:
+        meta = s.meta or {}
+        verdict = s.verdict if s.verdict in (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED) else REJECTED
+        e = Entry(s, verdict, s.code or ("ok" if verdict != REJECTED else "rejected"), s.reason or "", list(s.warnings or []), _text(s.library_id or meta.get("library_id")) or None, _when(s))
+        if e.status != REJECTED and s.data is None:
+            _reject(e, "no_data")
+        if e.status != REJECTED and not e.library_id and expected and (match := _match_expected(s, expected)):
+            e.library_id = match
+            _note(e, "assigned_from_list", library_id=match)
+        if e.status != REJECTED and not e.library_id:
+            _reject(e, "no_library_id")
+        form_year = _int(meta.get("year"))
+        if e.status != REJECTED and form_year is not None and form_year != year:
+            _reject(e, "wrong_year", form_year=form_year, year=year)
+        entries.append(e)
+
+    first: dict[str, Entry] = {}
+    # the same content twice: the earliest file (by mtime, then path) is the original
+    for e in sorted(entries, key=lambda e: (_mtime(e.sub.path) or _EPOCH, str(e.sub.path))):
+        if not e.sub.sha256:  # a file that could not even be hashed (unreadable, timeout)
+            continue
+        if e.sub.sha256 in first:
+            f = first[e.sub.sha256]
+            same_name = _display(f) == _display(e)
+            e.other = _display(f) if not same_name else str(f.sub.path)
+            _judge(e, "duplicate", other=e.other)
+        else:
+            first[e.sub.sha256] = e
+
+    by_id: dict[str, list[Entry]] = {}
+    for e in entries:
+        if e.used:
+            by_id.setdefault(e.library_id or "", []).append(e)
+    for lib_id, group in by_id.items():
+        identities = {_identity(e) for e in group}
+        teryts = {t for t, _ in identities if t}
+        names_ = {n for _, n in identities if n}
+        if len(teryts) > 1 or len(names_) > 1:
+            who = "; ".join(sorted({f"{e.sub.data.basic.get('NAZWA') or '?'} (TERYT {_identity(e)[0] or '?'}, plik {_display(e)})" for e in group}))
+            for e in group:
+                _reject(e, "id_conflict", library_id=lib_id, who=who)
+            continue
+        if len(group) > 1:
+            winner = max(group, key=lambda e: (e.when, str(e.sub.path), e.sub.sha256))
+            for e in group:
+                if e is not winner:
+                    e.other = _display(winner)
+                    _judge(e, "superseded", other=e.other)
+    if expected is not None:
+        for e in entries:
+            if not e.used:
+                continue
+            exp = expected.get(e.library_id or "")
+            if exp is None:
+                _note(e, "not_on_list", library_id=e.library_id)
+            elif _text(exp.get("teryt")) and _identity(e)[0] and _text(exp.get("teryt")) != _identity(e)[0]:
+                _note(e, "teryt_mismatch", form=_identity(e)[0], listed=_text(exp.get("teryt")))
+    return entries
+
+
+def _judge(e: Entry, code: str, **values: Any) -> None:
+    """Give the entry a catalogue code: its verdict and its reason."""
+    e.status, e.code, e.reason = verdict_of(code), code, message(code, **values)
+
+
+_reject = _judge  # the batch codes that reject read better as "_reject(e, …)"
+
+
+def _note(e: Entry, code: str, **values: Any) -> None:
+    """A batch warning: the file is used, the coordinator should look (e.g. an id assigned from the list)."""
+    e.warnings.append(message(code, **values))
+    e.notes.append(code)
+
+
+def _finish_status(e: Entry) -> None:
+    """Accepted files whose recomputed checks (or the batch) found something become
+    'przyjęty z uwagami': the reader's reason, then the evaluation's notes, then the other
+    warnings; the code stays the reader's warning, else the most important new one."""
+    ev = e.evaluation
+    codes: list[str] = []
+    notes: list[str] = []
+    if ev is not None and ev.errors:
+        codes.append("check_errors")
+        notes.append(message("check_errors", count=ev.errors, rules=", ".join(ev.failed_rules(st.ERROR))))
+    if ev is not None and ev.warnings:
+        codes.append("check_warnings")
+        notes.append(message("check_warnings", count=ev.warnings))
+    if ev is not None and ev.gaps:
+        codes.append("empty_fields")
+        notes.append(message("empty_fields", count=ev.gaps))
+    notes += [w for w in e.warnings if w not in e.reason]
+    if notes:
+        e.status = ACCEPTED_WITH_WARNINGS
+        e.reason = "; ".join(([e.reason] if e.reason else []) + notes)
+        if e.code == "ok":
+            e.code = (codes + e.notes)[0]

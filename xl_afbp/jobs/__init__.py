@@ -1,0 +1,1 @@
+"""Jobs: the I/O edge that runs a whole pipeline (files in, files and database out)."""

@@ -1,0 +1,212 @@
+"""The consolidation job: files → reader → :func:`~xl_afbp.consolidate.consolidate` → outputs → database."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from ..consolidate.core import consolidate
+from ..consolidate.evaluation import attach_evaluation
+from ..consolidate.records import Consolidation
+from ..engine import Engine, get_engine
+from ..outputs.csvfiles import write_csvs
+from ..outputs.report import render_report
+from ..outputs.summary import write_workbook
+from ..verdicts import message, verdict_of
+
+#: libraries from which the report and the workbook are written in forked processes
+PARALLEL_FROM = 300
+DEFAULT_OUT = Path("build") / "summary"
+DEFAULT_DB = Path("build") / "afbp.sqlite"
+
+
+# =============================================================================== the job
+def _child(fn: Callable[[], Any]) -> None:  # pragma: no cover - runs in a fork
+    try:
+        fn()
+    except BaseException:  # noqa: BLE001 - the parent writes it again and reports the error
+        os._exit(1)
+    os._exit(0)
+
+
+class OutputError(RuntimeError):
+    """Some outputs could not be written; the others were (see ``written``)."""
+
+    def __init__(self, failures: dict[str, BaseException], written: dict[str, Path]):
+        super().__init__("; ".join(f"{name}: {type(exc).__name__}: {exc}" for name, exc in failures.items()))
+        self.failures, self.written = failures, written
+
+
+def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None, then: Callable[[], Any] | None = None) -> dict[str, Path]:
+    """Every file of the summary folder; returns name → path.
+
+    Each output is attempted even when another one fails (then :class:`OutputError` lists
+    the failures after everything else was written). For large regions the HTML report
+    (matplotlib) is rendered in a forked process while this one writes the workbook, the
+    CSVs and runs ``then`` (the database import)."""
+    from ..outputs.benchmark import write_benchmark
+
+    engine = engine or get_engine(2016)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = out / "raport.html"
+    paths: dict[str, Path] = {}
+    failures: dict[str, BaseException] = {}
+
+    def attempt(name: str, fn: Callable[[], Any]) -> None:
+        try:
+            result = fn()
+            if isinstance(result, dict):
+                paths.update(result)
+            elif isinstance(result, Path):
+                paths[name] = result
+        except Exception as exc:  # noqa: BLE001 - the other outputs are still written
+            failures[name] = exc
+
+    # the two slowest writers run in forked processes for large regions (they only write files)
+    forked: dict[str, tuple[Path, Callable[[], Any]]] = {
+        "raport.html": (report, lambda: render_report(con, report, engine=engine)),
+        "podsumowanie.xlsx": (out / "podsumowanie.xlsx", lambda: write_workbook(con, out / "podsumowanie.xlsx", engine=engine)),
+    }
+    children = {}
+    if len(con.libraries) >= PARALLEL_FROM and hasattr(os, "fork"):
+        ctx = multiprocessing.get_context("fork")
+        for name, (target, fn) in forked.items():
+            target.unlink(missing_ok=True)
+            children[name] = ctx.Process(target=_child, args=(fn,), daemon=True)
+            children[name].start()
+    attempt("CSV", lambda: write_csvs(con, out))
+    bench = f"benchmark-{con.year}.csv"
+    attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
+    if then is not None:
+        attempt("database", then)
+    for name, (target, fn) in forked.items():
+        proc = children.get(name)
+        if proc is not None:
+            proc.join()
+            if proc.exitcode == 0 and target.is_file():
+                paths[name] = target
+                continue
+        attempt(name, fn)  # here: not forked, or the child failed (this reports the real error)
+    if failures:
+        raise OutputError(failures, paths)
+    return paths
+
+
+def collect_inputs(inputs: Iterable[Path | str], *, exclude: Iterable[Path | str] = ()) -> list[Path]:
+    """Every file of the inputs (folders recursively), each once, sorted; ``exclude`` are
+    files or folders left out (the output folder and the database, when they sit inside)."""
+    skip = [Path(p).resolve() for p in exclude]
+    seen: dict[Path, Path] = {}
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir():
+            found = [q for q in p.rglob("*") if q.is_file()]
+        elif p.is_file():
+            found = [p]
+        else:
+            raise FileNotFoundError(f"input not found: {p}")
+        for q in found:
+            r = q.resolve()
+            if any(r == s or s in r.parents for s in skip):
+                continue
+            seen.setdefault(r, q)
+    return sorted(seen.values(), key=str)
+
+
+def _fallback_submission(path: Path, detail: str):
+    """A rejected submission (``read_error``) for a file the reader gave no answer about."""
+    import hashlib
+
+    from ..reader import Submission
+
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raw = b""
+    code = "read_error"
+    return Submission(path=path, name=path.name, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), verdict=verdict_of(code), code=code, reason=message(code, detail=detail))
+
+
+def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: bool = True, engine: Engine | None = None) -> list[Any]:
+    """:func:`xl_afbp.reader.read_many` over ``paths``, one submission per path whatever
+    happens. Each form's evaluation is made in the reader's worker from the engine's values
+    the reader computed (:func:`~xl_afbp.consolidate.evaluation.attach_evaluation`): only
+    the compact evaluation travels back, and the engine ran once per file."""
+    from ..reader import read_many
+
+    engine = engine or get_engine(2016)
+    then = partial(attach_evaluation, engine)
+    try:
+        subs = list(read_many(list(paths), workers=workers, progress=progress, engine=engine, then=then))
+    except Exception:  # noqa: BLE001 - one broken file must not stop the batch: retry one by one
+        subs = []
+        for p in paths:
+            try:
+                subs += list(read_many([p], workers=1, progress=False, engine=engine, then=then))
+            except Exception as exc:  # noqa: BLE001
+                subs.append(_fallback_submission(p, f"błąd czytnika: {type(exc).__name__}: {str(exc)[:120]}"))
+    by_path = {}
+    for s in subs:
+        by_path.setdefault(Path(s.path).resolve(), s)
+    out = []
+    for p in paths:
+        s = by_path.get(Path(p).resolve())
+        out.append(s if s is not None else _fallback_submission(Path(p), "czytnik nie zwrócił wyniku dla tego pliku"))
+    return out
+
+
+@dataclass
+class RunReport:
+    consolidation: Consolidation
+    outputs: dict[str, Path]
+    database: Any = None  # xl_afbp.database.StoreReport
+    inputs: int = 0
+
+    def __repr__(self) -> str:
+        return f"<RunReport {self.consolidation!r}; outputs in {next(iter(self.outputs.values())).parent if self.outputs else '-'}; exit {self.exit_code}>"
+
+    @property
+    def rejected(self) -> int:
+        return self.consolidation.rejected
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.rejected else 0
+
+
+def run_consolidation(
+    inputs: Iterable[Path | str],
+    *,
+    expected: Path | str | None = None,
+    out: Path | str = DEFAULT_OUT,
+    db: Path | str | None = DEFAULT_DB,
+    year: int | None = None,
+    region: str | None = None,
+    progress: bool = True,
+    workers: int | None = None,
+    engine: Engine | None = None,
+) -> RunReport:
+    """Files and folders → reader → :func:`consolidate` → outputs → database (``db=None``: none)."""
+    engine = engine or get_engine(2016)
+    out = Path(out)
+    exclude: list[Path | str] = [out]
+    if db is not None:
+        exclude += [db, f"{db}-journal", f"{db}-wal", f"{db}-shm"]
+    paths = collect_inputs(inputs, exclude=exclude)
+    subs = read_files(paths, workers=workers, progress=progress, engine=engine)
+    con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, progress=progress)
+    stored: list[Any] = []
+
+    def to_database() -> None:
+        if db is not None:
+            from ..database import store
+
+            stored.append(store(db, con))
+
+    outputs = write_outputs(con, out, engine=engine, then=to_database)
+    return RunReport(con, outputs, stored[0] if stored else None, len(paths))

@@ -1,0 +1,76 @@
+"""Cell XML as Excel reads it, and the characters XML 1.0 cannot hold.
+
+Text is always written as an inline string (``t="inlineStr"``): a value that starts with
+``=`` stays text, so nothing read from a returned file can become a formula in our outputs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from xml.sax.saxutils import escape
+
+#: characters XML 1.0 cannot hold (openpyxl refuses them too)
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: the most characters Excel keeps in one cell
+CELL_MAX = 32767
+
+
+def clean_text(value: str) -> str:
+    """Drop characters XML 1.0 cannot hold (openpyxl refuses them too)."""
+    return ILLEGAL.sub("", value)
+
+
+@lru_cache(maxsize=4096)
+def column_letter(col: int) -> str:
+    """Column number → Excel letters (1 = A, 16384 = XFD)."""
+    out = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _inline(ref: str, s: str, text: str) -> str:
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def cell_xml(ref: str, style: str, value: Any) -> str:
+    """A cell patched into a template: an empty value keeps the (styled) cell."""
+    s = f' s="{style}"' if style else ""
+    if value is None or value == "":
+        return f'<c r="{ref}"{s}/>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{s} t="n"><v>{value!r}</v></c>'
+    return _inline(ref, s, clean_text(str(value)))
+
+
+def data_cell_xml(ref: str, style: int, v: Any) -> str:
+    """A cell of a data row: numbers (numpy too) as numbers, NaN and empty text as no cell,
+    dates as text, text cut to :data:`CELL_MAX` characters."""
+    s = f' s="{style}"' if style else ""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(v)}</v></c>'
+    if isinstance(v, (int, float)) or hasattr(v, "dtype"):
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            f = math.nan
+        if not math.isfinite(f):
+            return ""
+        num = repr(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
+        return f'<c r="{ref}"{s}><v>{num}</v></c>'
+    if isinstance(v, datetime):
+        v = v.isoformat(sep=" ", timespec="minutes")
+    text = clean_text(str(v))[:CELL_MAX]
+    if text == "":
+        return ""
+    return _inline(ref, s, text)

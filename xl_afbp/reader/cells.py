@@ -1,0 +1,415 @@
+"""The wanted cells of a sheet: the fast raw-XML path, the general scanner and calamine.
+
+Both paths give identical results (tested); shared strings are decoded lazily."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TYPE_CHECKING
+
+from .. import names
+from ..ooxml.cells import column_letter
+from .book import _Book
+from .convert import _norm
+from .members import _PREFIX
+from .submission import Limits, _Reject
+
+if TYPE_CHECKING:  # type hints only: the modules import each other
+    from .file import _FileReader
+
+
+# ============================================================================ sheet cells
+# The fast path reads only the cells it needs from the raw sheet XML: the <sheetData> part is
+# split at every "<c " (a C-speed split) and only the wanted references are parsed. It is
+# used when every cell of the sheet is written the way Excel, LibreOffice, openpyxl and
+# xlsxwriter write them (unprefixed <c r="A1" …>); anything else (namespace prefixes, cells
+# without positions) is read by python-calamine instead, after the size checks.
+_ATTR_R = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d{1,7})["']""")
+_ATTR_T = re.compile(rb"""\bt\s*=\s*["'](\w+)["']""")
+_ATTR_S = re.compile(rb"""\bs\s*=\s*["'](\d+)["']""")
+_HAS_F = re.compile(rb"<" + _PREFIX + rb"f[\s/>]")
+_V = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"v>)", re.S)
+_FAST_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
+_FAST_ROW = re.compile(rb'<row\b(?: r="([0-9]{1,7})")?')
+# a cell as Excel, LibreOffice and openpyxl write most of them: (ref, style, type, "<f" when a
+# formula, "<v>…</v>"); inline strings, rich text and odd attributes go the general way
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]+)")?(?: t="(n|s|str|b|e|d|inlineStr)")?(?:( ?/>)|>(?:(<f)(?: [^>/]*)?>[^<]*</f>)?(<v>[^<]*</v>)?(?:<v ?/>)?</c>)')
+_ODD_C = re.compile(rb'<c(?:[\t\r\n>/]| (?!r="))')
+_BIG_COL = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
+_DIM = re.compile(rb"""<""" + _PREFIX + rb"""dimension\b[^>]*\bref\s*=\s*["']([^"']*)["']""")
+_DIM_PART = re.compile(rb"\$?([A-Za-z]{1,3})?\$?(\d{1,7})?$")
+# the general (slow) scanner of the fallback path
+_CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _PREFIX + rb"c>)", re.S)
+_ROW = re.compile(rb"<" + _PREFIX + rb"row\b([^>]*)>")
+_ROW_ATTR_R = re.compile(rb"""\br\s*=\s*["'](\d{1,7})["']""")
+_T = re.compile(rb"<" + _PREFIX + rb"t(?:\s[^>]*)?>(.*?)</" + _PREFIX + rb"t>", re.S)
+_RPH = re.compile(rb"<" + _PREFIX + rb"rPh\b.*?</" + _PREFIX + rb"rPh>", re.S)
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);")
+_OOXML_ESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _entity(m: re.Match) -> str:
+    e = m.group(1)
+    if e in _PREDEFINED:
+        return _PREDEFINED[e]
+    try:
+        return chr(int(e[2:], 16) if e[1] in "xX" else int(e[1:]))
+    except (ValueError, OverflowError):
+        return m.group(0)
+
+
+def xml_text(raw: bytes) -> str:
+    """Character data as a string: predefined entities, character references and the
+    OOXML ``_xHHHH_`` escapes decoded; nothing else is ever expanded."""
+    s = raw.decode("utf-8", errors="replace")
+    if "&" in s:
+        s = _ENTITY.sub(_entity, s)
+    if "_x" in s:
+        s = _OOXML_ESC.sub(lambda m: chr(int(m.group(1), 16)), s)
+    return s
+
+
+def rich_text(body: bytes) -> str:
+    """The text of an <si> or <is>: its <t> runs without phonetic hints."""
+    if body.startswith(b"<t>") and body.endswith(b"</t>") and body.count(b"<t") == 1:
+        return xml_text(body[3:-4])
+    if b"rPh" in body:
+        body = _RPH.sub(b"", body)
+    return xml_text(b"".join(_T.findall(body)))
+
+
+@dataclass
+class _Sheet:
+    """The wanted cells of one sheet: ref (b"C5") → (attributes, body or None)."""
+
+    title: str
+    cells: dict[bytes, tuple[bytes, bytes | None]]  # fallback path: the wanted cells' XML
+    formulas: dict[bytes, bool] | None = None  # formula cells → has a cached result?
+    wanted: frozenset[bytes] = frozenset()
+    values: dict[bytes, Any] | None = None  # fast path: the wanted cells' values
+    shared: list[tuple[bytes, int]] = field(default_factory=list)  # fast path: cells → sst index
+
+
+def _dimension(head: bytes) -> tuple[int, int] | None:
+    """(rows, cols) declared by ``<dimension ref=…>``, or None."""
+    m = _DIM.search(head)
+    if not m:
+        return None
+    rows = cols = 1
+    for part in m.group(1).split(b":"):
+        pm = _DIM_PART.match(part.strip())
+        if pm:
+            if pm.group(1):
+                cols = max(cols, names.col_number(pm.group(1).decode()))
+            if pm.group(2):
+                rows = max(rows, int(pm.group(2)))
+    return rows, cols
+
+
+def _too_big(title: str, rows: int, cols: int, limits: Limits) -> None:
+    if rows > limits.max_rows_per_sheet:
+        raise _Reject("too_many_rows", sheet=title, count=rows, limit=limits.max_rows_per_sheet)
+    if cols > limits.max_cols_per_sheet:
+        raise _Reject("too_many_columns", sheet=title, count=cols, limit=limits.max_cols_per_sheet)
+
+
+def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, dates: frozenset[int], date1904: bool) -> _Sheet | None:
+    """The wanted cells' values by the fast path, or None when the sheet is written
+    unusually (then every sheet goes through :func:`_slow_sheet` and calamine)."""
+    start = xml.find(b"<sheetData")
+    if start < 0:
+        return None
+    end = xml.find(b"</sheetData>", start)
+    sd = xml[start : end if end >= 0 else len(xml)]
+    if _ODD_C.search(sd):
+        return None  # a cell whose position is not its first attribute, or no position at all
+    row_numbers = _FAST_ROW.findall(sd)
+    if b"" in row_numbers:
+        return None  # a row whose number is not its first attribute
+    max_row = max(len(row_numbers), max(map(int, row_numbers), default=0))
+    max_col = max((names.col_number(c.decode()) for c in _BIG_COL.findall(sd)), default=1)
+    _too_big(title, max_row, max_col, limits)
+
+    values: dict[bytes, Any] = {}
+    formulas: dict[bytes, bool] = {}
+    shared: list[tuple[bytes, int]] = []
+    done: set[bytes] = set()
+    # most cells in one C-speed pass: empty cells, numbers, shared strings, booleans, formulas
+    # with their cached results, written as Excel, LibreOffice and openpyxl write them
+    for ref, style, t, empty, f, vtag in _PLAIN_CELL.findall(sd):
+        if ref not in wanted:
+            continue
+        done.add(ref)
+        if empty:
+            continue
+        v = vtag[3:-4]
+        if f:
+            formulas[ref] = bool(v) or (bool(vtag) and t in (b"str", b"b", b"e"))
+        if not v:
+            continue
+        if not t or t == b"n":
+            try:
+                num = float(v)
+            except ValueError:
+                continue
+            if dates and style and int(style) in dates:
+                values[ref] = _serial_date(num, date1904)
+            else:
+                values[ref] = int(num) if num.is_integer() and -9007199254740992 < num < 9007199254740992 else num
+        elif t == b"s":
+            if v.isdigit():
+                shared.append((ref, int(v)))
+        elif t == b"str" or t == b"d":
+            values[ref] = xml_text(v)
+        elif t == b"b":
+            values[ref] = v.strip() in (b"1", b"true")
+        # errors (t="e"): no value
+    left = wanted - done  # inline strings, rich text, odd attributes – or cells not in the file
+    if len(left) > 8:
+        pieces = sd.split(b"<c ")
+        by_ref = dict(zip(_FAST_REF.findall(sd), pieces[1:]))
+        for ref in left & by_ref.keys():
+            _general_cell(ref, by_ref[ref], values, formulas, shared, dates, date1904)
+    else:
+        for ref in left:
+            i = sd.find(b'<c r="' + ref + b'"')
+            if i >= 0:
+                _general_cell(ref, sd[i + 3 : sd.find(b"<c ", i + 3) if sd.find(b"<c ", i + 3) >= 0 else len(sd)], values, formulas, shared, dates, date1904)
+    return _Sheet(title, {}, formulas, frozenset(wanted), values, shared)
+
+
+def _general_cell(ref: bytes, p: bytes, values: dict, formulas: dict, shared: list, dates: frozenset[int], date1904: bool) -> None:
+    """One cell's XML (from its attributes to its end) the plain pass did not take."""
+    gt = p.find(b">")
+    if gt < 1 or p[gt - 1] == 47:  # "/>": an empty (styled) cell
+        return
+    attrs = p[:gt]
+    close = p.find(b"</c>", gt)
+    body = p[gt + 1 : close if close >= 0 else len(p)]
+    if b"<f" in body:
+        formulas[ref] = _has_cache(attrs, body)
+    i = attrs.find(b't="')
+    t = attrs[i + 3 : attrs.find(b'"', i + 3)] if i >= 0 else (b"n" if b"t=" not in attrs else _t_attr(attrs))
+    if t == b"n":
+        v = _raw_v(body)
+        if not v:
+            return
+        try:
+            num = float(v)
+        except ValueError:
+            return
+        if dates:
+            m = _ATTR_S.search(attrs)
+            if m and int(m.group(1)) in dates:
+                values[ref] = _serial_date(num, date1904)
+                return
+        values[ref] = _norm(num)
+    elif t == b"s":
+        v = _raw_v(body)
+        if v is not None and v.strip().isdigit():
+            shared.append((ref, int(v)))
+    elif t == b"inlineStr":
+        i = body.find(b"<is>")
+        values[ref] = _norm(rich_text(body[i + 4 : body.rfind(b"</is>")] if i >= 0 else body))
+    elif t in (b"str", b"d"):
+        v = _raw_v(body)
+        if v is not None:
+            values[ref] = _norm(xml_text(v))
+    elif t == b"b":
+        v = (_raw_v(body) or b"").strip().lower()
+        values[ref] = True if v in (b"1", b"true") else False if v in (b"0", b"false") else None
+    # errors (t="e") and unknown types: no value
+
+
+def _slow_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits) -> _Sheet:
+    """The general scanner: any namespace prefix, attribute order, cells without positions.
+    Records the wanted cells and every formula cell; values come from calamine."""
+    cells: dict[bytes, tuple[bytes, bytes | None]] = {}
+    formulas: dict[bytes, bool] = {}
+    max_row = max_col = 0
+    refless = 0
+    for m in _CELL.finditer(xml):
+        attrs, body = m.group(1), m.group(2)
+        r = _ATTR_R.search(attrs)
+        if r is None:
+            refless += 1
+            continue
+        row, col = int(r.group(2)), names.col_number(r.group(1).decode())
+        max_row, max_col = max(max_row, row), max(max_col, col)
+        ref = r.group(1).upper() + r.group(2)
+        if ref in wanted:
+            cells[ref] = (attrs, body)
+        if body and _HAS_F.search(body):
+            formulas[ref] = _has_cache(attrs, body)
+    rows = 0
+    for m in _ROW.finditer(xml):
+        rows += 1
+        rr = _ROW_ATTR_R.search(m.group(1))
+        if rr is not None:
+            max_row = max(max_row, int(rr.group(1)))
+    # cells and rows without positions are placed one after another by readers
+    _too_big(title, max(max_row, rows) + refless, max_col + refless, limits)
+    return _Sheet(title, cells, formulas if not refless else None, frozenset(wanted))
+
+
+def _has_cache(attrs: bytes, body: bytes | None) -> bool:
+    """Whether a formula cell carries a computed result (openpyxl writes none: <v/>)."""
+    if not body:
+        return False
+    i = body.rfind(b"<v")
+    if i >= 0 and body[i + 2 : i + 3] in (b">", b" ", b"/"):
+        j = body.find(b">", i)
+        if j < 0 or body[j - 1 : j] == b"/":
+            return False
+        k = body.find(b"<", j)
+        if k > j + 1:
+            return True
+    else:
+        m = _V.search(body)
+        if m is None:
+            return False
+        if m.group(1):
+            return True
+        if m.group(0).endswith(b"/>"):
+            return False
+    t = _ATTR_T.search(attrs)
+    return t is not None and t.group(1) in (b"str", b"s", b"b", b"e", b"inlineStr")
+
+
+def _raw_v(body: bytes | None) -> bytes | None:
+    if not body:
+        return None
+    i = body.find(b"<v>")
+    if i >= 0:
+        j = body.find(b"</v>", i)
+        return body[i + 3 : j] if j >= 0 else None
+    m = _V.search(body)
+    return m.group(1) if m else None
+
+
+# -- number formats: a number shown as a date is a date (Polish Excel turns 1.5 into 1 May)
+_DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | {45, 46, 47} | set(range(50, 59))
+_NUMFMT = re.compile(rb"""<(?:[\w.-]+:)?numFmt\b[^>]*?numFmtId\s*=\s*["'](\d+)["'][^>]*?formatCode\s*=\s*["']([^"']*)["']""")
+_NUMFMT2 = re.compile(rb"""<(?:[\w.-]+:)?numFmt\b[^>]*?formatCode\s*=\s*["']([^"']*)["'][^>]*?numFmtId\s*=\s*["'](\d+)["']""")
+_CELLXFS = re.compile(rb"<(?:[\w.-]+:)?cellXfs\b.*?</(?:[\w.-]+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:[\w.-]+:)?xf\b([^>]*)")
+_XF_FMT = re.compile(rb"""\bnumFmtId\s*=\s*["'](\d+)["']""")
+_FMT_NOISE = re.compile(r'"[^"]*"|\\.|\[(?![hms]+\])[^\]]*\]|general', re.I)
+_DATE_CODE = re.compile(r"[dmyhs]", re.I)
+
+
+#: date cell formats of a styles.xml by its (CRC, size)
+_DATE_STYLES: dict[tuple[int, int], frozenset[int]] = {}
+
+
+def _date_styles(styles: bytes) -> frozenset[int]:
+    """Indexes of the cell formats (``s="…"``) that show numbers as dates or times."""
+    custom = {int(i): xml_text(c) for i, c in _NUMFMT.findall(styles)}
+    custom.update({int(i): xml_text(c) for c, i in _NUMFMT2.findall(styles)})
+    section = _CELLXFS.search(styles)
+    out = set()
+    for n, attrs in enumerate(_XF.findall(section.group(0)) if section else []):
+        m = _XF_FMT.search(attrs)
+        fid = int(m.group(1)) if m else 0
+        if fid in custom:
+            if _DATE_CODE.search(_FMT_NOISE.sub("", custom[fid])):
+                out.add(n)
+        elif fid in _DATE_IDS:
+            out.add(n)
+    return frozenset(out)
+
+
+def _serial_date(v: float, date1904: bool) -> str:
+    base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+    try:
+        t = base + timedelta(days=v)
+    except (OverflowError, ValueError):
+        return repr(v)
+    return t.date().isoformat() if v == int(v) else t.isoformat()
+
+
+def _cell_ref(row: int, col: int) -> bytes:
+    return (column_letter(col) + str(row)).encode()
+
+
+_REF_BYTES = re.compile(rb"([A-Z]{1,3})(\d+)")
+
+
+class _CellValues:
+    """The wanted cells' values and formula states, per sheet, as plain dicts keyed by
+    b"C5": converted from the raw XML (fast path) or taken from calamine (fallback)."""
+
+    def __init__(self, reader: _FileReader, book: _Book, sheets: dict[str, _Sheet], fast: bool):
+        self.reader, self.book, self.sheets, self.fast = reader, book, sheets, fast
+        self.values: dict[str, dict[bytes, Any]] = {t: {} for t in sheets}
+        self.formulas: dict[str, dict[bytes, bool]] = {}
+        self._wb = None
+        if fast:
+            self._convert_all()
+            self.formulas = {t: s.formulas or {} for t, s in sheets.items()}
+        else:
+            self._from_calamine()
+
+    def close(self) -> None:
+        if self._wb is not None:
+            self._wb.close()
+
+    # -- fast path: the values are converted; only shared strings remain
+    def _convert_all(self) -> None:
+        wanted: set[int] = set()
+        for title, sheet in self.sheets.items():
+            self.values[title] = sheet.values if sheet.values is not None else {}
+            wanted.update(i for _, i in sheet.shared)
+        if not wanted or "xl/sharedStrings.xml" not in self.reader.members:
+            return
+        sst = _shared_strings(self.reader._xml_member("xl/sharedStrings.xml"), wanted)
+        for title, sheet in self.sheets.items():
+            out = self.values[title]
+            for ref, i in sheet.shared:
+                out[ref] = _norm(sst.get(i))
+
+    # -- fallback: python-calamine grids (after the size checks of _slow_sheet)
+    def _from_calamine(self) -> None:
+        import python_calamine as pc
+
+        self._wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.reader.raw))
+        for title, sheet in self.sheets.items():
+            cells = [(ref, int(m.group(2)) - 1, names.col_number(m.group(1).decode()) - 1) for ref in sheet.wanted if (m := _REF_BYTES.fullmatch(ref))]
+            nrows = max((r for _, r, _ in cells), default=0) + 1
+            grid = self._wb.get_sheet_by_name(title).to_python(skip_empty_area=False, nrows=nrows)
+            out = self.values[title]
+            for ref, r, c in cells:
+                if r < len(grid) and c < len(grid[r]):
+                    v = _norm(grid[r][c])
+                    if v is not None:
+                        out[ref] = v
+            if sheet.formulas is not None:
+                self.formulas[title] = sheet.formulas
+            else:  # cells without positions: judge the wanted cells found
+                self.formulas[title] = {ref: _has_cache(a, b) for ref, (a, b) in sheet.cells.items() if b and _HAS_F.search(b)}
+
+
+def _t_attr(attrs: bytes) -> bytes:
+    m = _ATTR_T.search(attrs)
+    return m.group(1) if m else b"n"
+
+
+def _shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
+    """Only the wanted entries of sharedStrings.xml: split at <si> (C speed), decoded lazily."""
+    top = max(wanted)
+    pieces = xml.split(b"<si>", top + 1)
+    if len(pieces) - 1 <= top and (b"<si " in xml or b":si" in xml):  # attributes or a prefix
+        pieces = re.split(rb"<(?:[\w.-]+:)?si(?:\s[^>]*)?>", xml, maxsplit=top + 1)
+    return {i: _si_text(pieces[i + 1]) for i in wanted if i + 1 < len(pieces)}
+
+
+def _si_text(p: bytes) -> str:
+    end = p.find(b"</si>")
+    if end < 0:
+        m = re.search(rb"</(?:[\w.-]+:)?si>", p)
+        end = m.start() if m else len(p)
+    return rich_text(p[:end])

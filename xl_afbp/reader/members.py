@@ -1,0 +1,132 @@
+"""The zip directory only (no decompression): entries, sizes, ratios and member names."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+from .submission import Limits, _Reject
+from .texts import _list, _mb, _wrong_format
+
+
+# ============================================================================ zip members
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
+_KNOWN_PARTS = re.compile(
+    r"^(?:\[Content_Types\]\.xml|_rels/\.rels|mimetype"
+    r"|docProps/[\w.-]+\.xml|docProps/thumbnail\.(?:jpe?g|png|wmf|emf)|docMetadata/[\w.-]+\.xml|customXml/(?:_rels/)?[\w.-]+\.(?:xml|rels)"
+    r"|xl/(?:_rels/)?workbook\.xml(?:\.rels)?|xl/(?:sharedStrings|styles|calcChain|metadata|connections)\.xml"
+    r"|xl/theme/(?:_rels/)?theme\d*\.xml(?:\.rels)?"
+    r"|xl/(?:worksheets|chartsheets|dialogsheets|drawings|charts|tables|pivotTables|pivotCache|queryTables"
+    r"|persons|threadedComments|richData|slicers|slicerCaches|timelines|timelineCaches|namedSheetViews"
+    r"|revisions|ctrlProps|diagrams|featurePropertyBag|webextensions|customData)"
+    r"/(?:_rels/)?[\w.-]+\.(?:xml|rels|vml)"
+    r"|xl/comments\d*\.xml|xl/worksheets/_rels/[\w.-]+\.rels|xl/printerSettings/printerSettings\d*\.bin"
+    r"|xl/media/[\w.-]+\.(?:png|jpe?g|gif|bmp|emf|wmf|tiff?|svg|wdp))$",
+    re.I,
+)
+_MACRO_PART = re.compile(r"^xl/(?:vbaProject\.bin|vbaProjectSignature[\w]*\.bin|vbaData\.xml|activeX/.*|macrosheets/.*)$", re.I)
+_EXTERNAL_PART = re.compile(r"^xl/(?:externalLinks/.*|connections\.xml|queryTables/.*)$", re.I)
+_EMBEDDED_PART = re.compile(r"^xl/(?:embeddings/.*|model/.*|customUI/.*)$|^customUI/", re.I)
+
+
+def _check_members(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > limits.max_entries:
+        raise _Reject("too_many_entries", count=len(infos), limit=limits.max_entries)
+    names_seen: set[str] = set()
+    total = 0
+    packed = 0
+    for info in infos:
+        name = info.filename
+        if name in names_seen or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name or ".." in name.split("/"):
+            raise _Reject("unexpected_parts", parts=f"niedozwolona nazwa części {name[:60]!r}")
+        names_seen.add(name)
+        if info.flag_bits & 0x1:
+            raise _Reject("encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _Reject("corrupt_zip", detail="nietypowa kompresja")
+        total += info.file_size
+        packed += info.compress_size
+        if info.file_size > 1_000_000 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise _Reject("zip_bomb", detail=f"część {name} rozpakowuje się {info.file_size // max(info.compress_size, 1)}-krotnie")
+    if total > limits.max_uncompressed:
+        raise _Reject("zip_bomb", detail=f"po rozpakowaniu {_mb(total)} MB, dopuszczalne {_mb(limits.max_uncompressed)} MB")
+    if total > 1_000_000 and total > limits.max_ratio * max(packed, 1):
+        raise _Reject("zip_bomb", detail=f"rozpakowuje się {total // max(packed, 1)}-krotnie")
+
+    # what the member names and content types say: the same for every file of one layout
+    key = (frozenset(names_seen), tuple((i.filename, i.CRC, i.file_size) for i in infos if i.filename in ("[Content_Types].xml", "mimetype")))
+    if key not in _CLASSIFIED:
+        try:
+            _classify(zf, names_seen)
+            verdict = None
+        except _Reject as rej:
+            verdict = rej
+        if len(_CLASSIFIED) > 1000:
+            _CLASSIFIED.clear()
+        _CLASSIFIED[key] = verdict
+    found = _CLASSIFIED[key]
+    if found is not None:
+        raise found.fresh()  # a re-raised exception would grow its traceback
+    return infos
+
+
+#: member-name classification results by (names, CRC of [Content_Types].xml and mimetype)
+_CLASSIFIED: dict[tuple, _Reject | None] = {}
+
+
+def _classify(zf: zipfile.ZipFile, names_seen: set[str]) -> None:
+    lower = {n.lower() for n in names_seen}
+    if "mimetype" in lower:
+        try:
+            mime = zf.read("mimetype")[:200]
+        except Exception:  # noqa: BLE001
+            mime = b""
+        if b"opendocument" in mime:
+            raise _wrong_format("ods")
+    if "xl/workbook.bin" in lower:
+        raise _wrong_format("xlsb")
+    if "xl/workbook.xml" not in lower:
+        if "word/document.xml" in lower:
+            raise _wrong_format("docx")
+        if "ppt/presentation.xml" in lower:
+            raise _wrong_format("pptx")
+        if "content.xml" in lower:
+            raise _wrong_format("ods")
+        raise _wrong_format("archive")
+    macro = sorted(n for n in names_seen if _MACRO_PART.match(n))
+    if macro:
+        raise _Reject("macro", parts=_list(macro, 3))
+    ctypes = _member_prefix(zf, "[Content_Types].xml", 200_000) if "[content_types].xml" in lower else b""
+    if re.search(rb"macroEnabled|vbaProject|ms-office\.activeX", ctypes, re.I):
+        raise _Reject("macro", parts="skoroszyt z obsługą makr, .xlsm")
+    if re.search(rb"sheet\.binary", ctypes, re.I):
+        raise _wrong_format("xlsb")
+    if re.search(rb"externalLink|\.connections\+xml|queryTable", ctypes, re.I):
+        raise _Reject("external_links")
+    if re.search(rb"oleObject|activeX", ctypes, re.I):
+        raise _Reject("embedded_objects", parts="obiekty OLE lub formanty")
+    external = sorted(n for n in names_seen if _EXTERNAL_PART.match(n))
+    if external:
+        raise _Reject("external_links")
+    embedded = sorted(n for n in names_seen if _EMBEDDED_PART.match(n))
+    if embedded:
+        raise _Reject("embedded_objects", parts=_list(embedded, 3))
+    unknown = sorted(n for n in names_seen if not n.endswith("/") and not _KNOWN_PARTS.match(n))
+    if unknown:
+        raise _Reject("unexpected_parts", parts=_list(unknown, 3))
+
+
+def _member_prefix(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """At most ``limit`` bytes of a member, decompressed in bounded steps."""
+    with zf.open(name) as fh:
+        return fh.read(limit)
+
+
+def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A whole member; zipfile never returns more than the declared size (checked by CRC)."""
+    with zf.open(info) as fh:
+        chunks = []
+        while chunk := fh.read(1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
