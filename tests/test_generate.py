@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from oracle import mismatches
+from oracle import gnumeric_recalculate, mismatches
 from strategies import collect, form_inputs
 from xl_afbp import libreoffice, names
 from xl_afbp.formdata import FormData
@@ -261,6 +261,34 @@ def test_filled_forms_recalculate_in_libreoffice_like_python(filled, engine, tmp
         py = engine.values(typed_inputs(path, engine))
         bad += [(path.name, *m) for m in mismatches(py, read_named_values(out[path], wanted), wanted)]
     assert not bad, bad[:20]
+
+
+def test_filled_forms_recalculate_in_gnumeric_like_python(filled, engine, tmp_path):
+    """The third engine: Gnumeric recalculates the same filled forms; every indicator, rule,
+    K-03 check and summary cell equals the Python engine."""
+    out = gnumeric_recalculate(filled, tmp_path / "gnumeric")
+    wanted = [f.name for f in engine.formulas]
+    bad = []
+    for path in filled:
+        py = engine.values(typed_inputs(path, engine))
+        bad += [(path.name, *m) for m in mismatches(py, read_named_values(out[path], wanted), wanted)]
+    assert not bad, bad[:20]
+
+
+def test_gnumeric_accepts_valid_decimals(batch, engine, tmp_path):
+    """Gnumeric computes ROUND(76.35,2) as 76.35 + 1e-14: a decimals test written as
+    ROUND(x,n)=x called a valid FTE an error there (rule L11)."""
+    libs, paths = batch
+    ftes = [76.35, 10.39, 0.29, 1234.56, 3.1, 12.75]
+    forms = []
+    for i, fte in enumerate(ftes):
+        data = FormData(items={22: fte, 23: fte, 24: fte, 11: 48.5, 3: 4.1})
+        forms.append(fill_form(paths[0], data, tmp_path / f"fte{i}.xlsx", engine=engine))
+    out = gnumeric_recalculate(forms, tmp_path / "gnumeric")
+    parts = [names.rule("L11", nr) for nr in (11, 22, 23, 24)]
+    for path in forms:
+        got = read_named_values(out[path], parts + [names.rule("L10")])
+        assert set(got.values()) == {"OK"}, (path.name, got)
 
 
 def test_filled_form_recalculates_in_formulas_like_python(filled, engine):
