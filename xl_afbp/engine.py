@@ -20,7 +20,7 @@ from .formdata import FormData
 from .spec.load import load_spec
 from .spec.model import Indicator, K03Check, Rule, Spec
 from .spec.expand import k03_expressions, rule_expressions
-from .spec.vocab import context, resolver
+from .spec.vocab import comparison_resolver, context, resolver
 
 Evaluator = Callable[[Env, dict[str, Any]], Any]
 
@@ -35,6 +35,15 @@ class Formula:
     py: Evaluator = field(compare=False, repr=False)
     source: Any = field(default=None, compare=False, repr=False)
     expr: str | None = None
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A spec expression compiled for a display cell of the form (not a named result):
+    its Excel formula and its Python twin (None = no value, shown as an empty cell)."""
+
+    excel: str
+    py: Callable[[Any], Any] = field(compare=False, repr=False)
 
 
 @dataclass
@@ -147,6 +156,23 @@ class Engine:
     def excel_tri(self, text: str, true: str, false: str, null: str) -> str:
         """Render a condition as a formula returning one of three texts."""
         return self._excel.tri(self.parse(text), text_literal(true), text_literal(false), text_literal(null))
+
+    def expression(self, text: str, *, comparison: bool = False) -> Expression:
+        """Both renderings of a display expression; ``comparison`` admits the names of the
+        spec's ``comparisons`` (``IND_<code>``, ``MEDIAN_<code>``)."""
+        node = parse(text, comparison_resolver(self.spec) if comparison else self._resolve)
+        return Expression(self._excel.guarded(node), self._py.compile(node))
+
+    def expression_tri(self, text: str, true: str, false: str, null: str) -> Expression:
+        """A condition shown as one of three texts, in both renderings."""
+        node = self.parse(text)
+        fn = self._py.compile(node)
+
+        def py(env, fn=fn) -> str:
+            v = fn(env)
+            return null if v is None else (true if v else false)
+
+        return Expression(self._excel.tri(node, text_literal(true), text_literal(false), text_literal(null)), py)
 
     def _add(self, name: str, role: str, excel: str, py: Evaluator, source: Any, expr: str | None = None) -> None:
         self.formulas.append(Formula(name, role, excel, py, source, expr))
@@ -303,4 +329,4 @@ def get_engine(edition: int | str = 2016) -> Engine:
     return _engine_for(str(edition))
 
 
-__all__ = ["Engine", "ExprError", "Formula", "Result", "RuleResult", "K03Result", "get_engine"]
+__all__ = ["Engine", "ExprError", "Expression", "Formula", "Result", "RuleResult", "K03Result", "get_engine"]

@@ -14,13 +14,13 @@ import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 from .benchmark import Benchmark, read_benchmark
 from .engine import Engine, get_engine
-from .workbook.form import FormContent, FormOptions, Library, build_form, population_band, units_for
+from .workbook.form import BLANK_BRANCHES, FormContent, FormOptions, Library, population_band, units_for
 from .workbook.template import FormTemplate
 
 DEFAULT_OUT = Path("build") / "forms"
@@ -35,13 +35,15 @@ class GenerateReport:
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
 
 
-def blank_form(out_dir: Path, *, year: int = 2016, engine: Engine | None = None) -> Path:
+def blank_form(out_dir: Path, *, year: int = 2016, engine: Engine | None = None, branches: int = BLANK_BRANCHES, contact: str = "", deadline: date | None = None) -> Path:
+    """The blank form (any library of the region): ``branches`` K-03 branch columns."""
     engine = engine or get_engine(year)
     out_dir.mkdir(parents=True, exist_ok=True)
-    wb, _ = build_form(engine, FormOptions(), FormContent(year=engine.spec.edition.year))
+    if branches < 0:
+        raise ValueError("the number of branch columns cannot be negative")
     path = out_dir / f"afbp-{engine.spec.edition.year}-formularz.xlsx"
-    wb.save(path)
-    return path
+    content = FormContent(year=engine.spec.edition.year, contact=contact, deadline=deadline)
+    return FormTemplate(engine, FormOptions(units=1 + branches)).render(content, path)
 
 
 def read_libraries(path: Path) -> tuple[list[Library], list[tuple[int, str]]]:
@@ -101,11 +103,11 @@ def read_previous(path: Path, *, year: int | None = None) -> dict[str, dict[int,
     return out
 
 
-def _content(lib: Library, engine: Engine, previous: dict[str, dict[int, Any]] | None, bench: Benchmark | None, now: str) -> FormContent:
+def _content(lib: Library, engine: Engine, previous: dict[str, dict[int, Any]] | None, bench: Benchmark | None, now: str, returning: dict[str, Any]) -> FormContent:
     group, medians = ("", {})
     if bench is not None:
         group, medians = bench.for_group(lib.podtyp, population_band(engine.spec, lib.mieszkancy))
-    return FormContent(library=lib, previous=(previous or {}).get(lib.id, {}), benchmark=medians, group=group, year=engine.spec.edition.year, generated_at=now)
+    return FormContent(library=lib, previous=(previous or {}).get(lib.id, {}), benchmark=medians, group=group, year=engine.spec.edition.year, generated_at=now, **returning)
 
 
 def _options(lib: Library, previous: bool, benchmark: bool) -> FormOptions:
@@ -145,11 +147,16 @@ def generate_batch(
     benchmark: Benchmark | None = None,
     workers: int | None = None,
     progress: bool = True,
+    contact: str = "",
+    deadline: date | None = None,
 ) -> list[Path]:
+    """One personalised workbook per library; ``contact`` and ``deadline`` (where and by
+    when to return it) are shown on each form's *Instrukcja*."""
     engine = get_engine(year)
     out_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    jobs = [(_options(lib, previous is not None, benchmark is not None), _content(lib, engine, previous, benchmark, now), out_dir / f"{lib.id}.xlsx") for lib in libraries]
+    returning = {"contact": contact, "deadline": deadline}
+    jobs = [(_options(lib, previous is not None, benchmark is not None), _content(lib, engine, previous, benchmark, now, returning), out_dir / f"{lib.id}.xlsx") for lib in libraries]
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM else 1
     bar = _progress(len(jobs), progress, "Generowanie formularzy")
@@ -189,9 +196,11 @@ def generate_from_csv(
     benchmark_path: Path | None = None,
     workers: int | None = None,
     progress: bool = True,
+    contact: str = "",
+    deadline: date | None = None,
 ) -> GenerateReport:
     libs, skipped = read_libraries(libraries_csv)
     previous = read_previous(previous_path, year=year - 1) if previous_path else None
     bench = read_benchmark(benchmark_path) if benchmark_path else None
-    written = generate_batch(libs, out_dir, year=year, previous=previous, benchmark=bench, workers=workers, progress=progress)
+    written = generate_batch(libs, out_dir, year=year, previous=previous, benchmark=bench, workers=workers, progress=progress, contact=contact, deadline=deadline)
     return GenerateReport(written=written, skipped=skipped)

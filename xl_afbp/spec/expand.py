@@ -6,7 +6,7 @@ so both see exactly the same text.
 
 from __future__ import annotations
 
-from .model import K03Check, Rule, Spec
+from .model import K03Cell, K03Check, Rule, Spec
 
 
 def rule_expressions(spec: Spec, rule: Rule) -> list[tuple[int | None, str]]:
@@ -50,3 +50,25 @@ def k03_expressions(spec: Spec, check: K03Check) -> dict[str, str]:
             cond = f"abs(({a}) - {k}) <= ({tol})"
     out["condition"] = cond
     return out
+
+
+#: K-03 function that totals a row across units, by the cell's ``total`` (none: no total).
+_TOTAL_FUNCTION = {"sum": "ksum", "max": "kmax", "any": "kany"}
+
+
+def k03_total_expression(cell: K03Cell) -> str | None:
+    """The expression of a K-03 row's total over units (``kmax(D2.P1.W1B)``), or None."""
+    fn = _TOTAL_FUNCTION.get(cell.total_kind)
+    return f"{fn}({cell.address})" if fn else None
+
+
+def change_expression(spec: Spec, nr: int) -> str | None:
+    """The year-on-year change of item ``nr`` (``comparisons.previous_change``), or None."""
+    text = spec.comparisons.previous_change
+    return text.replace("{n}", str(nr)) if text else None
+
+
+def index_expression(spec: Spec, code: str) -> str | None:
+    """The benchmark index of indicator ``code`` (``comparisons.benchmark_index``), or None."""
+    text = spec.comparisons.benchmark_index
+    return text.replace("{code}", code) if text else None

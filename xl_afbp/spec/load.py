@@ -22,6 +22,7 @@ from .errors import Code, SpecError, SpecIssue
 from .model import (
     Band,
     BasicField,
+    Comparisons,
     Edition,
     Indicator,
     Item,
@@ -47,6 +48,7 @@ TOP_KEYS = {
     "indicators": True,
     "k03_cells": False,
     "k03_checks": False,
+    "comparisons": False,
 }
 
 
@@ -209,6 +211,7 @@ def build_spec(raw: dict[str, Any], files: list[Path] | tuple[Path, ...] = ()) -
         indicators=b.build_list(Indicator, raw.get("indicators"), "indicators"),
         k03_cells=b.build_list(K03Cell, raw.get("k03_cells"), "k03_cells"),
         k03_checks=b.build_list(K03Check, raw.get("k03_checks"), "k03_checks"),
+        comparisons=(b.build(Comparisons, raw["comparisons"], "comparisons") or Comparisons()) if "comparisons" in raw else Comparisons(),
         digest=digest_of(raw),
         source=tuple(files),
     )
