@@ -19,11 +19,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .metrics import column_px
 
-LABEL_PT = 8
+LABEL_PT = 9
+CENTIPOINTS = 100  # DrawingML font sizes are in hundredths of a point
 
 
 def _font(size: float) -> RichText:
-    props = CharacterProperties(sz=int(size * 100))
+    props = CharacterProperties(sz=int(size * CENTIPOINTS))
     return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props, r=[])])
 
 
