@@ -16,30 +16,24 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# LibreOffice headless is the spreadsheet oracle of the tests and renders the docs' images.
-libreoffice:
-	@if command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then \
-	  echo "LibreOffice: $$(command -v soffice)"; \
-	else \
-	  echo "Installing LibreOffice (Debian packages libreoffice-calc, poppler-utils)..."; \
+# apt_install(packages, test): install the Debian packages unless the shell test passes.
+define apt_install
+	@if $(2); then echo "present: $(1)"; else \
+	  echo "Installing Debian packages $(1)..."; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    libreoffice-calc poppler-utils >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
 	fi
+endef
+
+# LibreOffice headless is the spreadsheet oracle of the tests and renders the docs' images.
+libreoffice:
+	$(call apt_install,libreoffice-calc poppler-utils,command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1)
 
 # Gnumeric (ssconvert --recalc) is the third spreadsheet engine of the parity tests; Carlito
 # (Calibri's metrics) makes LibreOffice lay out and print the forms as Excel does.
 gnumeric:
-	@if command -v ssconvert >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi carlito; then \
-	  echo "Gnumeric: $$(command -v ssconvert)"; \
-	else \
-	  echo "Installing Gnumeric and the Carlito font (Debian packages gnumeric, fonts-crosextra-carlito)..."; \
-	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    gnumeric fonts-crosextra-carlito >/dev/null; \
-	fi
+	$(call apt_install,gnumeric fonts-crosextra-carlito,command -v ssconvert >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi carlito)
 
 demo: venv
 	$(VENV)/bin/xl-afbp demo

@@ -115,7 +115,8 @@ def _options(lib: Library, previous: bool, benchmark: bool) -> FormOptions:
 
 
 class _Worker:
-    """Templates are built lazily per layout and kept for the whole batch."""
+    """Templates are built lazily per layout and kept for the whole batch (a region's
+    personalised forms have a few layouts: one per number of branches and options)."""
 
     def __init__(self, year: int):
         self.engine = get_engine(year)
@@ -160,25 +161,46 @@ def generate_batch(
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM else 1
     bar = _progress(len(jobs), progress, "Generowanie formularzy")
-    written: list[Path] = []
     global _WORKER
     worker = _Worker(year)
-    for opts in dict.fromkeys(opts for opts, _, _ in jobs):  # build each layout once, before forking
-        worker.templates[opts] = FormTemplate(engine, opts)
     if workers <= 1 or not hasattr(os, "fork"):
+        written: list[Path] = []
         for opts, content, path in jobs:
             written.append(worker.render(opts, content, path))
             bar.update(1)
-    else:
-        _WORKER = worker  # inherited by the forked workers: no template is rebuilt there
-        size = max(1, min(100, len(jobs) // (workers * 4) or 1))
-        chunks = [(year, jobs[i : i + size]) for i in range(0, len(jobs), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for paths in pool.map(_render_chunk, chunks):
-                written += [Path(p) for p in paths]
-                bar.update(len(paths))
+        bar.close()
+        return written
+    results: list[Path | None] = [None] * len(jobs)
+    chunks = _layout_chunks(jobs, workers)
+    largest = chunks[0][0] if chunks else None
+    if largest is not None:  # the commonest layout is built once here and inherited by both workers
+        worker.templates[largest] = FormTemplate(engine, largest)
+    _WORKER = worker
+    tasks = [(year, [jobs[i] for i in chunk]) for _opts, chunk in chunks]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for (_opts, chunk), paths in zip(chunks, pool.map(_render_chunk, tasks)):
+            for i, p in zip(chunk, paths):
+                results[i] = Path(p)
+            bar.update(len(paths))
     bar.close()
-    return written
+    return [p for p in results if p is not None]
+
+
+def _layout_chunks(jobs: list, workers: int) -> list[tuple[FormOptions, list[int]]]:
+    """Job indices in chunks of one layout each, the commonest layout first.
+
+    A layout's template is built by the worker that takes its chunk (templates cannot be
+    sent between processes); a small layout stays in one chunk, so it is built once.
+    """
+    groups: dict[FormOptions, list[int]] = {}
+    for i, (opts, _content, _path) in enumerate(jobs):
+        groups.setdefault(opts, []).append(i)
+    size = max(1, min(100, len(jobs) // (workers * 4) or 1))
+    out: list[tuple[FormOptions, list[int]]] = []
+    for opts, idx in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        step = size if len(idx) > 2 * size else len(idx)
+        out += [(opts, idx[k : k + step]) for k in range(0, len(idx), step)]
+    return out
 
 
 def _progress(total: int, enabled: bool, desc: str):

@@ -35,6 +35,7 @@ from .cached import Twin, compared_values_twin, name_twin
 from .cells import absolute, define, set_formula, set_text
 from .instructions import items_list, write_instructions
 from .k03_helpers import write_unit_flags
+from .lists import teryt_ranges, write_teryt
 from .layout import (  # noqa: F401 - re-exported: the form's public vocabulary
     BASIC,
     BLANK_BRANCHES,
@@ -70,7 +71,7 @@ from .validation import add_basic_validation, add_item_validation, add_k03_valid
 
 #: Stands for the library's name in a template's headers; each copy gets the real name.
 HEADER_TOKEN = "@@NAZWA_BIBLIOTEKI@@"
-PREFILLED_NOTE = "Wpisał koordynator badania. Jeśli dane są nieaktualne, napisz do koordynatora (adres: arkusz „Instrukcja”)."
+PREFILLED_NOTE = "Wpisał koordynator badania – jeśli to nieaktualne, napisz do niego (arkusz „Instrukcja”)."
 PREFILLED_ITEM_NOTE = "Wartość wpisał koordynator badania z listy bibliotek – jeśli jest nieaktualna, popraw ją i napisz o tym do koordynatora. "
 MONTHS = ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września", "października", "listopada", "grudnia")
 
@@ -221,9 +222,10 @@ class BuiltForm:
 
 
 class _Builder:
-    def __init__(self, engine: Engine, opts: FormOptions, values: dict[str, Any], library_name: str):
+    def __init__(self, engine: Engine, opts: FormOptions, values: dict[str, Any], library_name: str, *, full_lists: bool = True):
         self.engine, self.spec, self.opts, self.values = engine, engine.spec, opts, values
         self.library_name = library_name
+        self.full_lists = full_lists
         self.wb = Workbook()
         self.layout = form_layout(engine.spec, opts)
         self.placed: set[str] = set()
@@ -364,29 +366,14 @@ class _Builder:
             col += 1
 
     def teryt(self) -> None:
-        from .. import teryt
-
+        """The lists of the województwo → powiat → gmina drop-downs; a template leaves the
+        cells out and copies in a sheet written once per process (:mod:`.lists`)."""
         ws = self.wb.create_sheet(TERYT)
         ws.sheet_state = "hidden"
-        woj = teryt.wojewodztwa()
-        for i, w in enumerate(woj, start=1):
-            ws.cell(row=i, column=1, value=w.name)
-        define(self.wb, "L_WOJEWODZTWO", absolute(ws, 1, 1, len(woj), 1))
-        r_pow = r_gmi = 1
-        for w in woj:
-            for p in teryt.powiaty(w.code):
-                ws.cell(row=r_pow, column=2, value=w.name)
-                ws.cell(row=r_pow, column=3, value=p.display_name)
-                r_pow += 1
-                for g in teryt.gminy(p.code):
-                    ws.cell(row=r_gmi, column=4, value=f"{w.name}|{p.display_name}")
-                    ws.cell(row=r_gmi, column=5, value=g.display_name)
-                    ws.cell(row=r_gmi, column=6, value=g.code7)
-                    r_gmi += 1
-        define(self.wb, "L_POW_KEYS", absolute(ws, 1, 2, r_pow - 1, 2))
-        define(self.wb, "L_POW_NAMES", absolute(ws, 1, 3, r_pow - 1, 3))
-        define(self.wb, "L_GMI_KEYS", absolute(ws, 1, 4, r_gmi - 1, 4))
-        define(self.wb, "L_GMI_NAMES", absolute(ws, 1, 5, r_gmi - 1, 5))
+        if self.full_lists:
+            write_teryt(ws)
+        for name, (col, last) in teryt_ranges().items():
+            define(self.wb, name, absolute(ws, 1, col, last, col))
 
     def meta(self) -> None:
         ws = self.wb.create_sheet(META)
@@ -738,11 +725,12 @@ def _filie(n: int) -> str:
     return "filie" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "filii"
 
 
-def build_form_parts(engine: Engine, opts: FormOptions, content: FormContent, *, library_name: str | None = None) -> BuiltForm:
-    """The workbook, its layout and the twin of every formula cell."""
+def build_form_parts(engine: Engine, opts: FormOptions, content: FormContent, *, library_name: str | None = None, full_lists: bool = True) -> BuiltForm:
+    """The workbook, its layout and the twin of every formula cell (``full_lists=False``:
+    the _teryt sheet without its cells, for a template that copies them in)."""
     values = form_values(engine, opts, content)
     name = header_name(opts, values) if library_name is None else library_name
-    builder = _Builder(engine, opts, values, name)
+    builder = _Builder(engine, opts, values, name, full_lists=full_lists)
     wb = builder.build()
     return BuiltForm(wb, builder.layout, builder.twins)
 

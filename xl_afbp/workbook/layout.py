@@ -188,7 +188,7 @@ def _k03_grid(spec: Spec, opts: FormOptions) -> Grid:
 
 CHECKS_GRID = Grid(
     (
-        Column("id", "Kontrola", 7),
+        Column("id", "Kod", 7),
         Column("label", "Opis", 40),
         Column("status", "Status", 11),
         Column("severity", "Ważność", 10),
@@ -205,7 +205,7 @@ INSTRUCTIONS_GRID = Grid((Column("key", "", 4), Column("text", "", 88)))
 def _indicators_grid(opts: FormOptions) -> Grid:
     cols = [Column("code", "Kod", 6), Column("label", "Wskaźnik", 44), Column("unit", "Jednostka", 10), Column("value", "Wartość", 12)]
     if opts.benchmark:
-        cols += [Column("median", "Mediana grupy", 12), Column("index", "Indeks (mediana = 100)", 11)]
+        cols += [Column("median", "Mediana grupy", 12), Column("index", "Indeks (mediana = 100)", 12)]
     return Grid(tuple(cols))
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -25,12 +26,14 @@ from openpyxl.utils import get_column_letter
 from ..engine import Engine
 from .cached import CacheEnv, Twin, cached_value_xml
 from .form import HEADER_TOKEN, FormContent, FormOptions, build_form_parts, form_inputs, form_values, header_name
-from .layout import FormLayout
+from .layout import TERYT, FormLayout
 from .printing import header_text
-from .zipcopy import Member, compress, read_members, write_zip
+from .zipcopy import Member, Piece, compress, deflate_piece, join_pieces, read_members, write_zip
 
 _CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: [a-z]+="[^"]*")*)\s*(?:/>|>(.*?)</c>)', re.S)
 _FORMULA = re.compile(r"<f(?: [^>]*)?(?:/>|>.*?</f>)", re.S)
+#: Characters per separately compressed segment of a sheet part (see ``_Part.freeze``).
+SEGMENT = 6000
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -117,9 +120,10 @@ class _Part:
             self._slot(("token", "", "", ""))
             self.chunks[-1] = piece
 
-    def render(self, values: dict[str, Any], cache: dict[tuple[str, int, int], Any], name: str) -> str:
-        out = [self.chunks[0]]
-        for (kind, ref, style, key), chunk in zip(self.slots, self.chunks[1:]):
+    def rendered(self, values: dict[str, Any], cache: dict[tuple[str, int, int], Any], name: str) -> list[str]:
+        """Each slot's XML for one library."""
+        out = []
+        for kind, ref, style, key in self.slots:
             if kind == "personal":
                 out.append(cell_xml(ref, style, values.get(key)))
             elif kind == "formula":
@@ -128,8 +132,39 @@ class _Part:
                 out.append(f'<c r="{ref}"{s}{t}>{key}<v>{v}</v></c>')
             else:
                 out.append(name)
-            out.append(chunk)
-        return "".join(out)
+        return out
+
+    def freeze(self, part: str, baseline: list[str]) -> None:
+        """Cut the part into segments of about :data:`SEGMENT` characters and compress each
+        once with the template's own values; a library's copy recompresses only the
+        segments where its values differ (the library's name in the print header, its
+        prefilled cells and the results that depend on them)."""
+        self.part, self.baseline = part, baseline
+        bounds, size = [0], 0
+        for i in range(len(self.slots)):
+            size += len(self.chunks[i]) + len(baseline[i])
+            if size >= SEGMENT:
+                bounds.append(i + 1)
+                size = 0
+        if bounds[-1] != len(self.slots) or len(bounds) == 1:
+            bounds.append(len(self.slots))
+        self.segments = list(zip(bounds, bounds[1:]))
+        self.pieces = [self._piece(k, baseline, level=6) for k in range(len(self.segments))]
+
+    def _piece(self, k: int, rendered: list[str], level: int = 1) -> Piece:
+        a, b = self.segments[k]
+        last = k == len(self.segments) - 1
+        text = [x for i in range(a, b) for x in (self.chunks[i], rendered[i])]
+        if last:
+            text.append(self.chunks[-1])
+        return deflate_piece("".join(text).encode("utf-8"), last=last, level=level)
+
+    def member(self, rendered: list[str]) -> Member:
+        pieces = []
+        for k, (a, b) in enumerate(self.segments):
+            same = rendered[a:b] == self.baseline[a:b]
+            pieces.append(self.pieces[k] if same else self._piece(k, rendered))
+        return join_pieces(self.part, pieces)
 
 
 class FormTemplate:
@@ -138,13 +173,14 @@ class FormTemplate:
     def __init__(self, engine: Engine, opts: FormOptions):
         self.engine, self.opts = engine, opts
         blank = FormContent(library=_placeholder_library() if opts.personalised else None, generated_at="-")
-        built = build_form_parts(engine, opts, blank, library_name=HEADER_TOKEN if opts.personalised else "")
+        built = build_form_parts(engine, opts, blank, library_name=HEADER_TOKEN if opts.personalised else "", full_lists=False)
         buf = io.BytesIO()
         built.wb.save(buf)
         self.layout: FormLayout = built.layout
         self.twins: dict[tuple[str, int, int], Twin] = built.twins
         self.members = read_members(buf.getvalue())
         parts = _sheet_parts(self.members)
+        self.members[parts[TERYT]] = _teryt_member(parts[TERYT])
         personal: dict[str, dict[str, str]] = {}
         for key, p in self.layout.personal.items():
             personal.setdefault(parts[p.sheet], {})[f"{get_column_letter(p.col)}{p.row}"] = key
@@ -155,6 +191,9 @@ class FormTemplate:
         self._parts: dict[str, _Part] = {}
         for part in set(personal) | set(formulas) | {p for p in parts.values() if HEADER_TOKEN in zipfile_text(self.members[p])}:
             self._parts[part] = _Part(zipfile_text(self.members[part]), personal.get(part, {}), formulas.get(part, {}))
+        values, cache, name = self._inputs(blank)
+        for part, p in self._parts.items():
+            p.freeze(part, p.rendered(values, cache, name))
 
     def cached_values(self, values: dict[str, Any], content: FormContent) -> dict[tuple[str, int, int], Any]:
         """The result of every formula cell for what the form holds."""
@@ -162,18 +201,40 @@ class FormTemplate:
         env = CacheEnv(data, self.engine.values(data), dict(content.benchmark) if self.opts.benchmark else {})
         return {key: twin(env) for key, twin in self.twins.items()}
 
-    def render(self, content: FormContent, path: Path | str) -> Path:
+    def _inputs(self, content: FormContent) -> tuple[dict[str, Any], dict[tuple[str, int, int], Any], str]:
+        """(personal values, cached results, header name as XML) of one library's copy."""
         values = form_values(self.engine, self.opts, content)
-        cache = self.cached_values(values, content)
-        name = escape(header_text(header_name(self.opts, values)))
+        return values, self.cached_values(values, content), escape(header_text(header_name(self.opts, values)))
+
+    def render(self, content: FormContent, path: Path | str) -> Path:
+        values, cache, name = self._inputs(content)
         members = []
         for part, member in self.members.items():
-            if part in self._parts:
-                members.append(compress(part, self._parts[part].render(values, cache, name).encode("utf-8")))
-            else:
-                members.append(member)
+            p = self._parts.get(part)
+            members.append(member if p is None else p.member(p.rendered(values, cache, name)))
         write_zip(path, members)
         return Path(path)
+
+
+@lru_cache(maxsize=4)
+def _teryt_member(part: str) -> Member:
+    """The _teryt sheet with its lists, written once per process: the same XML openpyxl
+    writes inside a whole form (a hidden, protected sheet that is not the first one)."""
+    from openpyxl import Workbook
+
+    from .form import _Builder
+    from .lists import write_teryt
+
+    wb = Workbook()
+    ws = wb.create_sheet(TERYT)
+    ws.sheet_state = "hidden"
+    write_teryt(ws)
+    _Builder.protect(ws)
+    buf = io.BytesIO()
+    wb.save(buf)
+    members = read_members(buf.getvalue())
+    data = zipfile_text(members[_sheet_parts(members)[TERYT]]).encode("utf-8")
+    return compress(part, data, level=6)
 
 
 def _placeholder_library():
