@@ -171,7 +171,7 @@ def _form_grid(spec: Spec, opts: FormOptions) -> Grid:
         Column("value", "Wartość", 13),
         Column("unit", "Jednostka", 10),
         Column("k03", "wg K-03", 12),
-        Column("k03_upper", "wg K-03 (górna granica)", 12, hidden=not any(c.kind == "between" for c in spec.k03_checks)),
+        Column("k03_upper", "górna granica K-03", 12, hidden=not any(c.kind == "between" for c in spec.k03_checks)),
         Column("previous", "Rok poprzedni", 12, hidden=no_prev),
         Column("change", "Zmiana r/r", 9, hidden=no_prev or not spec.comparisons.previous_change),
     ]
@@ -194,7 +194,7 @@ CHECKS_GRID = Grid(
         Column("severity", "Ważność", 10),
         Column("afbp", "AFBP", 10),
         Column("k03", "wg K-03", 10),
-        Column("k03_upper", "wg K-03 (górna granica)", 10),
+        Column("k03_upper", "górna granica K-03", 10),
         Column("detail", "Porównywane wartości / objaśnienie różnicy", 45),
     )
 )

@@ -18,12 +18,12 @@ from . import _carlito
 
 DIGIT_PX = 7  # Calibri 11 at 96 dpi: the unit of Excel column widths
 PADDING_PX = 5
-CELL_MARGIN_PX = 4  # text starts ~2-3 px inside each cell edge
+CELL_MARGIN_PX = 3  # text starts ~2-3 px inside each cell edge
 PX_PER_PT = 96 / 72
 #: Line height in points by font size (Excel's row height for one line of Calibri).
 LINE_PT = {8: 11.25, 9: 12.0, 10: 12.75, 11: 15.0, 12: 15.75, 14: 18.75}
 #: Estimates err towards more lines: a clipped line is worse than a little white space.
-SAFETY = 0.985
+SAFETY = 0.995
 
 _WIDTHS = {False: dict(zip(_carlito.CHARS, _carlito.REGULAR)), True: dict(zip(_carlito.CHARS, _carlito.BOLD))}
 _AVERAGE = {bold: sum(w.values()) / len(w) for bold, w in _WIDTHS.items()}
