@@ -379,3 +379,12 @@ def test_excel_recalculates_on_open(personal, blank):
     """ECMA-376 §18.2.2: fullCalcOnLoad makes Excel recalculate the workbook when it opens."""
     for path in (personal, blank):
         assert re.search(r'<calcPr [^>]*fullCalcOnLoad="1"', xml(path, "xl/workbook.xml"))
+
+
+def test_copies_are_sound_zips(personal, plain_personal, blank):
+    """A copy's sheets are joined from separately compressed segments: every member still
+    inflates to data with the CRC and size the zip directory states."""
+    for path in (personal, plain_personal, blank):
+        with zipfile.ZipFile(path) as zf:
+            assert zf.testzip() is None
+            assert all(len(zf.read(i)) == i.file_size for i in zf.infolist())
