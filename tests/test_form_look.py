@@ -388,3 +388,27 @@ def test_copies_are_sound_zips(personal, plain_personal, blank):
         with zipfile.ZipFile(path) as zf:
             assert zf.testzip() is None
             assert all(len(zf.read(i)) == i.file_size for i in zf.infolist())
+
+
+@pytest.mark.libreoffice
+def test_cached_results_are_what_libreoffice_and_gnumeric_compute(personal, blank, tmp_path):
+    """Every formula cell of a generated form (named results and display cells alike)
+    carries the value LibreOffice and Gnumeric compute for it when they recalculate."""
+    from oracle import gnumeric_recalculate, same
+
+    from xl_afbp import libreoffice
+
+    files = [personal, blank]
+    engines = {"LibreOffice": libreoffice.recalculate(files, tmp_path / "lo"), "Gnumeric": gnumeric_recalculate(files, tmp_path / "gn")}
+    for path in files:
+        formulas, cached = load_workbook(path), load_workbook(path, data_only=True)
+        cells = [(t, c.coordinate) for t in VISIBLE for row in formulas[t].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+        assert len(cells) > 300
+        for engine, out in engines.items():
+            other = load_workbook(out[path], data_only=True)
+            bad = []
+            for t, ref in cells:
+                ours, theirs = cached[t][ref].value, other[t][ref].value
+                if not same(None if ours == "" else ours, None if theirs == "" else theirs):
+                    bad.append((t, ref, ours, theirs))
+            assert not bad, (engine, path.name, bad[:10])
