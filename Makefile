@@ -1,14 +1,14 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   the main job on embedded default data
-#   make test   the whole test suite (installs LibreOffice, the formula oracle, when missing,
-#               and the Node packages of package-lock.json: Pyodide, the Python of xlwings Lite)
+#   make test   the whole test suite (installs LibreOffice and Gnumeric, the formula oracles, when
+#               missing, and the Node packages of package-lock.json: Pyodide, the Python of xlwings Lite)
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 NODE_STAMP = node_modules/.installed
 
-.PHONY: demo test venv libreoffice node bench clean
+.PHONY: demo test venv libreoffice gnumeric node bench clean
 
 venv: $(STAMP)
 
@@ -18,17 +18,24 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# LibreOffice headless is the spreadsheet oracle of the tests and renders the docs' images.
-libreoffice:
-	@if command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then \
-	  echo "LibreOffice: $$(command -v soffice)"; \
-	else \
-	  echo "Installing LibreOffice (Debian packages libreoffice-calc, poppler-utils)..."; \
+# apt_install(packages, test): install the Debian packages unless the shell test passes.
+define apt_install
+	@if $(2); then echo "present: $(1)"; else \
+	  echo "Installing Debian packages $(1)..."; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    libreoffice-calc poppler-utils >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
 	fi
+endef
+
+# LibreOffice headless is the spreadsheet oracle of the tests and renders the docs' images.
+libreoffice:
+	$(call apt_install,libreoffice-calc poppler-utils,command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1)
+
+# Gnumeric (ssconvert --recalc) is the third spreadsheet engine of the parity tests; Carlito
+# (Calibri's metrics) makes LibreOffice lay out and print the forms as Excel does.
+gnumeric:
+	$(call apt_install,gnumeric fonts-crosextra-carlito,command -v ssconvert >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi carlito)
 
 # Pyodide under Node runs the written xlwings Lite files (tests/test_udfs_runtimes.py). npm ci
 # installs exactly package-lock.json into node_modules/ (git-ignored); Node comes from apt if missing.
@@ -47,7 +54,7 @@ $(NODE_STAMP): package.json package-lock.json
 demo: venv
 	$(VENV)/bin/xl-afbp demo
 
-test: venv libreoffice node
+test: venv libreoffice gnumeric node
 	$(PY) -m pytest -q
 
 bench: venv

@@ -64,6 +64,19 @@ def _targets(members) -> dict[str, tuple[str, int, int, int]]:
     return _LAYOUTS[key]
 
 
+_FORMULA_PARTS: dict[bytes, frozenset[str]] = {}
+
+
+def _formula_parts(members) -> frozenset[str]:
+    """Sheet parts of a generated workbook that hold formulas (once per layout)."""
+    from xl_afbp.workbook.template import zipfile_text
+
+    key = zipfile_text(members["xl/workbook.xml"]).encode()
+    if key not in _FORMULA_PARTS:
+        _FORMULA_PARTS[key] = frozenset(n for n, m in members.items() if n.startswith("xl/worksheets/") and "</f>" in zipfile_text(m))
+    return _FORMULA_PARTS[key]
+
+
 def fast_fill(src: Path, data, dst: Path, *, saved_at: str | None = None) -> Path:
     """``fill_form`` for the benchmark: the same cells (through the defined names), patched
     in the sheet XML instead of a whole openpyxl load/save (~50× faster)."""
@@ -71,6 +84,7 @@ def fast_fill(src: Path, data, dst: Path, *, saved_at: str | None = None) -> Pat
 
     from xl_afbp.engine import get_engine
     from xl_afbp.workbook.fill import typed_values
+    from xl_afbp.workbook.cached import strip_cached_values
     from xl_afbp.ooxml.cells import cell_xml
     from xl_afbp.ooxml.parts import zipfile_text
     from xl_afbp.ooxml.zipcopy import compress, read_members, write_zip
@@ -87,6 +101,8 @@ def fast_fill(src: Path, data, dst: Path, *, saved_at: str | None = None) -> Pat
         patch.setdefault(part, {})[f"{get_column_letter(c1 + offset)}{r1}"] = value
     out = []
     for name, member in members.items():
+        if name in _formula_parts(members):  # results cached at generation go stale: drop them, as openpyxl does
+            patch.setdefault(name, {})
         if name in patch:
             cells = patch[name]
             seen = set()
@@ -99,7 +115,7 @@ def fast_fill(src: Path, data, dst: Path, *, saved_at: str | None = None) -> Pat
                 style = re.search(r' s="(\d+)"', m.group(2))
                 return cell_xml(ref, style.group(1) if style else "", cells[ref])
 
-            xml = _CELL.sub(sub, zipfile_text(member))
+            xml = _CELL.sub(sub, strip_cached_values(zipfile_text(member)))
             if len(seen) != len(cells):
                 raise RuntimeError(f"{src}: cells {sorted(set(cells) - seen)[:5]} not found in {name}")
             out.append(compress(name, xml.encode("utf-8")))

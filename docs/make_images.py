@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +31,7 @@ def form_images(work: Path) -> None:
     data = inject_mistake(data, "k03_difference", seed="docs")
     data.basic = {}
     bench = Benchmark({(lib.podtyp, ""): {ind: value * 1.1 for ind, value in {"Z01": 3.1, "Z02": 150.0, "U01": 15.0, "U03": 2.2, "U05": 3.4, "E01": 60.0}.items()}})
-    form = generate_batch([lib], work, previous={lib.id: previous}, benchmark=bench, progress=False)[0]
+    form = generate_batch([lib], work, previous={lib.id: previous}, benchmark=bench, progress=False, contact="Książnica Pomorska, koordynator AFBP, afbp@ksiaznica.example.pl", deadline=date(2017, 3, 31))[0]
     filled = fill_form(form, data, work / "filled.xlsx")
     sheets = ["Formularz", "Kontrola", "Wskaźniki", "K-03", "Dane podstawowe", "Instrukcja"]
     for sheet, png in sheet_images(filled, OUT, sheets, dpi=70, prefix="form-").items():

@@ -169,12 +169,12 @@ def test_batch_level_cases_carry_the_consolidators_expected_status(corpus, read_
 # ---------------------------------------------------------------------------- good files
 @pytest.fixture(scope="session")
 def typed(tmp_path_factory, engine):
-    """Two libraries (4 and 11 K-03 unit columns) typed with openpyxl, and the same files
+    """Two libraries (4 and 10 K-03 unit columns) typed with openpyxl, and the same files
     saved by LibreOffice (cached values, shared strings): (typed data, [files])."""
     out = tmp_path_factory.mktemp("typed")
     libs, _ = read_libraries(SAMPLE_LIBS)
-    chosen = [libs[4], libs[1]]  # 3 branches; 9 branches → 11 unit columns
-    assert units_for(chosen[1].filie) == 11
+    chosen = [libs[4], libs[1]]  # 3 branches; 9 branches → 10 unit columns
+    assert units_for(chosen[1].filie) == 10
     paths = generate_batch(chosen, out / "gen", progress=False, workers=1)
     result = []
     for lib, path in zip(chosen, paths):

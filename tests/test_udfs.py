@@ -793,7 +793,7 @@ def test_localize_replaces_names_outside_literals(engine):
 
 def test_cli_analyst_workbook(engine, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
-    from xl_afbp.analyst import KEY_INDICATORS
+    KEY_INDICATORS = engine.spec.key_indicators
 
     out = cli("analyst", "--out", str(tmp_path))
     assert out.returncode == 0, out.stderr
@@ -823,7 +823,9 @@ def test_analyst_native_formulas_equal_the_udfs(engine, tmp_path):
     from schedula import EMPTY
     from openpyxl.utils import column_index_from_string, range_boundaries
 
-    from xl_afbp.analyst import KEY_INDICATORS, build_analyst_workbook, example_rows, native_formula
+    from xl_afbp.analyst import build_analyst_workbook, example_rows, native_formula
+
+    KEY_INDICATORS = engine.spec.key_indicators
 
     rows = example_rows(6)
     rows.append(("luki", FormData(items={**ITEMS, 1: "#", 16: None}, services={1: "TAK"})))

@@ -29,14 +29,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 
-from . import names
+from . import names, spelling
 from .engine import Engine, get_engine
 from .spill import make_dynamic
 from .expr.excel import ExcelRenderer
 from .formdata import FormData
 
 #: Indicators shown with both formulas (a ratio, a percentage, a "+1" divisor, the services count …).
-KEY_INDICATORS = ("U05", "U01", "Z01", "Z11", "Z12", "E04", "R07")
 DEFAULT_FILENAME = "afbp-analityk.xlsx"
 TABLE_SHEET, ARRAY_SHEET, INFO_SHEET = "Biblioteki", "Funkcje tablicowe", "Informacje"
 
@@ -191,10 +190,11 @@ def build_analyst_workbook(
     rows: Iterable[Any] | None = None,
     *,
     engine: Engine | None = None,
-    indicators: Sequence[str] = KEY_INDICATORS,
+    indicators: Sequence[str] | None = None,
 ) -> Workbook:
     engine = engine or get_engine(2016)
     spec = engine.spec
+    indicators = tuple(indicators) if indicators is not None else spec.key_indicators
     table = _normalize_rows(rows) if rows is not None else example_rows()
     headers = input_headers(engine)
     first_col, last_col = 2, 1 + len(headers)
@@ -251,7 +251,7 @@ def build_analyst_workbook(
     ws.row_dimensions[1].height = 75
 
     _array_sheet(wb, header_range, last_letter, indicators)
-    _info_sheet(wb)
+    _info_sheet(wb, spec)
     return wb
 
 
@@ -286,8 +286,16 @@ def _array_sheet(wb: Workbook, header_range: str, last_letter: str, codes: Seque
     ws.column_dimensions["H"].width = 60
 
 
-def _info_sheet(wb: Workbook) -> None:
+def _info_sheet(wb: Workbook, spec) -> None:
     ws = wb.create_sheet(INFO_SHEET)
+    svc = spec.services_item
+    first = spelling.item(min(i.nr for i in spec.items))
+    services = [spelling.service(svc.nr, s.nr).header for s in spec.services] if svc else []
+    svc_line = (
+        f"Poz. {svc.nr} w tabeli to liczba usług TAK (formuła), a {services[0]}…{services[-1]} to odpowiedzi na {len(services)} usług."
+        if svc else ""
+    )
+    n_items = len(spec.items)
     lines = [
         "Arkusz analityka AFBP (xl-afbp)",
         "",
@@ -299,9 +307,9 @@ def _info_sheet(wb: Workbook) -> None:
         "Puste pole = brak wartości (brak danych, znak # – nie badano, tekst albo dzielnik równy 0).",
         "Błędny argument daje błąd #ARG! (#VALUE!) – opis błędu po najechaniu na znacznik komórki (Lite, Server).",
         "Błąd można przechwycić: =JEŻELI.BŁĄD(AFBP_INDICATOR(\"U05\"; B2:AU2); \"sprawdź dane\").",
-        "Poz. 21 w tabeli to liczba usług TAK (formuła), a P21_01…P21_12 to odpowiedzi na 12 usług.",
-        "Funkcje przyjmują: 34 lub 46 komórek w kolejności pozycji, pary (pozycja, wartość) albo nagłówki i wartości.",
-        "Nagłówki to tekst (P01, P_01, poz. 1); dwa wiersze liczb albo dwa razy ta sama pozycja to błąd.",
+        svc_line,
+        f"Funkcje przyjmują: {n_items} lub {n_items + len(services)} komórek w kolejności pozycji, pary (pozycja, wartość) albo nagłówki i wartości.",
+        f"Nagłówki to tekst ({first.header}, {names.item(first.nr)}, {first.label}); dwa wiersze liczb albo dwa razy ta sama pozycja to błąd.",
         "",
         "Arkusz „Funkcje tablicowe”: każda funkcja to jedna formuła w jednej komórce, a wynik rozlewa się na sąsiednie",
         "komórki (tablice dynamiczne, Excel 365 i 2021). Excel 2016 i 2019 pokażą tylko pierwszą wartość: zaznacz cały",
@@ -332,7 +340,6 @@ def write_analyst_workbook(path: str | Path, rows: Iterable[Any] | None = None) 
 
 
 __all__ = [
-    "KEY_INDICATORS",
     "build_analyst_workbook",
     "example_rows",
     "input_headers",

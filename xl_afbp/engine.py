@@ -22,7 +22,7 @@ from .formdata import FormData
 from .spec.load import load_spec
 from .spec.model import Indicator, K03Check, Rule, Spec
 from .spec.expand import SIDE_AFBP, SIDE_K03, SIDE_K03_UPPER, SIDES, k03_comparison, k03_expressions, rule_expressions
-from .spec.vocab import context, resolver, words
+from .spec.vocab import comparison_resolver, context, resolver, words
 
 Evaluator = Callable[[Env, dict[str, Any]], Any]
 
@@ -37,6 +37,15 @@ class Formula:
     py: Evaluator = field(compare=False, repr=False)
     source: Any = field(default=None, compare=False, repr=False)
     expr: str | None = None
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A spec expression compiled for a display cell of the form (not a named result):
+    its Excel formula and its Python twin (None = no value, shown as an empty cell)."""
+
+    excel: str
+    py: Callable[[Any], Any] = field(compare=False, repr=False)
 
 
 @dataclass
@@ -221,6 +230,23 @@ class Engine:
         """Render a condition as a formula returning one of three texts."""
         return self._excel.tri(self.parse(text), text_literal(true), text_literal(false), text_literal(null))
 
+    def expression(self, text: str, *, comparison: bool = False) -> Expression:
+        """Both renderings of a display expression; ``comparison`` admits the names of the
+        spec's ``comparisons`` (``IND_<code>``, ``MEDIAN_<code>``)."""
+        node = parse(text, comparison_resolver(self.spec) if comparison else self._resolve)
+        return Expression(self._excel.guarded(node), self._py.compile(node))
+
+    def expression_tri(self, text: str, true: str, false: str, null: str) -> Expression:
+        """A condition shown as one of three texts, in both renderings."""
+        node = self.parse(text)
+        fn = self._py.compile(node)
+
+        def py(env, fn=fn) -> str:
+            v = fn(env)
+            return null if v is None else (true if v else false)
+
+        return Expression(self._excel.tri(node, text_literal(true), text_literal(false), text_literal(null)), py)
+
     def _add(self, name: str, role: str, excel: str, py: Evaluator, source: Any, expr: str | None = None) -> None:
         self.formulas.append(Formula(name, role, excel, py, source, expr))
 
@@ -392,4 +418,4 @@ def get_engine(edition: int | str = 2016) -> Engine:
     return _engine_for(str(edition))
 
 
-__all__ = ["EmptyField", "Engine", "ExprError", "Formula", "K03Comparison", "K03Result", "Result", "RuleResult", "get_engine"]
+__all__ = ["EmptyField", "Engine", "ExprError", "Expression", "Formula", "K03Comparison", "K03Result", "Result", "RuleResult", "get_engine"]

@@ -14,13 +14,13 @@ import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 from .outputs.benchmark import Benchmark, read_benchmark
 from .engine import Engine, get_engine
-from .workbook.form import FormContent, FormOptions, Library, build_form, population_band, units_for
+from .workbook.form import BLANK_BRANCHES, FormContent, FormOptions, Library, population_band, units_for
 from .workbook.template import FormTemplate
 
 DEFAULT_OUT = Path("build") / "forms"
@@ -35,13 +35,15 @@ class GenerateReport:
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
 
 
-def blank_form(out_dir: Path, *, year: int = 2016, engine: Engine | None = None) -> Path:
+def blank_form(out_dir: Path, *, year: int = 2016, engine: Engine | None = None, branches: int = BLANK_BRANCHES, contact: str = "", deadline: date | None = None) -> Path:
+    """The blank form (any library of the region): ``branches`` K-03 branch columns."""
     engine = engine or get_engine(year)
     out_dir.mkdir(parents=True, exist_ok=True)
-    wb, _ = build_form(engine, FormOptions(), FormContent(year=engine.spec.edition.year))
+    if branches < 0:
+        raise ValueError("the number of branch columns cannot be negative")
     path = out_dir / f"afbp-{engine.spec.edition.year}-formularz.xlsx"
-    wb.save(path)
-    return path
+    content = FormContent(year=engine.spec.edition.year, contact=contact, deadline=deadline)
+    return FormTemplate(engine, FormOptions(units=1 + branches)).render(content, path)
 
 
 def read_libraries(path: Path) -> tuple[list[Library], list[tuple[int, str]]]:
@@ -101,11 +103,11 @@ def read_previous(path: Path, *, year: int | None = None) -> dict[str, dict[int,
     return out
 
 
-def _content(lib: Library, engine: Engine, previous: dict[str, dict[int, Any]] | None, bench: Benchmark | None, now: str) -> FormContent:
+def _content(lib: Library, engine: Engine, previous: dict[str, dict[int, Any]] | None, bench: Benchmark | None, now: str, returning: dict[str, Any]) -> FormContent:
     group, medians = ("", {})
     if bench is not None:
         group, medians = bench.for_group(lib.podtyp, population_band(engine.spec, lib.mieszkancy))
-    return FormContent(library=lib, previous=(previous or {}).get(lib.id, {}), benchmark=medians, group=group, year=engine.spec.edition.year, generated_at=now)
+    return FormContent(library=lib, previous=(previous or {}).get(lib.id, {}), benchmark=medians, group=group, year=engine.spec.edition.year, generated_at=now, **returning)
 
 
 def _options(lib: Library, previous: bool, benchmark: bool) -> FormOptions:
@@ -113,7 +115,8 @@ def _options(lib: Library, previous: bool, benchmark: bool) -> FormOptions:
 
 
 class _Worker:
-    """Templates are built lazily per layout and kept for the whole batch."""
+    """Templates are built lazily per layout and kept for the whole batch (a region's
+    personalised forms have a few layouts: one per number of branches and options)."""
 
     def __init__(self, year: int):
         self.engine = get_engine(year)
@@ -145,33 +148,59 @@ def generate_batch(
     benchmark: Benchmark | None = None,
     workers: int | None = None,
     progress: bool = True,
+    contact: str = "",
+    deadline: date | None = None,
 ) -> list[Path]:
+    """One personalised workbook per library; ``contact`` and ``deadline`` (where and by
+    when to return it) are shown on each form's *Instrukcja*."""
     engine = get_engine(year)
     out_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    jobs = [(_options(lib, previous is not None, benchmark is not None), _content(lib, engine, previous, benchmark, now), out_dir / f"{lib.id}.xlsx") for lib in libraries]
+    returning = {"contact": contact, "deadline": deadline}
+    jobs = [(_options(lib, previous is not None, benchmark is not None), _content(lib, engine, previous, benchmark, now, returning), out_dir / f"{lib.id}.xlsx") for lib in libraries]
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM else 1
     bar = _progress(len(jobs), progress, "Generowanie formularzy")
-    written: list[Path] = []
     global _WORKER
     worker = _Worker(year)
-    for opts in dict.fromkeys(opts for opts, _, _ in jobs):  # build each layout once, before forking
-        worker.templates[opts] = FormTemplate(engine, opts)
     if workers <= 1 or not hasattr(os, "fork"):
+        written: list[Path] = []
         for opts, content, path in jobs:
             written.append(worker.render(opts, content, path))
             bar.update(1)
-    else:
-        _WORKER = worker  # inherited by the forked workers: no template is rebuilt there
-        size = max(1, min(100, len(jobs) // (workers * 4) or 1))
-        chunks = [(year, jobs[i : i + size]) for i in range(0, len(jobs), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for paths in pool.map(_render_chunk, chunks):
-                written += [Path(p) for p in paths]
-                bar.update(len(paths))
+        bar.close()
+        return written
+    results: list[Path | None] = [None] * len(jobs)
+    chunks = _layout_chunks(jobs, workers)
+    largest = chunks[0][0] if chunks else None
+    if largest is not None:  # the commonest layout is built once here and inherited by both workers
+        worker.templates[largest] = FormTemplate(engine, largest)
+    _WORKER = worker
+    tasks = [(year, [jobs[i] for i in chunk]) for _opts, chunk in chunks]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for (_opts, chunk), paths in zip(chunks, pool.map(_render_chunk, tasks)):
+            for i, p in zip(chunk, paths):
+                results[i] = Path(p)
+            bar.update(len(paths))
     bar.close()
-    return written
+    return [p for p in results if p is not None]
+
+
+def _layout_chunks(jobs: list, workers: int) -> list[tuple[FormOptions, list[int]]]:
+    """Job indices in chunks of one layout each, the commonest layout first.
+
+    A layout's template is built by the worker that takes its chunk (templates cannot be
+    sent between processes); a small layout stays in one chunk, so it is built once.
+    """
+    groups: dict[FormOptions, list[int]] = {}
+    for i, (opts, _content, _path) in enumerate(jobs):
+        groups.setdefault(opts, []).append(i)
+    size = max(1, min(100, len(jobs) // (workers * 4) or 1))
+    out: list[tuple[FormOptions, list[int]]] = []
+    for opts, idx in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        step = size if len(idx) > 2 * size else len(idx)
+        out += [(opts, idx[k : k + step]) for k in range(0, len(idx), step)]
+    return out
 
 
 def _progress(total: int, enabled: bool, desc: str):
@@ -189,9 +218,11 @@ def generate_from_csv(
     benchmark_path: Path | None = None,
     workers: int | None = None,
     progress: bool = True,
+    contact: str = "",
+    deadline: date | None = None,
 ) -> GenerateReport:
     libs, skipped = read_libraries(libraries_csv)
     previous = read_previous(previous_path, year=year - 1) if previous_path else None
     bench = read_benchmark(benchmark_path) if benchmark_path else None
-    written = generate_batch(libs, out_dir, year=year, previous=previous, benchmark=bench, workers=workers, progress=progress)
+    written = generate_batch(libs, out_dir, year=year, previous=previous, benchmark=bench, workers=workers, progress=progress, contact=contact, deadline=deadline)
     return GenerateReport(written=written, skipped=skipped)

@@ -9,6 +9,7 @@ UDF layouts) finds cells through them, never through addresses:
 ``PREV_01`` …           last year's value of an item (may be empty)
 ``B_<FIELD>``           basic data, e.g. ``B_NAZWA``, ``B_PODTYP``, ``B_PRZEDZIAL``
 ``IND_<code>``          indicators, e.g. ``IND_U05``
+``MEDIAN_<code>``       the group median beside an indicator (forms with a benchmark)
 ``R_<id>``              rule results, e.g. ``R_L1``; per-item parts ``R_L11_04``
 ``K03_P_<nn>``          K-03 cross-check status of item nn
 ``K03_A_P_<nn>``        the AFBP side of that check
@@ -53,6 +54,11 @@ def basic(key: str) -> str:
 
 def indicator(code: str) -> str:
     return f"IND_{code}"
+
+
+def median(code: str) -> str:
+    """The group median of an indicator, shown beside it in forms with a benchmark."""
+    return f"MEDIAN_{code}"
 
 
 def rule(rule_id: str, part: int | None = None) -> str:

@@ -225,8 +225,16 @@ def form_values(path: Path, data: FormData) -> dict[tuple[str, str], Any]:
 
 
 def type_in(src: Path, dst: Path, data: FormData, **kw: Any) -> Path:
-    """Type ``data`` into a generated form by raw XML (fast; like fill_form)."""
-    return patch_cells(src, dst, form_values(src, data), **kw)
+    """Type ``data`` into a generated form by raw XML (fast; like fill_form, which drops
+    the formulas' cached results as openpyxl does: a generated form carries results
+    computed for its prefilled data, which typing makes stale)."""
+    from xl_afbp.workbook.cached import strip_cached_values
+
+    extra = dict(kw.pop("extra", None) or {})
+    for part in sheet_parts(src).values():
+        edit = extra.get(part)
+        extra[part] = lambda x, edit=edit: strip_cached_values((edit(x) if callable(edit) else x).decode("utf-8")).encode("utf-8")
+    return patch_cells(src, dst, form_values(src, data), extra=extra, **kw)
 
 
 def set_core_modified(stamp: str) -> Callable[[bytes], bytes]:

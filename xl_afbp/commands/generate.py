@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from .base import UsageError, command
@@ -15,11 +16,21 @@ def _add(sub) -> None:
     p.add_argument("--year", type=int, default=2016, help="form edition (default 2016)")
     p.add_argument("--previous", type=Path, help="last year's values: CSV (id and one column per item), a consolidator's biblioteki.csv or its database")
     p.add_argument("--benchmark", type=Path, help="group medians from the consolidator (benchmark-<year>.csv)")
+    p.add_argument("--contact", default="", metavar="TEXT", help="where libraries send the form back (e.g. the coordinator's e-mail), shown on the form's first sheet")
+    p.add_argument("--deadline", type=_date, default=None, metavar="DATE", help="return deadline YYYY-MM-DD, shown on the form's first sheet")
+    p.add_argument("--branches", type=int, default=None, metavar="N", help="K-03 branch columns of the blank form (default 30; personalised forms have the library's own count)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default build/forms)")
     p.add_argument("--workers", type=int, default=None, help="processes for large batches (default: 2 from 200 libraries)")
     p.add_argument("--analyst", action="store_true", help="write the analyst workbook with =AFBP_INDICATOR() formulas instead")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,13 +47,19 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, opt)
         if value is not None and not value.exists():
             raise UsageError(f"--{opt}: file not found: {value}")
+    returning = {"contact": args.contact, "deadline": args.deadline}
     if args.libraries is None:
         if args.previous or args.benchmark:
             raise UsageError("--previous and --benchmark personalise forms: give --libraries too")
-        path = blank_form(out, year=args.year)
+        if args.branches is not None and not 0 <= args.branches <= 1000:
+            raise UsageError("--branches: give a number of branch columns from 0 to 1000")
+        branches = {} if args.branches is None else {"branches": args.branches}
+        path = blank_form(out, year=args.year, **branches, **returning)
         print(f"Blank form: {path}")
         return 0
-    report = generate_from_csv(args.libraries, out, year=args.year, previous_path=args.previous, benchmark_path=args.benchmark, workers=args.workers, progress=not args.quiet)
+    if args.branches is not None:
+        raise UsageError("--branches is for the blank form: personalised forms have a column for each of the library's branches (column filie)")
+    report = generate_from_csv(args.libraries, out, year=args.year, previous_path=args.previous, benchmark_path=args.benchmark, workers=args.workers, progress=not args.quiet, **returning)
     for line, reason in report.skipped:
         print(f"{args.libraries}:{line}: skipped: {reason}")
     print(f"{len(report.written)} workbook(s) in {out}" + (f"; {len(report.skipped)} row(s) skipped" if report.skipped else ""))

@@ -19,6 +19,8 @@ from .context import Context, excel_name
 from .. import names
 
 NULL_TEXT = '""'
+#: Relative tolerance of the decimals test of ``valid()`` (see ``_decimals_test``).
+DECIMALS_TOLERANCE = "1E-15"
 
 
 def text_literal(value: str) -> str:
@@ -213,11 +215,24 @@ class ExcelRenderer:
         name = excel_name(ref.name)
         nr = int(ref.name[1:])
         rule = self.ctx.items[nr]
-        conds = [*self._bounds(name, rule.min, rule.max), f"ROUND({name},{rule.decimals})={name}"]
+        conds = [*self._bounds(name, rule.min, rule.max), self._decimals_test(name, rule.decimals)]
         other = f'{name}="#"' if rule.hash else "FALSE"
         return f"IF(ISNUMBER({name}),AND({','.join(conds)}),{other})"
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _decimals_test(x: str, decimals: int) -> str:
+        """``x`` has at most ``decimals`` decimal places.
+
+        Written as a distance, not as ``ROUND(x,n)=x``: Gnumeric's ROUND is off by one unit
+        in the last place (``ROUND(76.35,2)`` = 76.35 + 1e-14) and its ``=`` is exact, so a
+        valid FTE failed there. Excel and LibreOffice compare within about 15 significant
+        digits anyway; a relative 1e-15 (a few units in the last place) keeps every value
+        one can type apart from its rounding, so the test agrees with Python's exact
+        ``round(v, n) == v`` on all typed values.
+        """
+        return f"ABS(ROUND({x},{decimals})-{x})<=ABS({x})*{DECIMALS_TOLERANCE}"
+
     @staticmethod
     def _bounds(x: str, lo: float | None, hi: float | None) -> list[str]:
         """Inclusive bound tests; a missing bound is no test."""

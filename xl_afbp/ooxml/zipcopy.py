@@ -94,3 +94,27 @@ def set_saved_at(path: Path | str, when) -> None:
         else:
             out.append(m)
     write_zip(path, out)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of a member's text and its raw deflate data, ending byte-aligned (a sync
+    flush) unless it is the member's last piece. Deflate streams compressed separately
+    this way concatenate into one valid stream: no back-reference crosses a piece."""
+
+    raw: bytes
+    data: bytes
+
+
+def deflate_piece(raw: bytes, *, last: bool, level: int = 1) -> Piece:
+    co = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return Piece(raw, co.compress(raw) + co.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH))
+
+
+def join_pieces(name: str, pieces: list[Piece]) -> Member:
+    """One deflated member from pieces in order (the CRC runs over their text)."""
+    crc = 0
+    for p in pieces:
+        crc = zlib.crc32(p.raw, crc)
+    data = b"".join(p.data for p in pieces)
+    return Member(name.encode("utf-8"), zipfile.ZIP_DEFLATED, crc, len(data), sum(len(p.raw) for p in pieces), data)

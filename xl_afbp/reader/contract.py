@@ -92,19 +92,15 @@ def _contract(engine) -> _Contract:
 
 
 def _layout(contract: _Contract, personalised: bool) -> dict[str, Ref]:
-    """Input name → where the generator puts it (K-03 rows for one unit column)."""
+    """Input name → where the generator puts it (K-03 rows for one unit column), from the
+    pure layout module: no workbook is built."""
     if personalised not in contract.layouts:
-        from ..workbook.form import FormContent, FormOptions, Library, build_form
+        from ..workbook.layout import FormOptions, form_layout
 
-        opts = FormOptions(units=1, personalised=personalised)
-        content = FormContent(library=Library(id="x") if personalised else None, generated_at="-")
         try:
-            wb, _ = build_form(contract.engine, opts, content)
-            out = {}
-            for name, dn in wb.defined_names.items():
-                if name in contract.inputs and (ref := parse_ref(dn.attr_text or "")):
-                    out[name] = ref
-        except Exception:  # noqa: BLE001 - an engine the workbook builder cannot lay out
+            places = form_layout(contract.engine.spec, FormOptions(units=1, personalised=personalised)).names
+            out = {name: (p.sheet, *p.bounds) for name, p in places.items() if name in contract.inputs}
+        except Exception:  # noqa: BLE001 - an engine the form layout cannot lay out
             out = {}
         contract.layouts[personalised] = out
     return contract.layouts[personalised]
@@ -127,7 +123,7 @@ def _known_editions() -> dict[str, tuple[int, str]]:
     try:
         from ..spec.load import load_spec
 
-        root = Path(__file__).parent / "editions"
+        root = Path(__file__).parent.parent / "editions"
         for d in sorted(root.iterdir()) if root.is_dir() else []:
             try:
                 s = load_spec(d)

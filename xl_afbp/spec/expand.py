@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .model import K03Check, Rule, Spec
+from .model import K03Cell, K03Check, Rule, Spec
 
 #: Placeholders of one K-03 comparison evaluated on its own (:func:`k03_comparison`): the
 #: AFBP side, the K-03 figure (lower bound of "between") and the upper bound.
@@ -71,3 +71,25 @@ def k03_comparison(spec: Spec, check: K03Check) -> str:
         raise ValueError(f"the K-03 check of item {check.item} compares services one by one")
     sides = replace(check, afbp=SIDE_AFBP, k03=SIDE_K03, lower=SIDE_K03, upper=SIDE_K03_UPPER)
     return k03_expressions(spec, sides)["condition"]
+
+
+#: K-03 function that totals a row across units, by the cell's ``total`` (none: no total).
+_TOTAL_FUNCTION = {"sum": "ksum", "max": "kmax", "any": "kany"}
+
+
+def k03_total_expression(cell: K03Cell) -> str | None:
+    """The expression of a K-03 row's total over units (``kmax(D2.P1.W1B)``), or None."""
+    fn = _TOTAL_FUNCTION.get(cell.total_kind)
+    return f"{fn}({cell.address})" if fn else None
+
+
+def change_expression(spec: Spec, nr: int) -> str | None:
+    """The year-on-year change of item ``nr`` (``comparisons.previous_change``), or None."""
+    text = spec.comparisons.previous_change
+    return text.replace("{n}", str(nr)) if text else None
+
+
+def index_expression(spec: Spec, code: str) -> str | None:
+    """The benchmark index of indicator ``code`` (``comparisons.benchmark_index``), or None."""
+    text = spec.comparisons.benchmark_index
+    return text.replace("{code}", code) if text else None

@@ -20,6 +20,7 @@ from .model import (
     BASIC_TYPES,
     ITEM_TYPES,
     K03_KINDS,
+    K03_TOTALS,
     K03_TYPES,
     NOT_RATIO_OF_SUMS_REASONS,
     PREFILL_SOURCES,
@@ -27,7 +28,7 @@ from .model import (
     Location,
     Spec,
 )
-from .vocab import resolver
+from .vocab import comparison_resolver, resolver
 
 TITLE_MAX = 32  # Excel: data-validation input/error title
 TEXT_MAX = 255  # Excel: data-validation input/error message, list literal
@@ -114,12 +115,12 @@ def lint(spec: Spec) -> list[SpecIssue]:
     # -- expressions --------------------------------------------------------------------
     resolve = resolver(spec)
 
-    def expression(loc, label: str, text: str | None, want: str | None) -> None:
+    def expression(loc, label: str, text: str | None, want: str | None, names_of=None) -> None:
         if not text:
             issue(Code.SPEC001, loc, f"{label}: the expression is missing", "Write the expression")
             return
         try:
-            node = parse(text, resolve)
+            node = parse(text, names_of or resolve)
         except ExprError as exc:
             issue(Code.SPEC003, loc, f"{label}: {exc}", "Use items P1..P34, services P21_01.., PREV<n>, B_<FIELD>, K-03 addresses and the functions of docs/spec.md")
             return
@@ -156,6 +157,10 @@ def lint(spec: Spec) -> list[SpecIssue]:
     for c in spec.k03_cells:
         if c.type not in K03_TYPES:
             issue(Code.SPEC007, c.loc, f"K-03 cell {c.address}: type {c.type!r} is unknown", f"Use one of: {', '.join(K03_TYPES)}")
+        if c.total is not None and c.total not in K03_TOTALS:
+            issue(Code.SPEC007, c.loc, f"K-03 cell {c.address}: total {c.total!r} is unknown", f"Use one of: {', '.join(K03_TOTALS)}")
+        elif c.total_kind not in (("any", "none") if c.type == "yesno" else ("sum", "max", "none")):
+            issue(Code.SPEC007, c.loc, f"K-03 cell {c.address}: a {c.type} row cannot be totalled with {c.total_kind!r}", "TAK/NIE rows take 'any' (or 'none'); numbers take 'sum', 'max' (or 'none')")
         name_ok(c.loc, names.k03_row(c.address))
     for k in spec.k03_checks:
         if k.item not in items:
@@ -189,6 +194,7 @@ def lint(spec: Spec) -> list[SpecIssue]:
         why = _why_not_ratio_of_sums(spec, resolve, ind.formula)
         if why and not spec.aggregate_note(ind.code):
             issue(Code.SPEC009, ind.loc, f"indicator {ind.code} cannot aggregate as a ratio of sums: {why}", "List it under not_ratio_of_sums with the reason")
+    _lint_comparisons(spec, issue, expression)
     return issues
 
 
@@ -206,3 +212,25 @@ def _why_not_ratio_of_sums(spec: Spec, resolve, formula: str) -> str:
         if isinstance(n, Bin) and n.op in "+-" and any(isinstance(x, Num) for side in (n.left, n.right) for x in walk(side)):
             return "a constant in a sum (constant)"
     return ""
+
+
+def _lint_comparisons(spec: Spec, issue, expression) -> None:
+    """Each comparison expression uses its placeholder and parses for every item/indicator."""
+    cmp = spec.comparisons
+    if cmp.previous_change is not None:
+        if "{n}" not in cmp.previous_change:
+            issue(Code.SPEC003, cmp.loc, "comparisons.previous_change must use {n} (the item number)", "Write e.g. '(P{n} - PREV{n}) / PREV{n}'")
+        else:
+            for it in spec.numeric_items:
+                expression(cmp.loc, f"comparisons.previous_change (item {it.nr})", cmp.previous_change.replace("{n}", str(it.nr)), "number")
+    if cmp.benchmark_index is not None:
+        if "{code}" not in cmp.benchmark_index:
+            issue(Code.SPEC003, cmp.loc, "comparisons.benchmark_index must use {code} (the indicator code)", "Write e.g. 'IND_{code} / MEDIAN_{code} * 100'")
+        else:
+            names_of = comparison_resolver(spec)
+            for ind in spec.indicators:
+                expression(cmp.loc, f"comparisons.benchmark_index ({ind.code})", cmp.benchmark_index.replace("{code}", ind.code), "number", names_of)
+        for ind in spec.indicators:
+            problem = names.name_problem(names.median(ind.code))
+            if problem:
+                issue(Code.SPEC006, ind.loc, f"the defined name {names.median(ind.code)!r} would be refused by Excel: {problem}", "Choose another indicator code")

@@ -26,6 +26,7 @@ from .errors import Code, SpecError, SpecIssue
 from .model import (
     Band,
     BasicField,
+    Comparisons,
     Edition,
     Indicator,
     Item,
@@ -54,6 +55,7 @@ TOP_KEYS = {
     "k03_checks": False,
     "key_indicators": False,
     "not_ratio_of_sums": False,
+    "comparisons": False,
 }
 
 
@@ -261,6 +263,7 @@ def build_spec(raw: dict[str, Any], files: list[Path] | tuple[Path, ...] = ()) -
         k03_checks=b.build_list(K03Check, raw.get("k03_checks"), "k03_checks"),
         key_indicators=tuple(raw.get("key_indicators") or ()),
         not_ratio_of_sums=b.build_list(NotRatioOfSums, raw.get("not_ratio_of_sums"), "not_ratio_of_sums", convert=_tuple_of("indicators")),
+        comparisons=(b.build(Comparisons, raw["comparisons"], "comparisons") or Comparisons()) if "comparisons" in raw else Comparisons(),
         digest=digest_of(raw),
         source=tuple(files),
     )

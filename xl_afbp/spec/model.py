@@ -19,6 +19,11 @@ PREFILL_SOURCES = ("population", "branches")
 BASIC_TYPES = ("text", "list", "yesno", "teryt", "band", "fixed", "email", "url")
 K03_TYPES = ("whole", "decimal", "percent", "yesno")
 K03_KINDS = ("equal", "at_most", "at_least", "between", "approx", "match")
+#: How a K-03 row is totalled across units (main library and branches) in the K-03 sheet.
+K03_TOTALS = ("sum", "max", "any", "none")
+#: The total of a K-03 row when the cell does not say: numbers add up, TAK in any unit is
+#: TAK for the library, a percentage per unit has no network total.
+K03_DEFAULT_TOTAL = {"whole": "sum", "decimal": "sum", "yesno": "any", "percent": "none"}
 NUMBER_FORMAT = "0.00"
 
 
@@ -169,7 +174,13 @@ class K03Cell:
     label: str
     type: str
     decimals: int = 0
+    total: str | None = None  # one of K03_TOTALS; None = the default of the type
     loc: Location | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def total_kind(self) -> str:
+        """How the row is totalled across units (e.g. opening hours: the longest-open unit)."""
+        return self.total or K03_DEFAULT_TOTAL.get(self.type, "none")
 
 
 @dataclass(frozen=True)
@@ -183,6 +194,21 @@ class K03Check:
     upper: str | None = None
     tolerance: str | None = None
     check: str | None = None
+    loc: Location | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Comparisons:
+    """Expressions of the form's comparison columns (see ``comparisons.yaml``).
+
+    ``previous_change`` is written once for every numeric item (``{n}``): the year-on-year
+    change beside last year's value. ``benchmark_index`` is written once for every indicator
+    (``{code}``): the library's value against its group's median; it reads ``IND_<code>``
+    and ``MEDIAN_<code>``, which only these expressions may use.
+    """
+
+    previous_change: str | None = None
+    benchmark_index: str | None = None
     loc: Location | None = field(default=None, compare=False, repr=False)
 
 
@@ -202,6 +228,7 @@ class Spec:
     #: the indicators of the summary's charts and the report's key table
     key_indicators: tuple[str, ...] = ()
     not_ratio_of_sums: tuple[NotRatioOfSums, ...] = ()
+    comparisons: Comparisons = Comparisons()
     digest: str = ""
     source: tuple[Path, ...] = ()
 

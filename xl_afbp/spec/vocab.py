@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from .. import names
 from ..expr.ast import Group, KRef, Node, Ref
 from ..expr.context import Context, ItemRule
 from ..expr.parse import Resolver
@@ -31,6 +34,22 @@ def resolver(spec: Spec) -> Resolver:
             ok = it.type == "services" and key.sub in services
             return Ref(key.ref, "text") if ok else None
         return Ref(key.ref, "number") if it.numeric else None  # last year's value
+
+    return resolve
+
+
+def comparison_resolver(spec: Spec) -> Resolver:
+    """The names of ``comparisons`` expressions: every name of :func:`resolver`, and an
+    indicator's value ``IND_<code>`` and its group median ``MEDIAN_<code>`` (only here: an
+    indicator or a rule never reads another indicator)."""
+    base = resolver(spec)
+    codes = {i.code for i in spec.indicators}
+
+    def resolve(name: str) -> Node | None:
+        for prefix in (names.indicator(""), names.median("")):
+            if name.startswith(prefix) and name[len(prefix):] in codes:
+                return Ref(name, "number")
+        return base(name)
 
     return resolve
 

@@ -1,44 +1,80 @@
-"""The AFBP form a librarian fills in Excel or LibreOffice: one function per sheet.
+"""The AFBP form a librarian fills in Excel or LibreOffice: one method per sheet.
 
 :func:`build_form` is the reference ("slow") path: it builds one complete workbook with
 openpyxl. :mod:`.template` builds the same workbook once per layout and patches each
-library's values into copies of it; tests prove both give identical content.
+library's values (and the cached results of every formula) into copies of it; tests prove
+both give identical content.
 
-Every cell of the defined-name contract gets its name here; every computed cell holds the
-engine's native formula; every input cell is unlocked and validated; every sheet is
-protected (without a password: protection prevents accidents, it is not security).
+Where every cell goes is decided by :mod:`.layout` (pure, shared with the reader); this
+module writes the cells there. Every cell of the defined-name contract gets its name here;
+every computed cell holds the engine's native formula and a Python twin for its cached
+value (:mod:`.cached`); every input cell is unlocked and validated; every sheet is
+protected (without a password: protection prevents accidents, it is not security) and
+print-ready (:mod:`.printing`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, names, status
 from ..engine import Engine
+from ..formdata import FormData
+from ..spec.expand import change_expression
 from ..spec.model import BasicField
 from . import styles as st
-from ..expr.context import excel_name
+from .cached import Twin, name_twin
 from .cells import absolute, define, set_formula, set_text
-from .k03_helpers import write_unit_flags
+from .instructions import items_list, write_instructions
+from .lists import teryt_ranges, write_teryt
+from .layout import (  # noqa: F401 - re-exported: the form's public vocabulary
+    BASIC,
+    BLANK_BRANCHES,
+    CHECKS,
+    CONTACT,
+    DEADLINE,
+    FORM,
+    HEADER_ROW,
+    INDICATORS,
+    INSTRUCTIONS,
+    K03,
+    LISTS,
+    META,
+    META_KEYS,
+    NOTE_ROW,
+    PERSONAL_BASIC,
+    SHEETS,
+    SUMMARY,
+    TERYT,
+    TITLE_ROW,
+    FormLayout,
+    FormOptions,
+    Place,
+    SheetLayout,
+    form_layout,
+    prefilled_items,
+    units_for,
+)
+from .metrics import PX_PER_PT, column_px
+from .printing import add_breaks, choose_page, page_breaks, setup_page
+from .sheets import ChecksSheet, IndicatorsSheet, K03Sheet
+from .sheetfit import fit_rows, sections_of
 from .validation import add_basic_validation, add_item_validation, add_service_validation
 
-MIN_BRANCH_COLUMNS = 5
-SHEETS = ("Instrukcja", "Dane podstawowe", "Formularz", "K-03", "Kontrola", "Wskaźniki")
-LISTS, TERYT, META = "_listy", "_teryt", "_meta"
-PERSONAL_BASIC = ("NAZWA", "ORGANIZATOR", "PODTYP", "WOJEWODZTWO", "POWIAT", "GMINA", "MIEJSCOWOSC", "PRZEDZIAL", "WWW")
-META_KEYS = ("form", "edition_year", "spec_version", "spec_sha256", "library_id", "teryt", "year", "generated_at", "generator", "generator_version", "units")
-
-
+#: Stands for the library's name in a template's headers; each copy gets the real name.
+HEADER_TOKEN = "@@NAZWA_BIBLIOTEKI@@"
+PREFILLED_NOTE = "Wpisał koordynator badania – jeśli to nieaktualne, napisz do niego (arkusz „Instrukcja”)."
+PREFILLED_ITEM_NOTE = "Wartość wpisał koordynator badania z listy bibliotek – jeśli jest nieaktualna, popraw ją i napisz o tym do koordynatora. "
 #: the spec's prefill sources (an item's ``prefill:``) → the Library field holding the value
 PREFILL_FIELDS = {"population": "mieszkancy", "branches": "filie"}
+MONTHS = ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września", "października", "listopada", "grudnia")
 
 
 @dataclass
@@ -60,16 +96,6 @@ class Library:
     email: str = ""
 
 
-@dataclass(frozen=True)
-class FormOptions:
-    """What changes the layout: one template exists per distinct options value."""
-
-    units: int = 1 + MIN_BRANCH_COLUMNS
-    personalised: bool = False
-    previous: bool = False
-    benchmark: bool = False
-
-
 @dataclass
 class FormContent:
     """Per-library values written into the layout."""
@@ -80,20 +106,8 @@ class FormContent:
     group: str = ""
     year: int | None = None
     generated_at: str = ""
-
-
-@dataclass
-class Layout:
-    """Where personal values go: key → (sheet title, row, column)."""
-
-    cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)
-
-
-def units_for(filie: int | None) -> int:
-    """Unit columns of the K-03 sheet: the main library plus at least five branches,
-    rounded up to a multiple of five so that a region needs only a few layouts."""
-    branches = max(MIN_BRANCH_COLUMNS, int(filie or 0))
-    return 1 + -(-branches // 5) * 5
+    contact: str = ""  # where to send the file (the coordinator's address)
+    deadline: date | None = None
 
 
 def population_band(spec, population: int | None) -> str:
@@ -159,60 +173,122 @@ def meta_values(engine: Engine, opts: FormOptions, content: FormContent) -> dict
     }
 
 
-class _Builder:
-    def __init__(self, engine: Engine, opts: FormOptions, values: dict[str, Any]):
+def polish_date(d: date) -> str:
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year} r."
+
+
+def return_values(content: FormContent) -> dict[str, str]:
+    """The two lines at the top of *Instrukcja*: where to send the file, and by when."""
+    contact = content.contact.strip()
+    return {
+        CONTACT: f"Odeślij wypełniony plik do: {contact}" if contact else "Odeślij wypełniony plik koordynatorowi badania w swoim województwie.",
+        DEADLINE: f"Termin: {polish_date(content.deadline)}" if content.deadline else "Termin odesłania podaje koordynator badania.",
+    }
+
+
+def form_values(engine: Engine, opts: FormOptions, content: FormContent) -> dict[str, Any]:
+    """Every personal value of a form: the library's data, the return address, _meta."""
+    return personal_values(engine, opts, content) | return_values(content)
+
+
+def header_name(opts: FormOptions, values: dict[str, Any]) -> str:
+    """The library's name in the printed header (empty on a blank form)."""
+    return str(values.get(names.basic("NAZWA")) or "") if opts.personalised else ""
+
+
+def form_inputs(engine: Engine, opts: FormOptions, values: dict[str, Any]) -> FormData:
+    """The inputs a freshly generated form holds (prefilled data, last year, fixed fields):
+    what its cached results are computed from."""
+    spec = engine.spec
+    basic = {f.key: f.value for f in spec.basic if f.type == "fixed"}
+    items: dict[int, Any] = {}
+    if opts.personalised:
+        basic |= {key: values.get(names.basic(key)) for key in PERSONAL_BASIC}
+        items = {nr: values.get(names.item(nr)) for nr in prefilled_items(spec)}
+    previous = {it.nr: values.get(names.previous(it.nr)) for it in spec.numeric_items} if opts.previous else {}
+    return FormData(items=items, basic=basic, previous=previous)
+
+
+def definition(obj) -> str:
+    """The text shown under an input: the spec's long ``definition`` when an edition has
+    one, else its help (which is also the input message)."""
+    return getattr(obj, "definition", None) or obj.help
+
+
+@dataclass
+class BuiltForm:
+    wb: Workbook
+    layout: FormLayout
+    twins: dict[tuple[str, int, int], Twin]
+
+
+class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
+    """Writes one workbook where :mod:`.layout` says; one method per sheet (K-03, Kontrola and
+    Wskaźniki in :mod:`.sheets`)."""
+
+    def __init__(self, engine: Engine, opts: FormOptions, values: dict[str, Any], library_name: str, *, full_lists: bool = True):
         self.engine, self.spec, self.opts, self.values = engine, engine.spec, opts, values
+        self.library_name = library_name
+        self.full_lists = full_lists
         self.wb = Workbook()
-        self.layout = Layout()
+        self.layout = form_layout(engine.spec, opts)
         self.placed: set[str] = set()
         self.formulas = {f.name: f for f in engine.formulas}
+        self.twins: dict[tuple[str, int, int], Twin] = {}
+        self.estimates: dict[tuple[str, int, int], str] = {}  # text a formula may show, for row heights
 
     # -- helpers -----------------------------------------------------------------------
-    def personal(self, key: str, ws: Worksheet, row: int, col: int) -> None:
-        """A cell whose value differs per library: remembered for the template patcher."""
-        self.layout.cells[key] = (ws.title, row, col)
-        set_text(ws, row, col, self.values.get(key))
-        cell = ws.cell(row=row, column=col)
+    def place(self, name: str) -> Place:
+        return self.layout.names[name]
+
+    def personal(self, key: str) -> None:
+        """A cell whose value differs per library (the template patcher rewrites it)."""
+        p = self.layout.personal[key]
+        ws = self.wb[p.sheet]
+        set_text(ws, p.row, p.col, self.values.get(key))
+        cell = ws.cell(row=p.row, column=p.col)
         if not cell.has_style:  # a styled cell is written even when empty: the patcher needs it
             cell.protection = st.LOCKED_HIDDEN  # differs from the default style, so it is kept
 
-    def computed(self, name: str, ws: Worksheet, row: int, col: int, number_format: str | None = None) -> None:
-        f = self.formulas[name]
-        set_formula(ws, row, col, f.excel)
+    def define_at(self, name: str) -> Place:
+        p = self.place(name)
+        c1, r1, c2, r2 = p.bounds
+        define(self.wb, name, absolute(self.wb[p.sheet], r1, c1, r2 if (c2, r2) != (c1, r1) else None, c2 if (c2, r2) != (c1, r1) else None))
+        return p
+
+    def formula(self, ws: Worksheet, row: int, col: int, excel: str, twin: Twin, number_format: str | None = None, *, estimate: str | None = None) -> None:
+        """A computed cell that is not a named result: its formula and its Python twin."""
+        set_formula(ws, row, col, excel)
         st.style_computed(ws.cell(row=row, column=col), number_format)
-        define(self.wb, name, absolute(ws, row, col))
+        self.twins[(ws.title, row, col)] = twin
+        if estimate:
+            self.estimates[(ws.title, row, col)] = estimate
+
+    def computed(self, name: str, number_format: str | None = None) -> None:
+        """The engine's result ``name`` in its place, under its defined name."""
+        p = self.define_at(name)
+        self.formula(self.wb[p.sheet], p.row, p.col, self.formulas[name].excel, name_twin(name), number_format)
         self.placed.add(name)
 
     def reference(self, ws: Worksheet, row: int, col: int, name: str, number_format: str | None = None) -> None:
-        """A display cell showing another named cell."""
-        set_formula(ws, row, col, name)
-        st.style_computed(ws.cell(row=row, column=col), number_format)
+        """A display cell showing another named result."""
+        self.formula(ws, row, col, name, name_twin(name), number_format)
+
+    def expression(self, ws: Worksheet, row: int, col: int, text: str, number_format: str | None = None, *, comparison: bool = False) -> None:
+        ex = self.engine.expression(text, comparison=comparison)
+        self.formula(ws, row, col, ex.excel, ex.py, number_format)
 
     @staticmethod
     def title(ws: Worksheet, text: str, note: str = "") -> None:
-        ws["A1"] = text
-        ws["A1"].font = st.TITLE_FONT
+        ws.cell(row=TITLE_ROW, column=1, value=text).font = st.TITLE_FONT
         if note:
-            ws["A2"] = note
-            ws["A2"].font = st.NOTE_FONT
+            ws.cell(row=NOTE_ROW, column=1, value=note).font = st.NOTE_FONT
 
-    @staticmethod
-    def finish(ws: Worksheet) -> None:
-        """Print on one page width, landscape; give wrapped rows room (LibreOffice does not
-        grow rows by itself when a file says nothing about their height)."""
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        for row in ws.iter_rows():
-            lines = 1
-            for cell in row:
-                if isinstance(cell.value, str) and cell.alignment is not None and cell.alignment.wrap_text:
-                    width = ws.column_dimensions[cell.column_letter].width or 10
-                    lines = max(lines, -(-len(cell.value) * 10 // (int(width) * 12)))
-            if lines > 1 and not ws.row_dimensions[row[0].row].height:
-                ws.row_dimensions[row[0].row].height = 14 * lines
+    def header(self, ws: Worksheet, sheet: SheetLayout, row: int = HEADER_ROW) -> None:
+        st.header_row(ws, row, [c.title for c in sheet.grid.columns])
+
+    def item_format(self, nr: int) -> str:
+        return st.number_format(self.spec.item(nr).decimals)
 
     @staticmethod
     def protect(ws: Worksheet) -> None:
@@ -220,6 +296,38 @@ class _Builder:
         ws.protection.selectLockedCells = False
         ws.protection.selectUnlockedCells = False
         ws.protection.formatColumns = False  # allowed: librarians may widen columns
+
+    def finish(self, ws: Worksheet, sheet: SheetLayout) -> None:
+        """Widths, hidden columns and rows, heights, panes, print setup, page breaks."""
+        for i, col in enumerate(sheet.grid.columns, start=1):
+            dim = ws.column_dimensions[get_column_letter(i)]
+            dim.width = col.width
+            dim.hidden = col.hidden
+        page = choose_page(sheet.grid.visible_widths)
+        self._wrap_note(ws, sheet, page)
+        heights = fit_rows(ws, sheet, self.estimates)
+        if sheet.freeze:
+            ws.freeze_panes = sheet.freeze
+        setup_page(ws, page, title_rows=sheet.title_rows, title_cols=sheet.title_cols, library=self.library_name, year=self.spec.edition.year)
+        add_breaks(ws, page_breaks(heights, sections_of(sheet), page=page, title_rows=sheet.title_rows, hard=sheet.breaks_before))
+
+    @staticmethod
+    def _wrap_note(ws: Worksheet, sheet: SheetLayout, page) -> None:
+        """The note under a title wraps within the first page's width: a long line would
+        overflow to the right, and LibreOffice then shrinks the whole sheet to print it."""
+        if ws.cell(row=NOTE_ROW, column=1).value is None:
+            return
+        width, last = 0.0, 1
+        for i, col in enumerate(sheet.grid.columns, start=1):
+            if col.hidden:
+                continue
+            width += column_px(col.width) / PX_PER_PT
+            if width > page.width_pt:
+                break
+            last = i
+        ws.cell(row=NOTE_ROW, column=1).alignment = st.WRAP
+        if last > 1:
+            ws.merge_cells(start_row=NOTE_ROW, start_column=1, end_row=NOTE_ROW, end_column=last)
 
     # -- sheets ------------------------------------------------------------------------
     def build(self) -> Workbook:
@@ -240,7 +348,8 @@ class _Builder:
         if missing:
             raise AssertionError(f"computed cells without a place: {sorted(missing)[:5]}")
         for ws in self.wb.worksheets:
-            self.finish(ws)
+            if ws.title in self.layout.sheets:
+                self.finish(ws, self.layout.sheets[ws.title])
             self.protect(ws)
         self.wb.security = WorkbookProtection(lockStructure=True)
         self.wb.calculation.fullCalcOnLoad = True
@@ -261,38 +370,24 @@ class _Builder:
             col += 1
 
     def teryt(self) -> None:
-        from .. import teryt
-
+        """The lists of the województwo → powiat → gmina drop-downs; a template leaves the
+        cells out and copies in a sheet written once per process (:mod:`.lists`)."""
         ws = self.wb.create_sheet(TERYT)
         ws.sheet_state = "hidden"
-        woj = teryt.wojewodztwa()
-        for i, w in enumerate(woj, start=1):
-            ws.cell(row=i, column=1, value=w.name)
-        define(self.wb, "L_WOJEWODZTWO", absolute(ws, 1, 1, len(woj), 1))
-        r_pow = r_gmi = 1
-        for w in woj:
-            for p in teryt.powiaty(w.code):
-                ws.cell(row=r_pow, column=2, value=w.name)
-                ws.cell(row=r_pow, column=3, value=p.display_name)
-                r_pow += 1
-                for g in teryt.gminy(p.code):
-                    ws.cell(row=r_gmi, column=4, value=f"{w.name}|{p.display_name}")
-                    ws.cell(row=r_gmi, column=5, value=g.display_name)
-                    ws.cell(row=r_gmi, column=6, value=g.code7)
-                    r_gmi += 1
-        define(self.wb, "L_POW_KEYS", absolute(ws, 1, 2, r_pow - 1, 2))
-        define(self.wb, "L_POW_NAMES", absolute(ws, 1, 3, r_pow - 1, 3))
-        define(self.wb, "L_GMI_KEYS", absolute(ws, 1, 4, r_gmi - 1, 4))
-        define(self.wb, "L_GMI_NAMES", absolute(ws, 1, 5, r_gmi - 1, 5))
+        if self.full_lists:
+            write_teryt(ws)
+        for name, (col, last) in teryt_ranges().items():
+            define(self.wb, name, absolute(ws, 1, col, last, col))
 
     def meta(self) -> None:
         ws = self.wb.create_sheet(META)
         ws.sheet_state = "veryHidden"
         ws.cell(row=1, column=1, value="key")
         ws.cell(row=1, column=2, value="value")
-        for r, key in enumerate(META_KEYS, start=2):
-            ws.cell(row=r, column=1, value=key)
-            self.personal(f"META_{key}", ws, r, 2)
+        for key in META_KEYS:
+            p = self.layout.personal[f"META_{key}"]
+            ws.cell(row=p.row, column=1, value=key)
+            self.personal(f"META_{key}")
 
     def _list_source(self, f: BasicField) -> str | None:
         if f.type in ("list", "band"):
@@ -308,299 +403,175 @@ class _Builder:
         return None
 
     def basic_data(self) -> None:
-        ws = self.wb["Dane podstawowe"]
-        self.title(ws, "Dane podstawowe biblioteki", "Pola żółte wypełnia biblioteka; niebieskie wpisał koordynator. Listy województwo → powiat → gmina zależą od siebie.")
-        row = 4
-        if self.opts.personalised:
-            ws.cell(row=row, column=1, value="Identyfikator w badaniu").font = st.BOLD
-            self.personal("ID", ws, row, 2)
-            st.style_prefilled(ws.cell(row=row, column=2))
-            row += 1
-        st.header_row(ws, row, ["Pole", "Wartość", "Wskazówka"])
-        row += 1
-        for f in self.spec.basic:
-            ws.cell(row=row, column=1, value=f.label).alignment = st.WRAP
-            cell = ws.cell(row=row, column=2)
-            name = names.basic(f.key)
-            if f.type == "fixed":
-                cell.value = f.value
-                st.style_prefilled(cell)
-            elif self.opts.personalised and f.key in PERSONAL_BASIC:
-                self.personal(name, ws, row, 2)
-                st.style_prefilled(cell)
-            else:
-                st.style_input(cell)
-                add_basic_validation(ws, cell.coordinate, f, self._list_source(f))
-            define(self.wb, name, absolute(ws, row, 2))
-            help_cell = ws.cell(row=row, column=3, value=f.help)
-            help_cell.font, help_cell.alignment = st.NOTE_FONT, st.WRAP
-            row += 1
-        row += 1
-        ws.cell(row=row, column=1, value="Kontrola danych podstawowych").font = st.BOLD
-        row += 1
-        for r in (r for r in self.spec.rules if r.group == "basic"):
-            ws.cell(row=row, column=1, value=f"{r.id}: {r.message}").alignment = st.WRAP
-            self.reference(ws, row, 2, names.rule(r.id))
-            st.status_colours(ws, f"B{row}")
-            row += 1
-        ws.column_dimensions["A"].width = 38
-        ws.column_dimensions["B"].width = 46
-        ws.column_dimensions["C"].width = 70
+        ws = self.wb[BASIC]
+        sheet = self.layout.sheets[BASIC]
+        note = "Pola żółte wypełnia biblioteka" + ("; niebieskie wpisał koordynator badania" if self.opts.personalised else "") + ". Listy województwo → powiat → gmina zależą od siebie."
+        self.title(ws, "Dane podstawowe biblioteki", note)
+        g = sheet.grid
+        fields = {f.key: f for f in self.spec.basic}
+        rules = {r.id: r for r in self.spec.rules}
+        for row in sheet.rows:
+            r = row.row
+            if row.kind == "id":
+                st.label(ws.cell(row=r, column=1, value="Identyfikator w badaniu"), wrap=False, font=st.BOLD)
+                self.personal("ID")
+                st.style_prefilled(ws.cell(row=r, column=g.col("value")))
+                st.label(ws.cell(row=r, column=g.col("help"), value=PREFILLED_NOTE), font=st.NOTE_FONT)
+            elif row.kind == "header":
+                self.header(ws, sheet, r)
+            elif row.kind == "field":
+                self._basic_field(ws, r, fields[row.key])
+            elif row.kind == "section":
+                st.section_row(ws, r, "Kontrola danych podstawowych", len(g.columns))
+            elif row.kind == "rule":
+                ws.cell(row=r, column=g.col("label"), value=f"Kontrola {row.key}").alignment = st.TOP
+                self.reference(ws, r, g.col("value"), names.rule(row.key))
+                st.status_colours(ws, f"{get_column_letter(g.col('value'))}{r}")
+                st.label(ws.cell(row=r, column=g.col("help"), value=rules[row.key].message))
+
+    def _basic_field(self, ws: Worksheet, r: int, f: BasicField) -> None:
+        g = self.layout.sheets[BASIC].grid
+        st.label(ws.cell(row=r, column=g.col("label"), value=f.label))
+        cell = ws.cell(row=r, column=g.col("value"))
+        name = names.basic(f.key)
+        help_text = definition(f) if f.help else ""
+        if f.type == "fixed":
+            cell.value = f.value
+            st.style_prefilled(cell)
+            help_text = help_text or "Stała wartość – nie zmienia się."
+        elif name in self.layout.personal:
+            self.personal(name)
+            st.style_prefilled(cell)
+            help_text = PREFILLED_NOTE
+        else:
+            st.style_input(cell)
+            add_basic_validation(ws, cell.coordinate, f, self._list_source(f))
+        self.define_at(name)
+        st.label(ws.cell(row=r, column=g.col("help"), value=help_text or None), font=st.NOTE_FONT)
 
     def form(self) -> None:
-        ws = self.wb["Formularz"]
+        ws = self.wb[FORM]
         spec = self.spec
-        hash_items = " i ".join(str(i.nr) for i in spec.items if i.hash) or "żadnej pozycji"
-        self.title(ws, spec.edition.title, f"Wpisz wartości w żółte pola (kolumna C). # wolno wpisać tylko w poz. {hash_items}. Kolumny po prawej liczą się same.")
-        per_item = [r for r in spec.rules if r.for_each]  # one column each, from column I on
-        headers = ["Poz.", "Pozycja", "Wartość", "Jednostka", "wg K-03", "wg K-03 (górna granica)", "Rok poprzedni", "Zmiana r/r"]
-        st.header_row(ws, 4, headers + [f"{r.short or 'Kontrola'} ({r.id})" for r in per_item])
-        last_col = len(headers) + len(per_item)
-        ws.freeze_panes = "C5"
-        row = 5
-        checks = {c.item: c for c in spec.k03_checks}
-        parts = {r.id: dict(self.engine.rule_parts.get(r.id, [])) for r in per_item}
-        single = self._single_item_rules()
-        for section in spec.sections:
-            ws.cell(row=row, column=1, value=section.label).font = st.BOLD
-            for c in range(1, last_col + 1):
-                ws.cell(row=row, column=c).fill = st.SECTION_FILL
-            row += 1
-            for it in (i for i in spec.items if i.section == section.id):
-                ws.cell(row=row, column=1, value=it.nr)
-                ws.cell(row=row, column=2, value=it.label).alignment = st.WRAP
-                ws.cell(row=row, column=4, value=it.unit)
-                if it.type == "services":
-                    row = self._services(ws, row, it)
-                    continue
-                cell = ws.cell(row=row, column=3)
-                fmt = "0" if it.type == "whole" else "0." + "0" * it.decimals
-                st.style_input(cell, "#,##0" if it.type == "whole" else fmt)
-                if self.opts.personalised and it.prefill:
-                    self.personal(names.item(it.nr), ws, row, 3)
-                define(self.wb, names.item(it.nr), absolute(ws, row, 3))
-                add_item_validation(ws, cell.coordinate, it, self.engine)
-                if it.nr in checks:
-                    self.reference(ws, row, 5, names.k03_value(it.nr), "#,##0.##")
-                    if checks[it.nr].kind == "between":
-                        self.reference(ws, row, 6, names.k03_upper(it.nr), "#,##0.##")
-                prev = ws.cell(row=row, column=7)
-                if self.opts.previous:
-                    self.personal(names.previous(it.nr), ws, row, 7)
-                st.style_prefilled(prev)
-                prev.number_format = "#,##0.##"
-                define(self.wb, names.previous(it.nr), absolute(ws, row, 7))
-                change = self.engine.excel(f"(P{it.nr} - PREV{it.nr}) / PREV{it.nr}")
-                set_formula(ws, row, 8, change)
-                st.style_computed(ws.cell(row=row, column=8), "+0%;-0%;0%")
-                faults = [f'{names.rule(r)}="{status.ERROR}"' for r in single.get(it.nr, [])]
-                for col, r in enumerate(per_item, start=len(headers) + 1):
-                    if it.nr in parts[r.id]:
-                        self.computed(parts[r.id][it.nr], ws, row, col)
-                        faults.append(f'{get_column_letter(col)}{row}="{status.ERROR}"')
-                if faults:  # the input turns red while a rule about it alone says "błąd"
-                    st.flag_input_when(ws, cell.coordinate, faults[0] if len(faults) == 1 else f"OR({','.join(faults)})")
-                row += 1
-        if per_item:
-            st.status_colours(ws, f"{get_column_letter(len(headers) + 1)}5:{get_column_letter(last_col)}{row}")
-        widths = (6, 52, 16, 14, 14, 14, 14, 10) + (14,) * len(per_item)
-        for col, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(col)].width = width
+        sheet = self.layout.sheets[FORM]
+        hash_items = items_list(i.nr for i in spec.items if i.hash) or "żadnej pozycji"
+        self.title(ws, spec.edition.title, f"Wpisz wartości w żółte pola (kolumna „Wartość”); pod każdą pozycją jest jej definicja. Znak # wolno wpisać tylko w poz. {hash_items}. Szare pola liczą się same.")
+        last_col = len(sheet.grid.columns)
+        sections = {s.id: s.label for s in spec.sections}
+        prefilled = set(prefilled_items(spec)) if self.opts.personalised else set()
+        for row in sheet.rows:
+            r = row.row
+            if row.kind == "header":
+                self.header(ws, sheet, r)
+            elif row.kind == "section":
+                st.section_row(ws, r, sections[row.key], last_col)
+            elif row.kind == "item":
+                self._item(ws, r, spec.item(row.key))
+            elif row.kind == "help":
+                it = spec.item(row.key)
+                self._help_row(ws, r, (PREFILLED_ITEM_NOTE if it.nr in prefilled else "") + definition(it))
+            elif row.kind == "service":
+                self._service(ws, r, row.key)
+            elif row.kind == "service_help":
+                self._help_row(ws, r, definition(next(s for s in spec.services if s.nr == row.key)))
+        rule_cols = [sheet.grid.col(c.key) for c in sheet.grid.columns if c.key.startswith("rule:")]
+        if rule_cols:
+            first, last = get_column_letter(min(rule_cols)), get_column_letter(max(rule_cols))
+            st.status_colours(ws, f"{first}{HEADER_ROW + 1}:{last}{sheet.last_row}")
+
+    def _help_row(self, ws: Worksheet, r: int, text: str) -> None:
+        """The definition under an input, across the visible columns after the number."""
+        g = self.layout.sheets[FORM].grid
+        last = max(i for i, c in enumerate(g.columns, start=1) if not c.hidden)
+        st.label(ws.cell(row=r, column=2, value=text), font=st.NOTE_FONT)
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=last)
+
+    def _item(self, ws: Worksheet, r: int, it) -> None:
+        g = self.layout.sheets[FORM].grid
+        col = g.col
+        ws.cell(row=r, column=col("nr"), value=it.nr).alignment = st.TOP
+        st.label(ws.cell(row=r, column=col("label"), value=it.label), font=st.BOLD)
+        ws.cell(row=r, column=col("unit"), value=it.unit if it.type != "services" else "TAK/NIE").alignment = st.TOP
+        if it.type == "services":
+            return
+        fmt = self.item_format(it.nr)
+        cell = ws.cell(row=r, column=col("value"))
+        st.style_input(cell, fmt)
+        name = names.item(it.nr)
+        if name in self.layout.personal:
+            self.personal(name)
+        self.define_at(name)
+        add_item_validation(ws, cell.coordinate, it, self.engine)
+        check = next((c for c in self.spec.k03_checks if c.item == it.nr), None)
+        if check is not None:
+            self.reference(ws, r, col("k03"), names.k03_value(it.nr), fmt)
+            if check.kind == "between":
+                self.reference(ws, r, col("k03_upper"), names.k03_upper(it.nr), fmt)
+        if names.previous(it.nr) in self.layout.personal:
+            self.personal(names.previous(it.nr))
+        st.style_prefilled(ws.cell(row=r, column=col("previous")), fmt)
+        self.define_at(names.previous(it.nr))
+        change = change_expression(self.spec, it.nr)
+        if change:
+            self.expression(ws, r, col("change"), change, st.CHANGE)
+        faults = [f'{names.rule(rid)}="{status.ERROR}"' for rid in self._single_item_rules().get(it.nr, [])]
+        for part_nr, part in ((nr, n) for rid, parts in self.engine.rule_parts.items() for nr, n in parts):
+            if part_nr == it.nr:
+                self.computed(part)
+                p = self.place(part)
+                faults.append(f'{get_column_letter(p.col)}{p.row}="{status.ERROR}"')
+        if faults:  # the input turns red while a rule about it alone says "błąd"
+            st.flag_input_when(ws, cell.coordinate, faults[0] if len(faults) == 1 else f"OR({','.join(faults)})")
 
     def _single_item_rules(self) -> dict[int, list[str]]:
         """Item → ids of the plain rules that test that one item alone (e.g. L10 for item 3)."""
         from ..expr.ast import refs
 
-        out: dict[int, list[str]] = {}
-        for r in self.spec.rules:
-            if r.for_each:
-                continue
-            used = refs(self.engine.parse(r.check))
-            if len(used) == 1 and used[0][1:].isdigit() and used[0].startswith("P"):
-                out.setdefault(int(used[0][1:]), []).append(r.id)
-        return out
+        if not hasattr(self, "_single"):
+            out: dict[int, list[str]] = {}
+            for r in self.spec.rules:
+                if r.for_each:
+                    continue
+                used = refs(self.engine.parse(r.check))
+                if len(used) == 1 and used[0][1:].isdigit() and used[0].startswith("P"):
+                    out.setdefault(int(used[0][1:]), []).append(r.id)
+            self._single = out
+        return self._single
 
-    def _services(self, ws: Worksheet, row: int, item) -> int:
-        row += 1
-        first = row
-        for s in self.spec.services:
-            ws.cell(row=row, column=1, value=f"{item.nr}.{s.nr}")
-            ws.cell(row=row, column=2, value=s.label).alignment = st.WRAP
-            cell = ws.cell(row=row, column=3)
-            st.style_input(cell)
-            define(self.wb, names.service(s.nr, item.nr), absolute(ws, row, 3))
-            add_service_validation(ws, cell.coordinate, s)
-            ws.cell(row=row, column=4, value="TAK/NIE")
-            row += 1
-        define(self.wb, names.item(item.nr), absolute(ws, first, 3, row - 1, 3))
-        return row
-
-    def k03(self) -> None:
-        ws = self.wb["K-03"]
-        units = self.opts.units
-        self.title(ws, "Dane ze sprawozdania GUS K-03 (dane za rok sprawozdawczy)", "K-03 wypełnia się osobno dla biblioteki głównej i każdej filii: każda jednostka ma swoją kolumnę. Puste pole = nie wpisano (nie zero).")
-        labels = ["Adres K-03", "Pozycja K-03", "Biblioteka główna"] + [f"Filia {i}" for i in range(1, units)] + ["Razem"]
-        st.header_row(ws, 4, labels)
-        ws.freeze_panes = "C5"
-        first_col, total_col = 3, 3 + units
-        row, first_row = 5, 5
-        for cell_spec in self.spec.k03_cells:
-            ws.cell(row=row, column=1, value=cell_spec.address)
-            ws.cell(row=row, column=2, value=cell_spec.label).alignment = st.WRAP
-            for u in range(units):
-                st.style_input(ws.cell(row=row, column=first_col + u), "#,##0.##")
-            rng = f"{get_column_letter(first_col)}{row}:{get_column_letter(first_col + units - 1)}{row}"
-            self._k03_validation(ws, rng, cell_spec)
-            define(self.wb, names.k03_row(cell_spec.address), absolute(ws, row, first_col, row, total_col - 1))
-            total = self._k03_total(cell_spec)
-            if total:
-                set_formula(ws, row, total_col, total)
-            st.style_computed(ws.cell(row=row, column=total_col), "#,##0.##")
-            row += 1
-        last_row = row - 1
-        ws.cell(row=row + 1, column=2, value="Jednostka wypełniona (1 = tak)").font = st.NOTE_FONT
-        ws.cell(row=row + 2, column=2, value="Filie z danymi").font = st.NOTE_FONT
-        write_unit_flags(self.wb, ws, first_row=first_row, last_row=last_row, first_col=first_col, units=units, flag_row=row + 1, total_col=total_col)
-        for c in range(first_col, total_col + 1):
-            for r in (row + 1, row + 2):
-                st.style_computed(ws.cell(row=r, column=c))
-        ws.column_dimensions["A"].width = 13
-        ws.column_dimensions["B"].width = 50
-        for c in range(first_col, total_col + 1):
-            ws.column_dimensions[get_column_letter(c)].width = 13
-
-    def _k03_total(self, cell_spec) -> str | None:
-        addr = cell_spec.address
-        if cell_spec.type == "yesno":
-            return self.engine.excel_tri(f"kany({addr})", "TAK", "NIE", "")
-        if cell_spec.type == "percent":
-            return None  # a percentage per unit has no network total
-        fn = "kmax" if addr == "D2.P1.W1B" else "ksum"  # opening hours are never summed
-        return self.engine.excel(f"{fn}({addr})")
-
-    @staticmethod
-    def _k03_validation(ws: Worksheet, rng: str, cell_spec) -> None:
-        from openpyxl.worksheet.datavalidation import DataValidation
-
-        common = dict(allow_blank=True, showErrorMessage=True, errorTitle="Niepoprawna wartość", showInputMessage=True, promptTitle=cell_spec.address, prompt=cell_spec.label[:255])
-        if cell_spec.type == "yesno":
-            dv = DataValidation(type="list", formula1='"TAK,NIE"', error="Wybierz TAK albo NIE.", **common)
-        elif cell_spec.type == "percent":
-            dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", error="Odsetek od 0 do 100.", **common)
-        elif cell_spec.type == "decimal":
-            dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="1000000", error="Liczba nieujemna.", **common)
-        else:
-            dv = DataValidation(type="whole", operator="between", formula1="0", formula2="999999999999", error="Liczba całkowita, nieujemna.", **common)
-        dv.add(rng)
-        ws.add_data_validation(dv)
-
-    def checks(self) -> None:
-        ws = self.wb["Kontrola"]
-        self.title(ws, "Kontrola formularza", "Wszystko liczy się samo podczas wpisywania. Status „brak danych” znika, gdy uzupełnisz pola, których dotyczy kontrola.")
-        summary = [(names.STATUS, "Status formularza"), (names.ERRORS, "Liczba błędów"), (names.WARNINGS, "Liczba ostrzeżeń i różnic K-03"), (names.GAPS, "Puste pola formularza")]
-        for r, (name, label) in enumerate(summary, start=3):
-            ws.cell(row=r, column=1, value=label).font = st.BOLD
-            self.computed(name, ws, r, 3, None if name == names.STATUS else "0")
-        st.status_colours(ws, "C3")
-        row = 8
-        st.header_row(ws, row, ["Kontrola", "Opis", "Status", "Ważność", "Porównywane wartości"])
-        row += 1
-        first = row
-        for r in self.spec.rules:
-            ws.cell(row=row, column=1, value=r.id)
-            ws.cell(row=row, column=2, value=r.message).alignment = st.WRAP
-            self.computed(names.rule(r.id), ws, row, 3)
-            ws.cell(row=row, column=4, value=status.FAILED[r.severity])
-            if r.for_each:
-                ws.cell(row=row, column=5, value=f"każda pozycja osobno: arkusz Formularz, kolumna „{r.short or 'Kontrola'} ({r.id})”").alignment = st.WRAP
-            else:
-                set_formula(ws, row, 5, self._compared_values(r.check))
-                st.style_computed(ws.cell(row=row, column=5))
-                ws.cell(row=row, column=5).alignment = st.WRAP
-            row += 1
-        st.status_colours(ws, f"C{first}:C{row - 1}")
-        row += 1
-        st.header_row(ws, row, ["K-03", "Pozycja AFBP", "Status", "AFBP", "wg K-03", "wg K-03 (górna granica)", "Objaśnienie różnicy"])
-        row += 1
-        first = row
-        for c in self.spec.k03_checks:
-            ws.cell(row=row, column=1, value=f"poz. {c.item}")
-            ws.cell(row=row, column=2, value=self.spec.item(c.item).label).alignment = st.WRAP
-            self.computed(names.k03_check(c.item), ws, row, 3)
-            self.computed(names.k03_afbp(c.item), ws, row, 4, "#,##0.##")
-            self.computed(names.k03_value(c.item), ws, row, 5, "#,##0.##")
-            if c.kind == "between":
-                self.computed(names.k03_upper(c.item), ws, row, 6, "#,##0.##")
-            ws.cell(row=row, column=7, value=c.explanation).alignment = st.WRAP
-            row += 1
-        st.status_colours(ws, f"C{first}:C{row - 1}")
-        for col, width in zip("ABCDEFG", (10, 60, 14, 14, 40, 14, 70)):
-            ws.column_dimensions[col].width = width
-
-    def _compared_values(self, check: str) -> str:
-        """A display formula listing the inputs a rule compares, e.g. ``poz. 6 = 120; poz. 5 = 100``."""
-        from ..expr.ast import refs
-
-        labels = {f"B_{b.key}": b.label for b in self.spec.basic}
-        parts = []
-        for ref in refs(self.engine.parse(check)):
-            if ref.startswith("B_"):
-                label = labels.get(ref, ref)
-            elif ref.startswith("PREV"):
-                label = f"poz. {ref[4:]} (rok poprzedni)"
-            else:
-                label = "poz. " + ref[1:].replace("_", ".").replace(".0", ".")
-            name = excel_name(ref)
-            parts.append(f'"{label} = "&{name}')
-        return '&"; "&'.join(parts) if parts else '""'
-
-    def indicators(self) -> None:
-        ws = self.wb["Wskaźniki"]
-        self.title(ws, f"Wskaźniki AFBP – {self.spec.edition.catalogue}", "Wskaźnik bez wartości (puste pole) oznacza brak danych albo dzielenie przez zero.")
-        labels = ["Kod", "Wskaźnik", "Perspektywa", "Jednostka", "Wartość"]
-        if self.opts.benchmark:
-            ws["A3"] = "Grupa porównawcza:"
-            self.personal("GROUP", ws, 3, 2)
-            labels += ["Mediana grupy", "Indeks (mediana = 100)"]
-        st.header_row(ws, 4, labels)
-        persp = {p.id: p.label for p in self.spec.perspectives}
-        row = 5
-        for ind in self.spec.indicators:
-            ws.cell(row=row, column=1, value=ind.code)
-            ws.cell(row=row, column=2, value=ind.name).alignment = st.WRAP
-            ws.cell(row=row, column=3, value=persp.get(ind.perspective, ind.perspective))
-            ws.cell(row=row, column=4, value=ind.unit)
-            self.computed(names.indicator(ind.code), ws, row, 5, ind.format)
-            if self.opts.benchmark:
-                self.personal(f"BENCH_{ind.code}", ws, row, 6)
-                st.style_prefilled(ws.cell(row=row, column=6))
-                ws.cell(row=row, column=6).number_format = ind.format
-                set_formula(ws, row, 7, f'IF(AND(ISNUMBER(E{row}),ISNUMBER(F{row})),IF(F{row}=0,"",E{row}/F{row}*100),"")')
-                st.style_computed(ws.cell(row=row, column=7), "0")
-            row += 1
-        last = row - 1
-        if self.opts.benchmark:
-            chart = BarChart()
-            chart.type = "bar"
-            chart.title = "Wskaźniki biblioteki jako indeks (mediana grupy = 100)"
-            chart.y_axis.title = "indeks"
-            chart.add_data(Reference(ws, min_col=7, min_row=4, max_row=last), titles_from_data=True)
-            chart.set_categories(Reference(ws, min_col=1, min_row=5, max_row=last))
-            chart.height, chart.width = 22, 16
-            chart.legend = None
-            ws.add_chart(chart, "I4")
-        for col, width in zip("ABCDEFG", (7, 60, 30, 10, 12, 14, 12)):
-            ws.column_dimensions[col].width = width
+    def _service(self, ws: Worksheet, r: int, nr: int) -> None:
+        g = self.layout.sheets[FORM].grid
+        svc = self.spec.services_item
+        s = next(x for x in self.spec.services if x.nr == nr)
+        ws.cell(row=r, column=g.col("nr"), value=f"{svc.nr}.{s.nr}").alignment = st.TOP
+        st.label(ws.cell(row=r, column=g.col("label"), value=s.label))
+        cell = ws.cell(row=r, column=g.col("value"))
+        st.style_input(cell)
+        name = names.service(s.nr, svc.nr)
+        self.define_at(name)
+        add_service_validation(ws, cell.coordinate, s)
+        ws.cell(row=r, column=g.col("unit"), value="TAK/NIE").alignment = st.TOP
+        if nr == self.spec.services[-1].nr:
+            self.define_at(names.item(svc.nr))
 
     def instructions(self) -> None:
-        from .instructions import write_instructions
+        ws = self.wb[INSTRUCTIONS]
+        for key in (CONTACT, DEADLINE):
+            self.personal(key)
+            p = self.layout.personal[key]
+            st.label(ws.cell(row=p.row, column=p.col), font=st.BOLD)
+        write_instructions(ws, self.spec, self.opts, first_row=self.layout.sheets[INSTRUCTIONS].row_of("text"))
 
-        write_instructions(self.wb["Instrukcja"], self.spec, self.opts)
 
-
-def build_form(engine: Engine, opts: FormOptions, content: FormContent) -> tuple[Workbook, Layout]:
-    """The reference build of one workbook (see :mod:`.template` for the fast batch path)."""
-    values = personal_values(engine, opts, content)
-    builder = _Builder(engine, opts, values)
+def build_form_parts(engine: Engine, opts: FormOptions, content: FormContent, *, library_name: str | None = None, full_lists: bool = True) -> BuiltForm:
+    """The workbook, its layout and the twin of every formula cell (``full_lists=False``:
+    the _teryt sheet without its cells, for a template that copies them in)."""
+    values = form_values(engine, opts, content)
+    name = header_name(opts, values) if library_name is None else library_name
+    builder = _Builder(engine, opts, values, name, full_lists=full_lists)
     wb = builder.build()
-    return wb, builder.layout
+    return BuiltForm(wb, builder.layout, builder.twins)
+
+
+def build_form(engine: Engine, opts: FormOptions, content: FormContent) -> tuple[Workbook, FormLayout]:
+    """The reference build of one workbook (see :mod:`.template` for the fast batch path)."""
+    built = build_form_parts(engine, opts, content)
+    return built.wb, built.layout

@@ -13,7 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..engine import Engine
-from ..spec.model import BasicField, Item, Service
+from ..spec.model import BasicField, Item, K03Cell, Service
 
 ERROR_TITLE = "Niepoprawna wartość"
 YES_NO = '"TAK,NIE"'
@@ -81,3 +81,16 @@ def add_basic_validation(ws: Worksheet, ref: str, field: BasicField, list_formul
     elif field.type == "text":
         lo, hi = field.min_length or 1, field.max_length or 255
         _dv(ws, ref, type="textLength", operator="between", formula1=str(lo), formula2=str(hi), title=title, prompt=prompt, error=f"Tekst od {lo} do {hi} znaków.")
+
+
+def add_k03_validation(ws: Worksheet, ref: str, cell: K03Cell) -> None:
+    """One validation over a K-03 row's unit cells, by the cell's type."""
+    kw = dict(title=cell.address, prompt=cell.label)
+    if cell.type == "yesno":
+        _dv(ws, ref, type="list", formula1=YES_NO, error="Wybierz TAK albo NIE.", **kw)
+    elif cell.type == "percent":
+        _dv(ws, ref, type="decimal", operator="between", formula1="0", formula2="100", error="Odsetek od 0 do 100.", **kw)
+    elif cell.type == "decimal":
+        _dv(ws, ref, type="decimal", operator="between", formula1="0", formula2="1000000", error="Liczba nieujemna.", **kw)
+    else:
+        _dv(ws, ref, type="whole", operator="between", formula1="0", formula2="999999999999", error="Liczba całkowita, nieujemna.", **kw)
