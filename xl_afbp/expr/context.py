@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 from .. import names
 from ..spec.model import Band  # a population band is the same thing to the spec and the renderers
@@ -27,12 +28,30 @@ class ItemRule:
     hash: bool
 
 
+#: ``valid(Pn)`` accepts a value whose scaled form (x · 10^decimals) lies this close to a
+#: whole number: typed decimals are binary doubles (76.35 · 100 = 7634.999…), and engines
+#: round differently near .5 (Gnumeric's ROUND(76.35, 2) is 76.35 + 1e-14), so an exact
+#: ``ROUND(x, n) = x`` would make LibreOffice, Gnumeric, ``formulas`` and Python disagree.
+DECIMALS_TOLERANCE = 1e-4
+
+
+@dataclass(frozen=True)
+class Places:
+    """The TERYT register as ``teryt_ok()`` searches it, one text per województwo (lower
+    case): ``|powiat>gmina=code|powiat>gmina=code|…|``. Python searches these texts; the
+    workbook holds the same 16 texts in a hidden list and Excel searches them with FIND, so
+    both answer alike for any input (a few cells, not thousands, to look through)."""
+
+    units: Mapping[str, str]  # województwo (lower case) → its units text
+
+
 @dataclass(frozen=True)
 class Context:
     items: dict[int, ItemRule] = field(default_factory=dict)
     bands: tuple[Band, ...] = ()
     services_item: int = 21
     services_count: int = 12
+    places: Callable[[], Places] | None = None  # loaded on first use: most forms never ask
 
 
 def excel_name(ref: str) -> str:

@@ -15,7 +15,7 @@ cell as 0 (which Excel arithmetic would otherwise do).
 from __future__ import annotations
 
 from .ast import Bin, Call, Cmp, Group, Logic, Neg, Node, Not, Num, Ref, Str, children
-from .context import Context, excel_name
+from .context import DECIMALS_TOLERANCE, Context, excel_name
 from .. import names
 
 NULL_TEXT = '""'
@@ -112,9 +112,6 @@ class ExcelRenderer:
                 others.append(f"COUNT({self._rows(args[:1])})>0")
                 others.append(f"COUNT({self._rows(args[1:])})>0")
                 return
-            if fn == "kbranches":
-                others.append(f"{names.UNITS_WITH_DATA}>0")
-                return
             if fn == "first":
                 alts = [self._all(self.guards(a)) for a in args]
                 others.append(f"OR({','.join(alts)})")
@@ -198,13 +195,15 @@ class ExcelRenderer:
         if fn == "kdot":
             pct = self._rows(args[:1])
             return "(" + "+".join(f"SUMPRODUCT({pct},{self._rows([h])})" for h in args[1:]) + ")"
-        if fn == "kbranches":
-            return names.BRANCHES_WITH_DATA
         if fn == "first":
-            out = self.value(args[-1])
+            out = self.value(args[-1])  # the outer guard ensures that some argument has a value
             for a in reversed(args[:-1]):
                 out = f"IF({self._all(self.guards(a))},{self.value(a)},{out})"
+            for a in reversed(args):  # a non-zero value wins over a 0 typed in an earlier row
+                out = f"IF({self._all([*self.guards(a), f'{self.value(a)}<>0'])},{self.value(a)},{out})"
             return out
+        if fn == "teryt_ok":
+            return self._teryt_ok(args)
         if fn == "implies":
             raise ValueError("implies() is rendered by tri() only")
         raise ValueError(f"no Excel rendering for {fn}()")
@@ -213,9 +212,24 @@ class ExcelRenderer:
         name = excel_name(ref.name)
         nr = int(ref.name[1:])
         rule = self.ctx.items[nr]
-        conds = [*self._bounds(name, rule.min, rule.max), f"ROUND({name},{rule.decimals})={name}"]
+        scaled = name if rule.decimals == 0 else f"{name}*{10 ** rule.decimals}"
+        near_whole = f"ABS({scaled}-ROUND({scaled},0))<={number_literal(DECIMALS_TOLERANCE)}"
+        conds = [*self._bounds(name, rule.min, rule.max), near_whole]
         other = f'{name}="#"' if rule.hash else "FALSE"
         return f"IF(ISNUMBER({name}),AND({','.join(conds)}),{other})"
+
+    def _teryt_ok(self, args) -> str:
+        """Search the województwo's units text for ``|powiat>`` (``gmina=``, ``code|``), as
+        :class:`~.context.Places` describes: FIND is exact and case-sensitive, so both sides
+        are in lower case; MATCH, COUNTIF or SEARCH would read ``*`` and ``?`` in a pasted
+        name as wildcards, which Python would not."""
+        needle = f'"|"&LOWER({self.value(args[1])})&">"'
+        if len(args) >= 3:
+            needle += f'&LOWER({self.value(args[2])})&"="'
+        if len(args) == 4:
+            needle += f'&LOWER({self.value(args[3])}&"")&"|"'
+        woj = self.value(args[0])
+        return f"(SUMPRODUCT(({names.TERYT_WOJ}={woj})*ISNUMBER(FIND({needle},{names.TERYT_UNITS})))>0)"
 
     # ------------------------------------------------------------------ helpers
     @staticmethod

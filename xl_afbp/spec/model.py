@@ -13,8 +13,9 @@ from pathlib import Path
 SEVERITIES = ("error", "warning")
 ITEM_TYPES = ("whole", "decimal", "services")
 BASIC_TYPES = ("text", "list", "yesno", "teryt", "band", "fixed", "email", "url")
+TERYT_LEVELS = ("wojewodztwo", "powiat", "gmina", "miejscowosc")
 K03_TYPES = ("whole", "decimal", "percent", "yesno")
-K03_KINDS = ("equal", "at_most", "at_least", "between", "approx", "match")
+K03_KINDS = ("equal", "at_most", "at_least", "between", "approx", "match", "info")
 NUMBER_FORMAT = "0.00"
 
 
@@ -60,12 +61,18 @@ class BasicField:
     value: str | None = None
     level: str | None = None
     parent: str | None = None
+    definition: str = ""  # the full definition (no length limit); ``help`` is the ≤ 255 input message
     loc: Location | None = field(default=None, compare=False, repr=False)
 
     @property
     def title(self) -> str:
         """The data-validation input title (Excel allows 32 characters)."""
         return self.short or self.label
+
+    @property
+    def required(self) -> bool:
+        """The library must fill it before the form can be OK (fixed values are not typed)."""
+        return not self.optional and self.type != "fixed"
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class Item:
     decimals: int = 0
     hash: bool = False
     additive: bool = False
+    definition: str = ""  # the full definition (no length limit); ``help`` is the ≤ 255 input message
     loc: Location | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -110,6 +118,7 @@ class Service:
     key: str
     label: str
     help: str
+    definition: str = ""
     loc: Location | None = field(default=None, compare=False, repr=False)
 
 
@@ -123,6 +132,7 @@ class Rule:
     short: str | None = None  # column title of a for_each rule in the form (≤ 32 characters)
     for_each: str | None = None
     exclude: tuple[int, ...] = ()
+    applies: str | None = None  # when false or without a value the rule says "nie dotyczy"
     loc: Location | None = field(default=None, compare=False, repr=False)
 
 
@@ -163,6 +173,7 @@ class K03Check:
     upper: str | None = None
     tolerance: str | None = None
     check: str | None = None
+    reason: str = ""  # why this kind and tolerance, from the form's definitions (docs/k03.md)
     loc: Location | None = field(default=None, compare=False, repr=False)
 
 

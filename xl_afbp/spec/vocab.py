@@ -56,4 +56,12 @@ def context(spec: Spec) -> Context:
         bands=spec.bands,
         services_item=svc.nr if svc else 0,
         services_count=len(spec.services),
+        places=_places,
     )
+
+
+def _places():
+    """The shipped TERYT register's keys (loaded once, on the first ``teryt_ok()``)."""
+    from ..teryt import places
+
+    return places()
