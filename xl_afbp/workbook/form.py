@@ -22,18 +22,20 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, names, status
+from ..simc import seat
 from ..engine import Engine
 from ..spec.model import BasicField
 from . import styles as st
 from ..expr.context import excel_name
 from .cells import absolute, define, set_formula, set_text
 from .k03_helpers import write_unit_flags
+from .teryt_lists import list_source, write_teryt_lists
 from .validation import add_basic_validation, add_item_validation, add_service_validation
 
 MIN_BRANCH_COLUMNS = 5
 SHEETS = ("Instrukcja", "Dane podstawowe", "Formularz", "K-03", "Kontrola", "Wskaźniki")
 LISTS, TERYT, META = "_listy", "_teryt", "_meta"
-PERSONAL_BASIC = ("NAZWA", "ORGANIZATOR", "PODTYP", "WOJEWODZTWO", "POWIAT", "GMINA", "MIEJSCOWOSC", "PRZEDZIAL", "WWW")
+PERSONAL_BASIC = ("NAZWA", "ORGANIZATOR", "PODTYP", "WOJEWODZTWO", "POWIAT", "GMINA", "MIEJSCOWOSC", "TERYT", "PRZEDZIAL", "WWW")
 META_KEYS = ("form", "edition_year", "spec_version", "spec_sha256", "library_id", "teryt", "year", "generated_at", "generator", "generator_version", "units")
 
 
@@ -115,12 +117,14 @@ def personal_values(engine: Engine, opts: FormOptions, content: FormContent) -> 
             "WOJEWODZTWO": lib.wojewodztwo,
             "POWIAT": lib.powiat,
             "GMINA": lib.gmina,
-            "MIEJSCOWOSC": lib.miejscowosc,
+            "MIEJSCOWOSC": lib.miejscowosc or (seat(lib.teryt) if lib.teryt else ""),  # the list may leave it out
+            "TERYT": lib.teryt,
             "PRZEDZIAL": population_band(spec, lib.mieszkancy),
             "WWW": lib.www,
         }
         for key in PERSONAL_BASIC:
-            out[names.basic(key)] = basic[key] or None
+            if key in {b.key for b in spec.basic}:
+                out[names.basic(key)] = basic[key] or None
         out[names.item(1)] = lib.mieszkancy
         out[names.item(13)] = lib.filie
         out["ID"] = lib.id
@@ -257,29 +261,9 @@ class _Builder:
             col += 1
 
     def teryt(self) -> None:
-        from .. import teryt
-
-        ws = self.wb.create_sheet(TERYT)
-        ws.sheet_state = "hidden"
-        woj = teryt.wojewodztwa()
-        for i, w in enumerate(woj, start=1):
-            ws.cell(row=i, column=1, value=w.name)
-        define(self.wb, "L_WOJEWODZTWO", absolute(ws, 1, 1, len(woj), 1))
-        r_pow = r_gmi = 1
-        for w in woj:
-            for p in teryt.powiaty(w.code):
-                ws.cell(row=r_pow, column=2, value=w.name)
-                ws.cell(row=r_pow, column=3, value=p.display_name)
-                r_pow += 1
-                for g in teryt.gminy(p.code):
-                    ws.cell(row=r_gmi, column=4, value=f"{w.name}|{p.display_name}")
-                    ws.cell(row=r_gmi, column=5, value=g.display_name)
-                    ws.cell(row=r_gmi, column=6, value=g.code7)
-                    r_gmi += 1
-        define(self.wb, "L_POW_KEYS", absolute(ws, 1, 2, r_pow - 1, 2))
-        define(self.wb, "L_POW_NAMES", absolute(ws, 1, 3, r_pow - 1, 3))
-        define(self.wb, "L_GMI_KEYS", absolute(ws, 1, 4, r_gmi - 1, 4))
-        define(self.wb, "L_GMI_NAMES", absolute(ws, 1, 5, r_gmi - 1, 5))
+        # a personalised form has its place prefilled and locked: no Miejscowość drop-down,
+        # so none of its 50,000 localities (the workbook stays small and quick to open)
+        write_teryt_lists(self.wb, localities=not self.opts.personalised)
 
     def meta(self) -> None:
         ws = self.wb.create_sheet(META)
@@ -293,14 +277,12 @@ class _Builder:
     def _list_source(self, f: BasicField) -> str | None:
         if f.type in ("list", "band"):
             return f"L_{f.key}"
-        if f.type == "teryt" and f.level == "wojewodztwo":
-            return "L_WOJEWODZTWO"
-        if f.type == "teryt" and f.level == "powiat":
-            key = names.basic(f.parent or "WOJEWODZTWO")
-            return f"OFFSET(L_POW_NAMES,MATCH({key},L_POW_KEYS,0)-1,0,COUNTIF(L_POW_KEYS,{key}),1)"
-        if f.type == "teryt" and f.level == "gmina":
-            key = f"{names.basic('WOJEWODZTWO')}&\"|\"&{names.basic(f.parent or 'POWIAT')}"
-            return f"OFFSET(L_GMI_NAMES,MATCH({key},L_GMI_KEYS,0)-1,0,COUNTIF(L_GMI_KEYS,{key}),1)"
+        if f.type == "teryt" and f.level:
+            chain, key = [], f.parent
+            while key:  # the fields above this one: województwo → powiat → gmina
+                chain.insert(0, names.basic(key))
+                key = next((b.parent for b in self.spec.basic if b.key == key), None)
+            return list_source(f.level, chain)
         return None
 
     def basic_data(self) -> None:
@@ -378,7 +360,7 @@ class _Builder:
                 add_item_validation(ws, cell.coordinate, it, self.engine)
                 if it.nr in checks:
                     self.reference(ws, row, 5, names.k03_value(it.nr), "#,##0.##")
-                    if checks[it.nr].kind == "between":
+                    if checks[it.nr].upper:
                         self.reference(ws, row, 6, names.k03_upper(it.nr), "#,##0.##")
                 prev = ws.cell(row=row, column=7)
                 if self.opts.previous:
@@ -493,12 +475,21 @@ class _Builder:
     def checks(self) -> None:
         ws = self.wb["Kontrola"]
         self.title(ws, "Kontrola formularza", "Wszystko liczy się samo podczas wpisywania. Status „brak danych” znika, gdy uzupełnisz pola, których dotyczy kontrola.")
-        summary = [(names.STATUS, "Status formularza"), (names.ERRORS, "Liczba błędów"), (names.WARNINGS, "Liczba ostrzeżeń i różnic K-03"), (names.GAPS, "Puste pola formularza")]
+        summary = [
+            (names.STATUS, "Status formularza"),
+            (names.ERRORS, "Liczba błędów"),
+            (names.WARNINGS, "Liczba ostrzeżeń i różnic K-03"),
+            (names.GAPS, "Puste pola wymagane"),
+            (names.MISSING, "Które pola są puste"),
+            (names.K03_DIFFERENCES, "Różnice K-03"),
+            (names.K03_STATE, "Arkusz K-03"),
+        ]
         for r, (name, label) in enumerate(summary, start=3):
             ws.cell(row=r, column=1, value=label).font = st.BOLD
-            self.computed(name, ws, r, 3, None if name == names.STATUS else "0")
+            text = name in (names.STATUS, names.MISSING, names.K03_STATE)  # long texts run on into the empty cells to the right
+            self.computed(name, ws, r, 3, None if text else "0")
         st.status_colours(ws, "C3")
-        row = 8
+        row = 3 + len(summary) + 1
         st.header_row(ws, row, ["Kontrola", "Opis", "Status", "Ważność", "Porównywane wartości"])
         row += 1
         first = row
@@ -525,7 +516,7 @@ class _Builder:
             self.computed(names.k03_check(c.item), ws, row, 3)
             self.computed(names.k03_afbp(c.item), ws, row, 4, "#,##0.##")
             self.computed(names.k03_value(c.item), ws, row, 5, "#,##0.##")
-            if c.kind == "between":
+            if c.upper:
                 self.computed(names.k03_upper(c.item), ws, row, 6, "#,##0.##")
             ws.cell(row=row, column=7, value=c.explanation).alignment = st.WRAP
             row += 1
