@@ -316,7 +316,8 @@ def test_checks_list_the_failing_rules_like_the_engine(engine):
 
 
 def test_checks_basic_rules_only_with_basic_data(engine):
-    pairs = [[k, v] for k, v in ITEMS.items()] + [["P15", 500], ["P21_05", "TAK"], ["B_WWW", None], ["B_NAZWA", "GBP"]]
+    own_site = [[f"P21_{n:02d}", "NIE"] for n in (6, 7, 9, 11)]  # B4 reads every own-website service
+    pairs = [[k, v] for k, v in ITEMS.items()] + [["P15", 500], ["P21_05", "TAK"], ["B_WWW", None], ["B_NAZWA", "GBP"]] + own_site
     out = afbp_udfs.afbp_checks(pairs)
     assert any(r[0] == "B4" for r in out[1:])  # no website but virtual visits
     pairs_without_basic = [[k, v] for k, v in ITEMS.items()] + [["P15", 500], ["P21_05", "TAK"]]
@@ -366,8 +367,9 @@ def test_k03_check_agrees_with_the_engine(engine):
     seen = set()
     for items, services, k03 in _k03_cases(engine):
         res = engine.evaluate(FormData(items=items, services=services, k03=k03))
+        reads_rows = {c.item for c in engine.spec.k03_checks if c.tolerance and "(" in c.tolerance}  # item 9: the K-03 stock
         for k in res.k03:
-            if k.kind == "match":
+            if k.kind == "match" or k.item in reads_rows:
                 continue
             got = afbp_udfs.afbp_k03_check(k.item, k.afbp, k.k03, k.k03_upper, row34(items))
             assert isinstance(got, list) and len(got) == 1 and len(got[0]) == 2, got
@@ -383,18 +385,17 @@ def test_k03_check_kinds(engine):
     assert afbp_udfs.afbp_k03_check("P04", 50000, 50001)[0][0] == status.DIFFERENCE
     assert afbp_udfs.afbp_k03_check(22, 10.75, 10.754)[0][0] == status.OK  # half a hundredth
     assert afbp_udfs.afbp_k03_check(8, 80, 85)[0][0] == status.OK  # at most
-    assert afbp_udfs.afbp_k03_check(28, 100, 120)[0][0] == status.DIFFERENCE  # at least
+    assert afbp_udfs.afbp_k03_check(31, 100, 120)[0][0] == status.DIFFERENCE  # at least
+    assert afbp_udfs.afbp_k03_check(28, 100, 120)[0][0] == status.INFO  # no inequality holds
     assert afbp_udfs.afbp_k03_check(6, 600, 500, 700)[0][0] == status.OK  # between
     assert afbp_udfs.afbp_k03_check(6, 800, 500, 700)[0][0] == status.DIFFERENCE
     assert afbp_udfs.afbp_k03_check(6, 600, 500) == [[status.NO_DATA, "brak danych K-03"]]
-    assert afbp_udfs.afbp_k03_check(16, 98040, 98040)[0][0] == status.OK  # P16 + P17 side
+    assert afbp_udfs.afbp_k03_check(16, 98040, 98040, 98045)[0][0] == status.OK  # P16 + P17 side, K-03 … K-03 + P17
     assert afbp_udfs.afbp_k03_check(4, "#", 5) == [[status.NO_DATA, "brak danych AFBP"]]
     assert afbp_udfs.afbp_k03_check(4, 5, "#N/A") == [[status.NO_DATA, "brak danych K-03"]]
-    # item 9: the tolerance is 1 % of item 4, given with the form data
-    no_p4 = afbp_udfs.afbp_k03_check(9, 158000, 157000)
-    assert no_p4[0][0] == status.NO_DATA and "poz. 4" in no_p4[0][1]
-    assert afbp_udfs.afbp_k03_check(9, 158000, 157000, None, row34())[0][0] == status.OK
-    assert afbp_udfs.afbp_k03_check(9, 158000, 150000, None, [[4, 160000]])[0][0] == status.DIFFERENCE
+    # item 9: the tolerance is 1 % of the K-03 stock, which only AFBP_K03_CHECKS receives
+    no_rows = afbp_udfs.afbp_k03_check(9, 158000, 157000, None, row34())
+    assert no_rows[0][0] == status.NO_DATA and "AFBP_K03_CHECKS" in no_rows[0][1]
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ from xl_afbp import names as _names
 from xl_afbp import status as _status
 from xl_afbp.engine import K03Result, get_engine
 from xl_afbp.expr.ast import Ref
+from xl_afbp.expr.ast import k_addresses as _k_addresses
 from xl_afbp.expr.ast import refs as _refs
 from xl_afbp.expr.parse import parse as _parse_expr
 from xl_afbp.expr.pyeval import PythonCompiler
@@ -395,7 +396,8 @@ class _State:
 
         node = _parse_expr(condition, resolve)
         fn = PythonCompiler(self.engine.ctx).compile(node)
-        extra = [r for r in _refs(node) if r not in (_A, _K, _K2)]  # e.g. P4 in the tolerance of item 9
+        extra = [r for r in _refs(node) if r not in (_A, _K, _K2)]  # form data the relation also reads
+        extra += [f"K-03 {a}" for a in _k_addresses(node)]  # e.g. the K-03 stock in the tolerance of item 9
         self._k03_single[nr] = (check, fn, extra)
         return self._k03_single[nr]
 
@@ -533,8 +535,8 @@ def afbp_indicators(items, values=None, as_row=False):
 def afbp_checks(items, values=None):
     """Niespełnione reguły AFBP: reguła, waga, komunikat – albo "OK". Failing AFBP rules (id, severity, message), or "OK".
 
-    Reguły B1–B4 tylko, gdy podano dane podstawowe (B_...). "brak danych", gdy żadnej reguły nie da się sprawdzić.
-    Rules B1-B4 only when basic data (B_...) is given; "brak danych" when no rule can be checked.
+    Reguły B1–B6 tylko, gdy podano dane podstawowe (B_...). "brak danych", gdy żadnej reguły nie da się sprawdzić.
+    Rules B1-B6 only when basic data (B_...) is given; "brak danych" when no rule can be checked.
     """
     try:
         st = _state()
@@ -558,8 +560,8 @@ def afbp_checks(items, values=None):
 @xw.arg("item", doc="Numer pozycji AFBP, np. 4 albo \"P04\" / AFBP item number")
 @xw.arg("afbp_value", doc="Strona AFBP relacji (poz. 16: suma poz. 16 i 17) / AFBP side of the relation")
 @xw.arg("k03_value", doc="Liczba z K-03 (suma wierszy/jednostek; dla \"między\": dolna granica) / K-03 figure or lower bound")
-@xw.arg("k03_upper", doc="Górna granica dla poz. 6, 24, 30 / upper bound of 'between' relations")
-@xw.arg("items", doc="Opcjonalnie dane formularza, gdy tolerancja ich wymaga (poz. 9: poz. 4) / optional form data")
+@xw.arg("k03_upper", doc="Górna granica (poz. 6, 16; informacyjnie poz. 30) / upper bound of ranged relations")
+@xw.arg("items", doc="Opcjonalnie dane formularza, gdy relacja ich wymaga / optional form data")
 def afbp_k03_check(item, afbp_value, k03_value, k03_upper=None, items=None):
     """Porównanie jednej pozycji AFBP z K-03: status i wyjaśnienie. One AFBP item against K-03: status, explanation.
 
@@ -573,25 +575,30 @@ def afbp_k03_check(item, afbp_value, k03_value, k03_upper=None, items=None):
         a, k, k2 = _cell(afbp_value), _cell(k03_value), _cell(k03_upper)
         env = _PlaceholderEnv({_A: a, _K: k, _K2: k2}, data)
         ok = fn(env)
-        state = _status.NO_DATA if ok is None else (_status.OK if ok else _status.DIFFERENCE)
+        passed, failed = (_status.INFO, _status.INFO) if check.kind == "info" else (_status.OK, _status.DIFFERENCE)
+        state = _status.NO_DATA if ok is None else (passed if ok else failed)
 
         def num(v):
             return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
-        between = check.kind == "between"
+        ranged = bool(check.upper)
         res = K03Result(
             item=check.item,
             status=state,
             kind=check.kind,
             afbp=num(a),
-            k03=num(k) if not between or num(k2) is not None else None,
-            k03_upper=num(k2) if between else None,
+            k03=num(k) if not ranged or num(k2) is not None else None,
+            k03_upper=num(k2) if ranged else None,
             explanation=check.explanation,
+            ranged=ranged,
         )
         message = res.message
         if state == _status.NO_DATA and res.afbp is not None and res.k03 is not None and extra:
-            missing = [r for r in extra if data.get(r) is None]
-            if missing:
+            rows = [r for r in extra if r.startswith("K-03 ")]
+            missing = rows or [r for r in extra if data.get(r) is None]
+            if rows:
+                message = f"brak danych: {', '.join(rows)} – ta relacja czyta wiersze K-03, użyj AFBP_K03_CHECKS"
+            elif missing:
                 where = ", ".join(f"poz. {r[1:]}" if r[1:].isdigit() else r for r in missing)
                 message = f"brak danych: {where} (podaj dane formularza w 5. argumencie)"
         return [[res.status, message]]
