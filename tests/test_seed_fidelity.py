@@ -255,7 +255,9 @@ OLD_DIGEST = "5aaaf9eadd152568b92847245d028f72c6df654ec5e591713516886e73a0cb1d" 
 def test_the_corrected_edition_has_a_new_version_and_hash(spec):
     assert spec.edition.spec_version == "2.0.0" and spec.digest != OLD_DIGEST
     changelog = (Path(spec.source[0]).parent / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert OLD_DIGEST in changelog and spec.edition.spec_version in changelog
+    latest = changelog.split("\n## ")[1]  # the newest version's section
+    assert latest.startswith(spec.edition.spec_version) and spec.digest in latest, "changed the YAML? bump spec_version and add a CHANGELOG section with the new hash"
+    assert OLD_DIGEST in changelog
 
 
 def test_a_form_made_from_the_old_edition_is_reported_clearly(tmp_path, engine):
