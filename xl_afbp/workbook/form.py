@@ -307,7 +307,7 @@ class _Builder:
                 self.personal(name, ws, row, 2)
                 st.style_prefilled(cell)
             else:
-                st.style_input(cell)
+                st.style_input(cell, "@" if f.type == "text" else None)  # text: a TERYT code keeps its leading 0
                 add_basic_validation(ws, cell.coordinate, f, self._list_source(f))
             define(self.wb, name, absolute(ws, row, 2))
             help_cell = ws.cell(row=row, column=3, value=f.help)
