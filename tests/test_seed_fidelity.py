@@ -265,7 +265,9 @@ def test_a_form_made_from_the_old_edition_is_reported_clearly(tmp_path, engine):
     import rejects it as another edition and names both versions."""
     from xl_afbp.reader import read_submission
 
-    src = fill_form(blank_form(tmp_path / "b", engine=engine), base_form(), tmp_path / "filled.xlsx", engine=engine)
+    opts = FormOptions(units=units_for(1), personalised=True)
+    form = FormTemplate(engine, opts).render(FormContent(library=Library(id="T-12"), year=2016), tmp_path / "form.xlsx")
+    src = fill_form(form, base_form(), tmp_path / "filled.xlsx", engine=engine)
     old = tmp_path / "old.xlsx"
     _rewrite_meta(src, old, {"spec_version": "1.0.0", "spec_sha256": OLD_DIGEST})
     s = read_submission(old, engine=engine)
