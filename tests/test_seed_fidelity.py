@@ -286,3 +286,18 @@ def _rewrite_meta(src: Path, dst: Path, values: dict[str, str]) -> None:
     with zipfile.ZipFile(dst) as z:  # the file is still a valid workbook with one _meta sheet
         assert any(re.search(r"sheet\d+\.xml$", n) for n in z.namelist())
 
+
+
+def test_a_personalised_form_names_its_place_as_the_register_does(engine):
+    """The coordinator's list may spell the place its own way or leave the miejscowość out:
+    the prefilled (locked) fields come from the TERYT code, so B5/B6 hold and the form can
+    be complete."""
+    from xl_afbp.formdata import FormData
+    from xl_afbp.workbook.form import personal_values
+
+    lib = Library(id="T-13", teryt="3202042", wojewodztwo="Zachodniopomorskie", powiat="Choszczeński", gmina="Krzęcin", miejscowosc="")
+    values = personal_values(engine, FormOptions(personalised=True), FormContent(library=lib))
+    place = tuple(values[f"B_{k}"] for k in ("WOJEWODZTWO", "POWIAT", "GMINA", "MIEJSCOWOSC", "TERYT"))
+    assert place == ("zachodniopomorskie", "choszczeński", "Krzęcin (gmina wiejska)", "Krzęcin", "3202042")
+    rules = {r.id: r.status for r in engine.evaluate(FormData(basic={k[2:]: v for k, v in values.items() if k.startswith("B_")})).rules}
+    assert rules["B5"] == OK and rules["B6"] == OK

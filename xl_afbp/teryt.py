@@ -74,6 +74,7 @@ __all__ = [
     "lookup_gmina",
     "lookup_powiat",
     "lookup_wojewodztwo",
+    "place_names",
     "places",
     "powiaty",
     "register_texts",
@@ -417,6 +418,17 @@ def gminy(pow_code: str, *, include_dzielnice: bool = True, include_delegatury: 
 def all_gminy(*, include_dzielnice: bool = False, include_delegatury: bool = False, edition: str = DEFAULT_EDITION) -> list[Gmina]:
     """Every gmina (RODZ 1/2/3) of the country; dzielnice and delegatury only on request."""
     return load_terc(edition).all_gminy(include_dzielnice=include_dzielnice, include_delegatury=include_delegatury)
+
+
+def place_names(code7: str, *, edition: str = DEFAULT_EDITION) -> tuple[str, str, str] | None:
+    """(województwo, powiat, gmina) display names of a unit's TERC code, as the form's
+    drop-downs show them; None for an empty or unknown code."""
+    register = load_terc(edition)
+    try:
+        g = register.lookup_gmina(code7)
+    except KeyError:
+        return None
+    return register.lookup_wojewodztwo(g.woj_code).display_name, register.lookup_powiat(g.pow_code).display_name, g.display_name
 
 
 def register_texts(edition: str = DEFAULT_EDITION) -> list[tuple[str, str]]:

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, names, status
 from ..simc import seat
+from ..teryt import place_names
 from ..engine import Engine
 from ..spec.model import BasicField
 from . import styles as st
@@ -110,14 +111,17 @@ def personal_values(engine: Engine, opts: FormOptions, content: FormContent) -> 
     out: dict[str, Any] = {}
     if opts.personalised:
         assert lib is not None
+        # the place as the drop-downs name it (rule B5 compares with the register), whatever
+        # spelling the coordinator's list used; the list may leave out the miejscowość
+        woj, pow_, gmi = place_names(lib.teryt) or (lib.wojewodztwo, lib.powiat, lib.gmina)
         basic = {
             "NAZWA": lib.nazwa,
             "ORGANIZATOR": lib.organizator,
             "PODTYP": lib.podtyp,
-            "WOJEWODZTWO": lib.wojewodztwo,
-            "POWIAT": lib.powiat,
-            "GMINA": lib.gmina,
-            "MIEJSCOWOSC": lib.miejscowosc or (seat(lib.teryt) if lib.teryt else ""),  # the list may leave it out
+            "WOJEWODZTWO": woj,
+            "POWIAT": pow_,
+            "GMINA": gmi,
+            "MIEJSCOWOSC": lib.miejscowosc or (seat(lib.teryt) if lib.teryt else ""),
             "TERYT": lib.teryt,
             "PRZEDZIAL": population_band(spec, lib.mieszkancy),
             "WWW": lib.www,
