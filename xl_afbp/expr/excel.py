@@ -219,17 +219,19 @@ class ExcelRenderer:
         return f"IF(ISNUMBER({name}),AND({','.join(conds)}),{other})"
 
     def _teryt_ok(self, args) -> str:
-        """Search the województwo's units text for ``|powiat>`` (``gmina=``, ``code|``), as
-        :class:`~.context.Places` describes: FIND is exact and case-sensitive, so both sides
-        are in lower case; MATCH, COUNTIF or SEARCH would read ``*`` and ``?`` in a pasted
-        name as wildcards, which Python would not."""
+        """The województwo by exact equality (SUMPRODUCT of ``=``, which ignores case but reads
+        no wildcards), its units text by INDEX/MATCH (safe once the name is known to be
+        exact), then FIND of ``|powiat>`` (``gmina=``, ``code|``), all in lower case, as
+        :class:`~.context.Places` describes. No array of FINDs: Gnumeric does not spread FIND
+        over a range inside SUMPRODUCT, and ISNUMBER absorbs MATCH's #N/A in every engine."""
+        woj = self.value(args[0])
         needle = f'"|"&LOWER({self.value(args[1])})&">"'
         if len(args) >= 3:
             needle += f'&LOWER({self.value(args[2])})&"="'
         if len(args) == 4:
             needle += f'&LOWER({self.value(args[3])}&"")&"|"'
-        woj = self.value(args[0])
-        return f"(SUMPRODUCT(({names.TERYT_WOJ}={woj})*ISNUMBER(FIND({needle},{names.TERYT_UNITS})))>0)"
+        units = f"INDEX({names.TERYT_UNITS},MATCH({woj},{names.TERYT_WOJ},0))"
+        return f"AND(SUMPRODUCT(({names.TERYT_WOJ}={woj})*1)>0,ISNUMBER(FIND({needle},{units})))"
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
