@@ -46,6 +46,7 @@ def form_inputs(draw, spec: Spec, *, units: int = 6) -> FormData:
     basic["PODTYP"] = _perturbed(draw, basic.get("PODTYP"), [None, "biblioteka powiatowa", "biblioteka inna"], p)
     basic["PRZEDZIAL"] = _perturbed(draw, basic.get("PRZEDZIAL"), [None, *[b.label for b in spec.bands], "DO 5 000"], p)
     basic["PONADLOKALNE"] = _perturbed(draw, basic.get("PONADLOKALNE"), [None, "TAK", "NIE"], p)
+    basic.update(_place(draw, basic, p))
     if draw(st.integers(0, 3)) == 0:  # the county-library rules B1/B2 need this combination
         basic["PODTYP"] = "biblioteka powiatowa"
         basic["PONADLOKALNE"] = draw(st.sampled_from(["TAK", "NIE", None]))
@@ -54,14 +55,52 @@ def form_inputs(draw, spec: Spec, *, units: int = 6) -> FormData:
     for addr, row in base.k03.items():
         row = list(row) + [None] * (units - len(row))
         k03[addr] = [_perturbed(draw, v, SPECIAL_K03, p / 3) for v in row[:units]]
+    if draw(st.integers(0, 5)) == 0 and "D6.P1.W1" in k03:  # no registration: row 1 typed as 0
+        k03["D6.P1.W1"] = [0 if v is not None else None for v in k03["D6.P1.W1"]]
     for addr in draw(st.lists(st.sampled_from(sorted(k03)), max_size=4)):  # a unit's figures mistyped
         factor = draw(st.sampled_from([0, 0.5, 2, 10]))
         k03[addr] = [v * factor if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in k03[addr]]
     previous = {}
     if draw(st.booleans()):
-        prev = simulate_previous(FormData(items=items), seed=draw(st.integers(0, 1000)))
-        previous = {nr: _perturbed(draw, v, [None, 0, 1, 10**6, "#"], p) for nr, v in prev.items()}
+        prev = simulate_previous(base, seed=draw(st.integers(0, 1000)))  # also for an untouched form
+        previous = {nr: _perturbed(draw, v, [None, 0, 1, 9.5, 10, 10**6, "#"], p) for nr, v in prev.items()}
     return FormData(items=items, services=services, basic=basic, previous=previous, k03=k03)
+
+
+def _place(draw, basic: dict, p: float) -> dict:
+    """The TERYT place, consistent or broken the ways a form breaks: a stale powiat or gmina
+    after a change of województwo, another gmina's code, a code typed as a number, names in
+    another case (Excel's "=" ignores it), wildcard characters, empty fields."""
+    from xl_afbp import teryt
+
+    units = teryt.load_terc().units()
+    w, pw, g = draw(st.sampled_from(units[:: max(1, len(units) // 200)] + [u for u in units if u[2].is_city_part][:5]))
+    place = {"WOJEWODZTWO": w.display_name, "POWIAT": pw.display_name, "GMINA": g.display_name, "TERYT": g.code7}
+    other = draw(st.sampled_from(units))
+    kind = draw(st.sampled_from(["same", "same", "stale_woj", "stale_pow", "other_code", "code_number", "upper", "wildcard", "no_code", "empty"]))
+    if draw(st.floats(0, 1)) < 2 * p:
+        if kind == "stale_woj":
+            place["WOJEWODZTWO"] = other[0].display_name
+        elif kind == "stale_pow":
+            place["POWIAT"] = other[1].display_name
+        elif kind == "other_code":
+            place["TERYT"] = other[2].code7
+        elif kind == "code_number":
+            place["TERYT"] = int(g.code7)
+        elif kind == "upper":
+            place = {k: v.upper() for k, v in place.items()}
+        elif kind == "wildcard":
+            place["GMINA"] = "*"
+        elif kind == "no_code":
+            place["TERYT"] = None
+        elif kind == "empty":
+            place[draw(st.sampled_from(["WOJEWODZTWO", "POWIAT", "GMINA"]))] = None
+    extra = draw(st.integers(0, 9))  # whatever the damage level, so that every outcome is seen
+    if extra == 0:  # an empty place field: B5/B6 "brak danych"
+        place[draw(st.sampled_from(["WOJEWODZTWO", "POWIAT", "GMINA"]))] = None
+    elif extra == 1:  # no TERYT code: B6 "nie dotyczy"
+        place["TERYT"] = None
+    return place
 
 
 def collect(strategy, n: int, seed: int = 20161231) -> list:

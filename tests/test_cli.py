@@ -21,7 +21,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 def test_spec_lint_passes():
     r = run("spec", "lint")
     assert r.returncode == 0, r.stderr
-    assert "42 indicators" in r.stdout and "27 K-03 checks" in r.stdout
+    assert "42 indicators" in r.stdout and "26 K-03 checks" in r.stdout
 
 
 def test_spec_lint_fails_with_location(tmp_path):
@@ -55,9 +55,10 @@ def test_evaluate_json_schema():
     assert all(v is None or isinstance(v, float) for v in out["indicators"].values())
     assert {r["id"] for r in out["rules"]} >= {"L1", "L12", "B1"}
     for rule in out["rules"]:
-        assert set(rule) == {"id", "status", "message"} and rule["status"] in ("ok", "warning", "error", "no_data")
+        assert set(rule) == {"id", "status", "message"} and rule["status"] in ("ok", "warning", "error", "no_data", "not_applicable")
     for k in out["k03"]:
-        assert set(k) == {"item", "status", "afbp", "k03", "message"} and k["status"] in ("ok", "difference", "no_data")
+        assert set(k) == {"item", "status", "afbp", "k03", "message"} and k["status"] in ("ok", "difference", "no_data", "info")
+    assert out["status"] == "ok" and out["missing"] == [] and out["k03_state"].startswith("K-03: różnic: 0")
 
 
 def test_evaluate_csv_input(tmp_path):

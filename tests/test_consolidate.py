@@ -66,7 +66,8 @@ def _simulated(lib, mistake: str | None, seed: str) -> FormData:
     data = simulate_form(lib.mieszkancy, lib.filie, seed=f"{seed}-{lib.id}", podtyp=lib.podtyp, organizator=lib.organizator, www=lib.www or None)
     if mistake:
         data = inject_mistake(data, mistake, seed=f"{seed}-{lib.id}")
-    data.basic = {k: v for k, v in data.basic.items() if k in ("PONADLOKALNE", "STATUS_PRAWNY", "STATUS_NAUKOWY")}
+    # the coordinator prefilled the place and the name; the library types the rest
+    data.basic = {k: v for k, v in data.basic.items() if k in ("PONADLOKALNE", "STATUS_PRAWNY", "STATUS_NAUKOWY", "LOGIN", "IMIE", "NAZWISKO", "EMAIL")}
     return data
 
 

@@ -73,7 +73,7 @@ def test_l12_change_against_last_year(engine):
     r = rule(engine, "L12", items={4: 151, 5: 100}, previous={4: 100, 5: 100})
     assert r.status == status.WARNING and r.parts[4] == status.WARNING and r.parts[5] == status.OK
     assert rule(engine, "L12", items={4: 150}, previous={4: 100}).status == status.OK
-    assert rule(engine, "L12", items={4: 150}).status == status.NO_DATA
+    assert rule(engine, "L12", items={4: 150}).status == status.NOT_APPLICABLE  # no last year
 
 
 def test_basic_rules(engine):
@@ -84,11 +84,12 @@ def test_basic_rules(engine):
     assert rule(engine, "B1", basic={"PODTYP": "biblioteka gminy wiejskiej"}).status == status.OK
     assert rule(engine, "B3", items={1: 5000}, basic={"PRZEDZIAL": "do 5 000"}).status == status.OK
     assert rule(engine, "B3", items={1: 5001}, basic={"PRZEDZIAL": "do 5 000"}).status == status.ERROR
-    assert rule(engine, "B4", items={15: 0}, services={5: "NIE"}, basic={"WWW": None}).status == status.OK
-    assert rule(engine, "B4", items={15: 120}, services={5: "NIE"}, basic={"WWW": ""}).status == status.ERROR
+    own_site = {n: "NIE" for n in (5, 6, 7, 9, 11)}
+    assert rule(engine, "B4", items={15: 0}, services=own_site, basic={"WWW": None}).status == status.OK
+    assert rule(engine, "B4", items={15: 120}, services=own_site, basic={"WWW": ""}).status == status.ERROR
     assert rule(engine, "B4", items={15: 120}, basic={"WWW": "http://x.pl"}).status == status.OK
-    assert rule(engine, "B4", items={15: "#"}, services={5: "NIE"}, basic={"WWW": None}).status == status.ERROR  # no site: 0, not '#'
-    assert rule(engine, "B4", items={}, services={5: "NIE"}, basic={"WWW": None}).status == status.NO_DATA
+    assert rule(engine, "B4", items={15: "#"}, services=own_site, basic={"WWW": None}).status == status.ERROR  # no site: 0, not '#'
+    assert rule(engine, "B4", items={}, services=own_site, basic={"WWW": None}).status == status.NO_DATA
 
 
 def k03(engine, item, **kw):
@@ -118,7 +119,8 @@ def test_k03_loans_include_interlibrary_loans(engine):
 def test_k03_bounds_and_tolerances(engine):
     rows = {"D3.P1.W5.R4": [2.5], "D3.P1.W5.R5": [1.25], "D3.P1.W5.R6": [0.75, 0.5]}
     assert k03(engine, 24, items={24: 4.0}, k03=rows).status == status.OK
-    assert k03(engine, 24, items={24: 3.5}, k03=rows).status == status.DIFFERENCE
+    assert k03(engine, 24, items={24: 3.5}, k03=rows).status == status.OK  # at most R4+R5+R6: AFBP leaves out people on leave
+    assert k03(engine, 24, items={24: 5.01}, k03=rows).status == status.DIFFERENCE
     assert k03(engine, 22, items={22: 0.3}, k03={"D3.P1.W5.R1": [0.1, 0.2]}).status == status.OK  # 0.1+0.2 ≠ 0.3 in floats
     assert k03(engine, 24, items={24: 0.3}, k03={"D3.P1.W5.R4": [0.1], "D3.P1.W5.R5": [0.2], "D3.P1.W5.R6": [0]}).status == status.OK
     pct = {"D8.P1.W13": [90, 50], "D4.W1.R5": [10_000, 2_000]}
@@ -126,10 +128,10 @@ def test_k03_bounds_and_tolerances(engine):
     assert k03(engine, 9, items={9: 10_500, 4: 12_000}, k03=pct).status == status.DIFFERENCE
 
 
-def test_k03_branch_count(engine):
+def test_k03_branch_count_is_not_a_relation(engine):
+    """The form gives no K-03 source for item 13 (branches): nothing compares it."""
     rows = {"D4.W1.R5": [100, 50, None, 20], "D8.P1.KAT": [None, None, "TAK"]}
-    assert k03(engine, 13, items={13: 3}, k03=rows).status == status.OK
-    assert k03(engine, 13, items={13: 2}, k03=rows).status == status.DIFFERENCE
+    assert 13 not in {k.item for k in engine.evaluate(FormData(items={13: 2}, k03=rows)).k03}
 
 
 def test_k03_services_any_unit(engine):
@@ -137,20 +139,24 @@ def test_k03_services_any_unit(engine):
     k = {a: ["NIE", "TAK"] for a in ("D8.P1.KAT", "D8.P1.ZAM", "D8.P1.PRZ", "D8.P1.POW", "D8.P1.INF", "D8.P1.ELR", "D8.P1.BLG", "D8.P1.SPO", "D8.P2.W2")}
     assert k03(engine, 21, services=yes, k03=k).status == status.OK
     assert k03(engine, 21, services={**yes, 9: "NIE"}, k03=k).status == status.OK  # RSS shares the blog line
-    assert k03(engine, 21, services={**yes, 8: "NIE", 9: "NIE"}, k03=k).status == status.DIFFERENCE
+    assert k03(engine, 21, services={**yes, 8: "NIE", 9: "NIE"}, k03=k).status == status.OK  # K-03's line is broader
+    assert k03(engine, 21, services=yes, k03={**k, "D8.P1.BLG": ["NIE", "NIE"]}).status == status.DIFFERENCE
     assert k03(engine, 21, services={**yes, 1: "NIE"}, k03=k).status == status.DIFFERENCE
 
 
 def test_summary_status(engine):
     res = engine.evaluate(FormData(items={5: 100, 6: 101}))
     assert res.status == status.ERROR and res.errors >= 1
-    assert res.values["R_BRAKI"] == 45 - 2
+    required_basic = [b for b in engine.spec.basic if not b.optional and b.type != "fixed"]
+    assert res.values["R_BRAKI"] == len(required_basic) + 33 + 12 - 2
+    assert res.missing[:len(required_basic)] == [b.label for b in required_basic]
 
 
 def test_json_shape(engine):
     out = engine.evaluate(FormData(items={1: 1000, 4: 5000})).to_json()
     assert set(out) >= {"indicators", "rules", "k03"}
     assert len(out["indicators"]) == 42 and out["indicators"]["Z01"] == 5.0
-    assert {r["status"] for r in out["rules"]} <= {"ok", "warning", "error", "no_data"}
-    assert {k["status"] for k in out["k03"]} <= {"ok", "difference", "no_data"}
+    assert {r["status"] for r in out["rules"]} <= {"ok", "warning", "error", "no_data", "not_applicable"}
+    assert {k["status"] for k in out["k03"]} <= {"ok", "difference", "no_data", "info"}
+    assert out["status"] == "incomplete" and "poz. 2" in out["missing"] and out["k03_state"].startswith("K-03 nie wypełniono")
     assert all(set(k) >= {"item", "status", "afbp", "k03", "message"} for k in out["k03"])

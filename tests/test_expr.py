@@ -14,7 +14,7 @@ from xl_afbp.formdata import FormData
 from xl_afbp.spec.vocab import context, resolver
 
 # Functions both Excel 2010 and LibreOffice evaluate; nothing else may appear in a formula.
-NATIVE = {"IF", "AND", "OR", "NOT", "COUNT", "COUNTA", "COUNTIF", "SUM", "MAX", "SUMPRODUCT", "ABS", "ROUND", "LEFT", "LEN", "ISNUMBER"}
+NATIVE = {"IF", "AND", "OR", "NOT", "COUNT", "COUNTA", "COUNTIF", "SUM", "MAX", "SUMPRODUCT", "ABS", "ROUND", "LEFT", "LEN", "ISNUMBER", "MID", "FIND", "LOWER", "INDEX", "MATCH"}
 
 
 @pytest.fixture(scope="module")

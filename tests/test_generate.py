@@ -27,7 +27,7 @@ from xl_afbp.workbook.plain import input_cells
 from xl_afbp.workbook.template import FormTemplate
 
 SAMPLE_LIBS = Path(__file__).resolve().parents[1] / "xl_afbp" / "data" / "sample_libraries.csv"
-NATIVE = {"IF", "AND", "OR", "NOT", "COUNT", "COUNTA", "COUNTIF", "SUM", "MAX", "SUMPRODUCT", "ABS", "ROUND", "LEFT", "LEN", "ISNUMBER", "ISERROR", "FIND", "OFFSET", "MATCH"}
+NATIVE = {"IF", "AND", "OR", "NOT", "COUNT", "COUNTA", "COUNTIF", "SUM", "MAX", "SUMPRODUCT", "ABS", "ROUND", "LEFT", "LEN", "ISNUMBER", "ISERROR", "FIND", "OFFSET", "MATCH", "INDEX", "MID", "LOWER"}
 
 
 @pytest.fixture(scope="module")

@@ -197,11 +197,25 @@ def test_known_codes():
     assert teryt.lookup_gmina(" 3201011 ").code7 == "3201011"
 
 
-@pytest.mark.parametrize("code", ["3201034", "3201035", "0264029", "9999999", "320101", "", "3201012"])
+@pytest.mark.parametrize("code", ["3201034", "3201035", "9999999", "320101", "", "3201012"])
 def test_unknown_or_non_gmina_codes(code):
-    # 3201034/5: town and rural part of Karlino (RODZ 4/5); 0264029: a Wrocław delegatura
+    # 3201034/5: town and rural part of Karlino (RODZ 4/5)
     with pytest.raises(KeyError):
         teryt.lookup_gmina(code)
+
+
+def test_delegatury_in_gmina_list_not_among_gminy():
+    """The 19 delegatury (RODZ 9) of Kraków, Łódź, Poznań, Wrocław are in the form's
+    Gmina/Dzielnica list of their city, for the district libraries, and are not gminy."""
+    krakow = [g.display_name for g in teryt.gminy("1261")]
+    assert krakow == ["Kraków (gmina miejska)", "Kraków-Krowodrza (delegatura)", "Kraków-Nowa Huta (delegatura)",
+                      "Kraków-Podgórze (delegatura)", "Kraków-Śródmieście (delegatura)"]
+    dele = [g for g in teryt.all_gminy(include_delegatury=True) if g.is_delegatura]
+    assert len(dele) == 19 and {g.pow_code for g in dele} == {"0264", "1061", "1261", "3064"}
+    assert teryt.lookup_gmina("0264029").name == "Wrocław-Fabryczna"
+    assert teryt.subtype_for_gmina(teryt.lookup_gmina("0264029")) == "biblioteka gminy miejskiej – dzielnicowa"
+    assert not any(g.is_delegatura for g in teryt.all_gminy(include_dzielnice=True))
+    assert [g.code7 for g in teryt.gminy("1261", include_delegatury=False)] == ["1261011"]
 
 
 def test_powiat_display_names():

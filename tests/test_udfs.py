@@ -425,8 +425,9 @@ def test_checks_list_the_failing_rules_like_the_engine(engine):
 
 
 def test_checks_basic_rules_only_with_basic_data(engine):
+    own_site = [[f"P21_{n:02d}", "NIE"] for n in (6, 7, 9, 11)]  # B4 reads every own-website service
     items = {**ITEMS, 15: 500}
-    pairs = [[k, v] for k, v in items.items()] + [["P21_05", "TAK"], ["B_WWW", None], ["B_NAZWA", "GBP"]]
+    pairs = [[k, v] for k, v in items.items()] + [["P21_05", "TAK"], ["B_WWW", None], ["B_NAZWA", "GBP"]] + own_site
     out = afbp_udfs.afbp_checks(pairs)
     assert any(r[0] == "B4" for r in out[1:])  # no website but virtual visits
     pairs_without_basic = [[k, v] for k, v in items.items()] + [["P21_05", "TAK"]]
@@ -476,8 +477,9 @@ def test_k03_check_agrees_with_the_engine(engine):
     seen = set()
     for items, services, k03 in _k03_cases(engine):
         res = engine.evaluate(FormData(items=items, services=services, k03=k03))
+        reads_rows = {c.item for c in engine.spec.k03_checks if c.tolerance and "(" in c.tolerance}  # item 9: the K-03 stock
         for k in res.k03:
-            if k.kind == "match":
+            if k.kind == "match" or k.item in reads_rows:
                 continue
             got = afbp_udfs.afbp_k03_check(k.item, k.afbp, k.k03, k.k03_upper, row34(items))
             assert isinstance(got, list) and len(got) == 1 and len(got[0]) == 2, got
@@ -493,18 +495,17 @@ def test_k03_check_kinds(engine):
     assert afbp_udfs.afbp_k03_check("P04", 50000, 50001)[0][0] == status.DIFFERENCE
     assert afbp_udfs.afbp_k03_check(22, 10.75, 10.754)[0][0] == status.OK  # half a hundredth
     assert afbp_udfs.afbp_k03_check(8, 80, 85)[0][0] == status.OK  # at most
-    assert afbp_udfs.afbp_k03_check(28, 100, 120)[0][0] == status.DIFFERENCE  # at least
+    assert afbp_udfs.afbp_k03_check(31, 100, 120)[0][0] == status.DIFFERENCE  # at least
+    assert afbp_udfs.afbp_k03_check(28, 100, 120)[0][0] == status.INFO  # no inequality holds
     assert afbp_udfs.afbp_k03_check(6, 600, 500, 700)[0][0] == status.OK  # between
     assert afbp_udfs.afbp_k03_check(6, 800, 500, 700)[0][0] == status.DIFFERENCE
     assert afbp_udfs.afbp_k03_check(6, 600, 500) == [[status.NO_DATA, "brak danych K-03"]]
-    assert afbp_udfs.afbp_k03_check(16, 98040, 98040)[0][0] == status.OK  # P16 + P17 side
+    assert afbp_udfs.afbp_k03_check(16, 98040, 98040, 98045)[0][0] == status.OK  # P16 + P17 side, K-03 … K-03 + P17
     assert afbp_udfs.afbp_k03_check(4, "#", 5) == [[status.NO_DATA, "brak danych AFBP"]]
     assert afbp_udfs.afbp_k03_check(4, 5, "#N/A") == [[status.NO_DATA, "brak danych K-03"]]
-    # item 9: the tolerance is 1 % of item 4, given with the form data
-    no_p4 = afbp_udfs.afbp_k03_check(9, 158000, 157000)
-    assert no_p4[0][0] == status.NO_DATA and "poz. 4" in no_p4[0][1]
-    assert afbp_udfs.afbp_k03_check(9, 158000, 157000, None, row34())[0][0] == status.OK
-    assert afbp_udfs.afbp_k03_check(9, 158000, 150000, None, [[4, 160000]])[0][0] == status.DIFFERENCE
+    # item 9: the tolerance is 1 % of the K-03 stock, which only AFBP_K03_CHECKS receives
+    no_rows = afbp_udfs.afbp_k03_check(9, 158000, 157000, None, row34())
+    assert no_rows[0][0] == status.NO_DATA and "AFBP_K03_CHECKS" in no_rows[0][1]
 
 
 def test_the_engine_builds_the_single_k03_comparison(engine):
@@ -515,8 +516,13 @@ def test_the_engine_builds_the_single_k03_comparison(engine):
         engine.k03_comparison(match)
     with pytest.raises(KeyError):
         engine.k03_comparison(1)
-    assert engine.k03_comparison(9).inputs == ("P4",) and engine.k03_comparison(4).inputs == ()
-    assert engine.k03_comparison(9).status(158000, 157000, None, FormData(items={4: 160000})) == status.OK
+    assert engine.k03_comparison(4).inputs == () and engine.k03_comparison(4).k03_rows == ()
+    stock = engine.k03_comparison(9)  # the tolerance is 1 % of the K-03 stock: rows it cannot see
+    assert stock.inputs == () and stock.k03_rows
+    assert stock.status(158000, 157000, None, FormData(items={4: 160000})) == status.NO_DATA
+    for info in (c for c in engine.spec.k03_checks if c.kind == "info"):  # no inequality: never "różnica"
+        assert engine.k03_comparison(info.item).status(1, 10**6, 10**7 if info.upper else None) == status.INFO
+        assert engine.k03_comparison(info.item).status(None, 5, 6) == status.NO_DATA
 
 
 @pytest.mark.parametrize(

@@ -97,8 +97,11 @@ def cases(engine: Engine) -> list[Case]:
                         want=[["poz.", "status", "AFBP", "K-03", "K-03 (górna granica)", "wyjaśnienie"]] + k03_rows))
         for k in with_k03.k03:
             if k.kind != "match":
+                # a relation that also reads K-03 rows (item 9's tolerance from the K-03 stock)
+                # cannot be decided from the two figures alone: "brak danych", and it says why
+                want = status.NO_DATA if engine.k03_comparison(k.item).k03_rows else k.status
                 out.append(Case("afbp_k03_check", [[[k.item]], [[cell(k.afbp)]], [[cell(k.k03)]], [[cell(k.k03_upper)]], [row]],
-                                check=_status_is(k.status)))
+                                check=_status_is(want)))
     out.append(Case("afbp_info", [[["Z11"]], [["wzór"]]], want=[[engine.words(engine.spec.indicator("Z11").formula)]]))
     first = row_of(library_forms(1)[0], columns)
     out += [  # bad arguments: an error with the Polish message, never a text in the cell

@@ -156,7 +156,7 @@ def afbp_indicators(items, values=None, as_row=False):
 @xw.arg("items", doc="Dane formularza (także PREV01… – poprzedni rok, B_PODTYP… – dane podstawowe)")
 @xw.arg("values", doc=_VALUES_DOC)
 def afbp_checks(items, values=None):
-    """Niespełnione reguły AFBP (reguła, waga, komunikat) albo OK; „brak danych”, gdy żadnej nie da się sprawdzić. Reguły B1–B4 tylko, gdy podano dane podstawowe (B_…)."""
+    """Niespełnione reguły AFBP (reguła, waga, komunikat) albo OK; „brak danych”, gdy żadnej nie da się sprawdzić. Reguły B1–B6 tylko, gdy podano dane podstawowe (B_…)."""
     try:
         s = _session()
         data = s.layouts.form(items, values, expand_count=False)
@@ -178,8 +178,8 @@ def afbp_checks(items, values=None):
 @xw.arg("item", doc="Numer pozycji AFBP, np. 4 albo \"P04\"")
 @xw.arg("afbp_value", doc="Strona AFBP relacji (poz. 16: suma poz. 16 i 17)")
 @xw.arg("k03_value", doc="Liczba z K-03 (suma wierszy i jednostek); dla relacji „między” dolna granica")
-@xw.arg("k03_upper", doc="Górna granica relacji „między” (poz. 6, 24, 30)")
-@xw.arg("items", doc="Dane formularza, gdy tolerancja ich wymaga (poz. 9 czyta poz. 4)")
+@xw.arg("k03_upper", doc="Górna granica przedziału (poz. 6, 16; informacyjnie poz. 30)")
+@xw.arg("items", doc="Opcjonalnie dane formularza, gdy relacja ich wymaga")
 def afbp_k03_check(item, afbp_value, k03_value, k03_upper=None, items=None):
     """Porównanie jednej pozycji AFBP z liczbą z K-03 według relacji ze specyfikacji (równe, najwyżej, co najmniej, między, w przybliżeniu): status i wyjaśnienie."""
     try:
@@ -199,21 +199,25 @@ def afbp_k03_check(item, afbp_value, k03_value, k03_upper=None, items=None):
         def num(v):
             return v if cells.is_number(v) else None
 
-        between = check.kind == "between"
+        ranged = bool(check.upper)
         res = K03Result(
             item=check.item,
             status=state,
             kind=check.kind,
             afbp=num(a),
-            k03=num(k) if not between or num(k2) is not None else None,
-            k03_upper=num(k2) if between else None,
+            k03=num(k) if not ranged or num(k2) is not None else None,
+            k03_upper=num(k2) if ranged else None,
             explanation=check.explanation,
+            ranged=ranged,
         )
         message = res.message
         if state == _status.NO_DATA and res.afbp is not None and res.k03 is not None:
-            missing = [spelling.parse_ref(r) for r in comparison.inputs if data.get(r) is None]
-            if missing:
-                where = ", ".join(key.label if key else r for key, r in zip(missing, comparison.inputs))
+            missing = [r for r in comparison.inputs if data.get(r) is None]
+            if comparison.k03_rows:
+                rows = ", ".join(f"K-03 {a}" for a in comparison.k03_rows)
+                message = f"brak danych: {rows} – ta relacja czyta wiersze K-03, użyj AFBP_K03_CHECKS"
+            elif missing:
+                where = ", ".join(key.label if (key := spelling.parse_ref(r)) else r for r in missing)
                 message = f"brak danych: {where} (podaj dane formularza w 5. argumencie)"
         return [[res.status, message]]
     except Exception as exc:  # noqa: BLE001

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
-from . import names, status
-from .expr.ast import Node, Ref, refs
+from . import completeness, names, status
+from .expr.ast import Node, Ref, k_addresses, refs
 from .expr.excel import ExcelRenderer, text_literal
 from .expr.parse import ExprError, parse
-from .expr.pyeval import Env, PythonCompiler, as_number, is_yes
+from .expr.pyeval import Env, PythonCompiler
 from .formdata import FormData
 from .spec.load import load_spec
 from .spec.model import Indicator, K03Check, Rule, Spec
-from .spec.expand import SIDE_AFBP, SIDE_K03, SIDE_K03_UPPER, SIDES, k03_comparison, k03_expressions, rule_expressions
+from .spec.expand import SIDE_AFBP, SIDE_K03, SIDE_K03_UPPER, SIDES, k03_comparison, k03_expressions, rule_applies, rule_expressions
 from .spec.vocab import comparison_resolver, context, resolver, words
 
 Evaluator = Callable[[Env, dict[str, Any]], Any]
@@ -71,6 +71,7 @@ class K03Result:
     k03: float | None
     k03_upper: float | None
     explanation: str
+    ranged: bool = False  # the K-03 side is a range (lower, upper): "between", or "info" with bounds
 
     @property
     def code(self) -> str:
@@ -91,11 +92,16 @@ class K03Comparison:
 
     check: K03Check
     condition: Callable[[Env], Any] = field(repr=False)
-    inputs: tuple[str, ...] = ()  # other form inputs the relation reads (item 9: P4)
+    inputs: tuple[str, ...] = ()  # other form inputs the relation reads
+    k03_rows: tuple[str, ...] = ()  # K-03 rows it reads besides the two figures (a tolerance from the K-03 stock)
 
     def status(self, afbp: Any, k03: Any, upper: Any = None, data: Env | None = None) -> str:
         value = self.condition(_Sides({SIDE_AFBP: afbp, SIDE_K03: k03, SIDE_K03_UPPER: upper}, data or FormData()))
-        return status.NO_DATA if value is None else (status.OK if value else status.DIFFERENCE)
+        if value is None:
+            return status.NO_DATA
+        if self.check.kind == "info":  # no inequality holds between the two: nothing to flag
+            return status.INFO
+        return status.OK if value else status.DIFFERENCE
 
 
 class _Sides:
@@ -119,16 +125,6 @@ class _Sides:
         return 0
 
 
-@dataclass(frozen=True)
-class EmptyField:
-    """An input counted as empty: item ``item`` (``service`` of it for a service), and what
-    it held instead of a value (None when blank)."""
-
-    item: int
-    service: int | None = None
-    value: Any = None
-
-
 @dataclass
 class Result:
     values: dict[str, Any]
@@ -148,6 +144,17 @@ class Result:
     def warnings(self) -> int:
         return int(self.values[names.WARNINGS])
 
+    @property
+    def missing(self) -> list[str]:
+        """Labels of the empty required fields (basic data, items, services), in form order."""
+        text = self.values.get(names.MISSING)
+        return text.split(completeness.SEPARATOR) if text else []
+
+    @property
+    def k03_state(self) -> str:
+        """The K-03 sheet's state: not filled (checks skipped) or the counts of outcomes."""
+        return self.values[names.K03_STATE]
+
     def failing_rules(self) -> list[RuleResult]:
         return [r for r in self.rules if r.status in (status.ERROR, status.WARNING)]
 
@@ -161,12 +168,14 @@ class Result:
                     "item": k.item,
                     "status": k.code,
                     "afbp": k.afbp,
-                    "k03": k.k03 if k.kind != "between" else [k.k03, k.k03_upper],
+                    "k03": [k.k03, k.k03_upper] if k.ranged else k.k03,
                     "message": k.message,
                 }
                 for k in self.k03
             ],
             "status": status.code(self.status),
+            "missing": self.missing,
+            "k03_state": self.k03_state,
         }
 
 
@@ -181,6 +190,8 @@ class Engine:
         self._py = PythonCompiler(self.ctx)
         self._words = words(spec)
         self._comparisons: dict[int, K03Comparison] = {}
+        #: what the form must hold before it can be OK (:mod:`xl_afbp.completeness`)
+        self.required = completeness.required_fields(spec)
         self.formulas: list[Formula] = []
         self.rule_parts: dict[str, list[tuple[int, str]]] = {}
         for ind in spec.indicators:
@@ -223,7 +234,7 @@ class Engine:
 
             node = parse(k03_comparison(self.spec, check), with_sides)
             inputs = tuple(r for r in refs(node) if r not in SIDES)
-            self._comparisons[item] = K03Comparison(check, self._py.compile(node), inputs)
+            self._comparisons[item] = K03Comparison(check, self._py.compile(node), inputs, tuple(k_addresses(node)))
         return self._comparisons[item]
 
     def excel_tri(self, text: str, true: str, false: str, null: str) -> str:
@@ -255,14 +266,24 @@ class Engine:
         fn = self._py.compile(node)
         self._add(name, role, self._excel.guarded(node), lambda env, res, fn=fn: fn(env), source, text)
 
-    def _status_cell(self, name: str, role: str, text: str, failed: str, source: Any) -> None:
+    def _status_cell(self, name: str, role: str, text: str, failed: str, source: Any, *, passed: str = status.OK, applies: str | None = None) -> None:
+        """OK (``passed``) / ``failed`` / brak danych; with ``applies``, "nie dotyczy" while
+        that condition is false or has no value (e.g. no last year's value)."""
         node = self.parse(text)
         fn = self._py.compile(node)
-        excel = self._excel.tri(node, text_literal(status.OK), text_literal(failed), text_literal(status.NO_DATA))
+        excel = self._excel.tri(node, text_literal(passed), text_literal(failed), text_literal(status.NO_DATA))
+        when = None
+        if applies:
+            na = text_literal(status.NOT_APPLICABLE)
+            when_node = self.parse(applies)
+            when = self._py.compile(when_node)
+            excel = self._excel.tri(when_node, excel, na, na)
 
-        def py(env: Env, res: dict[str, Any], fn=fn) -> str:
+        def py(env: Env, res: dict[str, Any], fn=fn, when=when) -> str:
+            if when is not None and not when(env):
+                return status.NOT_APPLICABLE
             v = fn(env)
-            return status.NO_DATA if v is None else (status.OK if v else failed)
+            return status.NO_DATA if v is None else (passed if v else failed)
 
         self._add(name, role, excel, py, source, text)
 
@@ -273,21 +294,30 @@ class Engine:
         failed = status.FAILED[rule.severity]
         expressions = rule_expressions(self.spec, rule)
         if not rule.for_each:
-            self._status_cell(names.rule(rule.id), "rule", expressions[0][1], failed, rule)
+            self._status_cell(names.rule(rule.id), "rule", expressions[0][1], failed, rule, applies=rule_applies(rule, None))
             return
         parts = []
         for nr, text in expressions:
             name = names.rule(rule.id, nr)
-            self._status_cell(name, "rule_part", text, failed, rule)
+            self._status_cell(name, "rule_part", text, failed, rule, applies=rule_applies(rule, nr))
             parts.append((nr, name))
         self.rule_parts[rule.id] = parts  # type: ignore[assignment]
         part_names = [n for _, n in parts]
+
+        def every(*texts: str) -> str:
+            """Every part says one of ``texts``."""
+            tests = []
+            for n in part_names:
+                alts = [f"{n}={text_literal(t)}" for t in texts]
+                tests.append(alts[0] if len(alts) == 1 else f"OR({','.join(alts)})")
+            return f"AND({','.join(tests)})"
+
         any_failed = ",".join(f"{n}={text_literal(failed)}" for n in part_names)
-        all_empty = ",".join(f"{n}={text_literal(status.NO_DATA)}" for n in part_names)
-        excel = (
-            f"IF(OR({any_failed}),{text_literal(failed)},"
-            f"IF(AND({all_empty}),{text_literal(status.NO_DATA)},{text_literal(status.OK)}))"
-        )
+        rest = f"IF({every(status.NO_DATA)},{text_literal(status.NO_DATA)},{text_literal(status.OK)})"
+        if rule.applies:  # parts may also say "nie dotyczy"
+            na = text_literal(status.NOT_APPLICABLE)
+            rest = f"IF({every(status.NOT_APPLICABLE)},{na},IF({every(status.NO_DATA, status.NOT_APPLICABLE)},{text_literal(status.NO_DATA)},{text_literal(status.OK)}))"
+        excel = f"IF(OR({any_failed}),{text_literal(failed)},{rest})"
 
         def py(env: Env, res: dict[str, Any]) -> str:
             return status.worst([res[n] for n in part_names], failed)
@@ -300,7 +330,10 @@ class Engine:
         self._value_cell(names.k03_value(nr), "k03_value", ex["k03"], check)
         if "upper" in ex:
             self._value_cell(names.k03_upper(nr), "k03_upper", ex["upper"], check)
-        self._status_cell(names.k03_check(nr), "k03_check", ex["condition"], status.DIFFERENCE, check)
+        if check.kind == "info":  # no inequality holds: show both sides, flag nothing
+            self._status_cell(names.k03_check(nr), "k03_check", ex["condition"], status.INFO, check, passed=status.INFO)
+        else:
+            self._status_cell(names.k03_check(nr), "k03_check", ex["condition"], status.DIFFERENCE, check)
 
     def _summary(self) -> None:
         top_rules = [names.rule(r.id) for r in self.spec.rules]
@@ -319,23 +352,10 @@ class Engine:
 
         self._add(names.ERRORS, "summary", f"({count_errors})", errors, None)
         self._add(names.WARNINGS, "summary", f"({count_warn})", warnings, None)
-
-        numeric = self.spec.numeric_items
-        hashable = [i for i in numeric if i.hash]
-        svc = self.spec.services_item
-        n_services = len(self.spec.services) if svc else 0
-        parts = [str(len(numeric) + n_services), f"COUNT({','.join(names.item(i.nr) for i in numeric)})"]
-        parts += [f'({names.item(i.nr)}="#")' for i in hashable]
-        if svc:
-            parts += [f'COUNTIF({names.item(svc.nr)},"TAK")', f'COUNTIF({names.item(svc.nr)},"NIE")']
-        gaps_excel = "(" + "-".join(parts) + ")"
-
-        def gaps(env: Env, res: dict[str, Any]) -> float:
-            return float(len(self.empty_fields(env)))
-
-        self._add(names.GAPS, "summary", gaps_excel, gaps, None)
+        self._completeness()
+        self._k03_state(k03)
         status_excel = (
-            f"IF({names.ERRORS}>0,{err},IF({names.GAPS}>0,{text_literal(status.NO_DATA)},"
+            f"IF({names.ERRORS}>0,{err},IF({names.GAPS}>0,{text_literal(status.INCOMPLETE)},"
             f"IF({names.WARNINGS}>0,{warn},{text_literal(status.OK)})))"
         )
 
@@ -343,27 +363,49 @@ class Engine:
             if res[names.ERRORS] > 0:
                 return status.ERROR
             if res[names.GAPS] > 0:
-                return status.NO_DATA
+                return status.INCOMPLETE
             return status.WARNING if res[names.WARNINGS] > 0 else status.OK
 
         self._add(names.STATUS, "summary", status_excel, overall, None)
 
+    def _completeness(self) -> None:
+        """How many required fields are empty, and which (basic data included)."""
+        fields = self.required
+
+        def gaps(env: Env, res: dict[str, Any]) -> float:
+            return float(len(completeness.missing(fields, env)))
+
+        def missing(env: Env, res: dict[str, Any]) -> str | None:
+            return completeness.SEPARATOR.join(completeness.missing(fields, env)) or None
+
+        self._add(names.GAPS, "summary", completeness.count_excel(fields), gaps, None)
+        self._add(names.MISSING, "summary", completeness.list_excel(fields), missing, None)
+
+    def _k03_state(self, checks: list[str]) -> None:
+        """The K-03 sheet on its own: not filled at all (every K-03 check skipped, which is
+        not an error) or how many checks found a difference, agreed, informed, lacked data."""
+        def count(text: str) -> str:
+            return "+".join(f"({n}={text_literal(text)})" for n in checks) or "0"
+
+        self._add(names.K03_DIFFERENCES, "summary", f"({count(status.DIFFERENCE)})",
+                  lambda env, res: float(sum(res[n] == status.DIFFERENCE for n in checks)), None)
+        parts = [f'"{label}: "&({count(text)})' for text, label in status.K03_STATE_LABELS.items()]
+        filled = text_literal("K-03: ") + "&" + '&"; "&'.join(parts)
+        excel = f"IF({names.UNITS_WITH_DATA}=0,{text_literal(status.K03_EMPTY)},{filled})"
+
+        def state(env: Env, res: dict[str, Any]) -> str:
+            if env.units_with_data() == 0:
+                return status.K03_EMPTY
+            return status.k03_state({text: sum(res[n] == text for n in checks) for text in status.K03_STATE_LABELS})
+
+        self._add(names.K03_STATE, "summary", excel, state, None)
+
     # ------------------------------------------------------------------ evaluation
-    def empty_fields(self, data: Env) -> list[EmptyField]:
-        """The inputs the form counts as empty (``R_BRAKI`` is their number): an item
-        without a number (``#`` counts where the item allows it), a service without TAK/NIE.
-        The one definition: the workbook's formula counts the same cells, and the
-        consolidator lists these."""
-        out = []
-        for it in self.spec.numeric_items:
-            raw = data.get(it.ref)
-            if as_number(raw) is None and not (it.hash and raw == "#"):
-                out.append(EmptyField(it.nr, None, raw))
-        svc = self.spec.services_item
-        for s in self.spec.services if svc else ():
-            if is_yes(data.get(f"P{svc.nr}_{s.nr:02d}")) is None:  # type: ignore[union-attr]
-                out.append(EmptyField(svc.nr, s.nr, None))  # type: ignore[union-attr]
-        return out
+    def empty_fields(self, data: Env) -> list[completeness.RequiredField]:
+        """The required fields ``data`` leaves empty, basic data included: the list
+        ``R_BRAKI`` counts and ``R_BRAKI_LISTA`` names (:attr:`Result.missing` gives their
+        labels from the computed values)."""
+        return completeness.empty(self.required, data)
 
     def compile(self, text: str) -> Callable[[Env], Any]:
         """A spec expression's Python evaluator (e.g. ``count_yes(P21)`` for a table column)."""
@@ -397,6 +439,7 @@ class Engine:
                 k03=res[names.k03_value(c.item)],
                 k03_upper=res.get(names.k03_upper(c.item)),
                 explanation=c.explanation,
+                ranged=bool(c.upper),
             )
             for c in spec.k03_checks
         ]
@@ -418,4 +461,4 @@ def get_engine(edition: int | str = 2016) -> Engine:
     return _engine_for(str(edition))
 
 
-__all__ = ["EmptyField", "Engine", "ExprError", "Expression", "Formula", "K03Comparison", "K03Result", "Result", "RuleResult", "get_engine"]
+__all__ = ["Engine", "ExprError", "Expression", "Formula", "K03Comparison", "K03Result", "Result", "RuleResult", "get_engine"]

@@ -16,7 +16,8 @@ UDF layouts) finds cells through them, never through addresses:
 ``K03_V_P_<nn>``        the K-03 side (lower bound for "between")
 ``K03_V2_P_<nn>``       the upper bound of a "between" check
 ``K_<address>``         a K-03 row across all unit columns, dots → ``_``
-``R_STATUS`` …          overall status, counts of errors / warnings / gaps
+``R_STATUS`` …          overall status, counts of errors / warnings / gaps, the list of
+                        empty required fields, the K-03 sheet's state
 =====================  =====================================================
 
 Excel refuses names that look like cell references (``N01``, ``WSK1`` are cells: columns
@@ -32,8 +33,15 @@ STATUS = "R_STATUS"
 ERRORS = "R_BLEDY"
 WARNINGS = "R_OSTRZEZENIA"
 GAPS = "R_BRAKI"
+MISSING = "R_BRAKI_LISTA"
+K03_DIFFERENCES = "R_K03_ROZNICE"
+K03_STATE = "R_K03_STAN"
 UNITS_WITH_DATA = "K_JEDNOSTKI_Z_DANYMI"
 BRANCHES_WITH_DATA = "K_FILIE_Z_DANYMI"
+#: Hidden TERYT lists that ``teryt_ok()`` reads: the 16 województwa and, in the same rows,
+#: the text of their units ``|powiat>gmina=code|…|`` (see xl_afbp.teryt.register_texts).
+TERYT_WOJ = "L_TERYT_WOJ"
+TERYT_UNITS = "L_TERYT_JEDNOSTKI"
 
 
 def item(nr: int) -> str:

@@ -1,4 +1,4 @@
-"""TERC (TERYT) register: województwa, powiaty, gminy and Warsaw dzielnice.
+"""TERC (TERYT) register: województwa, powiaty, gminy, Warsaw dzielnice and city delegatury.
 
 The register is read from the GUS "Urzędowy" TERC export shipped as package
 data (``xl_afbp/data/terc.csv`` for the 2025 edition, which is the default,
@@ -10,9 +10,14 @@ Decisions
 * A **gmina** is a TERC row with RODZ 1 (gmina miejska), 2 (gmina wiejska)
   or 3 (gmina miejsko-wiejska).  Its code is the 7-digit TERC code
   ``WOJ + POW + GMI + RODZ`` (e.g. ``"3201011"`` for Białogard, gmina miejska).
-  RODZ 4/5 (town and rural part of a gmina miejsko-wiejska) and RODZ 9
-  (delegatury of Kraków, Łódź, Poznań, Wrocław) are not gminy and are not
-  exposed: no library is organised by them.
+  RODZ 4/5 (town and rural part of a gmina miejsko-wiejska) are not gminy and
+  are not exposed.
+* The 19 **delegatury** of Kraków, Łódź, Poznań and Wrocław (RODZ 9) are
+  exposed like the dzielnice below (``kind == "delegatura"``): the AFBP form's
+  list is "Gmina/Dzielnica" and the district libraries of these cities report
+  for their part of the city (subtype "biblioteka gminy miejskiej –
+  dzielnicowa").  They are in :func:`gminy` (the per-powiat drop-down) but not
+  in :func:`all_gminy` unless asked (``include_delegatury=True``).
 * The 18 **dzielnice of Warsaw** (RODZ 8) are exposed as :class:`Gmina`
   objects with ``rodz == "8"`` and ``kind == "dzielnica"``, attached to the
   powiat of Warsaw (``"1465"``), because the AFBP form's list is
@@ -44,8 +49,12 @@ import functools
 import importlib.resources
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .expr.context import Places
 
 __all__ = [
     "DEFAULT_EDITION",
@@ -65,7 +74,10 @@ __all__ = [
     "lookup_gmina",
     "lookup_powiat",
     "lookup_wojewodztwo",
+    "place_names",
+    "places",
     "powiaty",
+    "register_texts",
     "subtype_for_gmina",
     "wojewodztwa",
 ]
@@ -96,6 +108,7 @@ GMINA_KINDS: dict[str, str] = {
     "2": "gmina wiejska",
     "3": "gmina miejsko-wiejska",
     "8": "dzielnica",
+    "9": "delegatura",
 }
 
 #: RODZ -> AFBP library subtype (the "Podtyp" list of the form)
@@ -104,10 +117,12 @@ SUBTYPE_BY_RODZ: dict[str, str] = {
     "2": "biblioteka gminy wiejskiej",
     "3": "biblioteka gminy miejsko-wiejskiej",
     "8": "biblioteka gminy miejskiej – dzielnicowa",
+    "9": "biblioteka gminy miejskiej – dzielnicowa",
 }
 
 _GMINA_RODZ = ("1", "2", "3")
 _DZIELNICA_RODZ = "8"
+_DELEGATURA_RODZ = "9"
 _CITY_POW_MIN = 61  # POW >= 61: city with powiat rights
 
 
@@ -160,7 +175,18 @@ class Gmina:
 
     @property
     def is_dzielnica(self) -> bool:
+        """A Warsaw dzielnica (RODZ 8)."""
         return self.rodz == _DZIELNICA_RODZ
+
+    @property
+    def is_delegatura(self) -> bool:
+        """A delegatura of Kraków, Łódź, Poznań or Wrocław (RODZ 9)."""
+        return self.rodz == _DELEGATURA_RODZ
+
+    @property
+    def is_city_part(self) -> bool:
+        """A dzielnica or a delegatura: part of a city, not a gmina."""
+        return self.is_dzielnica or self.is_delegatura
 
 
 def _powiat_display(name: str, pow_digits: str, kind: str) -> str:
@@ -207,7 +233,7 @@ class TercRegister:
                     kind=dod,
                     display_name=_powiat_display(name, pw, dod),
                 )
-            elif rodz in _GMINA_RODZ or rodz == _DZIELNICA_RODZ:
+            elif rodz in _GMINA_RODZ or rodz in (_DZIELNICA_RODZ, _DELEGATURA_RODZ):
                 code7 = woj + pw + gmi + rodz
                 kind = GMINA_KINDS[rodz]
                 if code7 in self._gmina:
@@ -258,22 +284,29 @@ class TercRegister:
             raise KeyError(f"unknown województwo code {woj_code!r}")
         return list(self._pow_by_woj.get(woj_code, []))
 
-    def gminy(self, pow_code: str, *, include_dzielnice: bool = True) -> list[Gmina]:
+    def gminy(self, pow_code: str, *, include_dzielnice: bool = True, include_delegatury: bool = True) -> list[Gmina]:
         pow_code = str(pow_code).strip()
         if pow_code not in self._pow:
             raise KeyError(f"unknown powiat code {pow_code!r}")
         items = self._gmina_by_pow.get(pow_code, [])
-        return [g for g in items if include_dzielnice or not g.is_dzielnica]
+        return [g for g in items if _wanted(g, include_dzielnice, include_delegatury)]
 
-    def all_gminy(self, *, include_dzielnice: bool = False) -> list[Gmina]:
+    def all_gminy(self, *, include_dzielnice: bool = False, include_delegatury: bool = False) -> list[Gmina]:
         items = sorted(self._gmina.values(), key=lambda g: g.code7)
-        return [g for g in items if include_dzielnice or not g.is_dzielnica]
+        return [g for g in items if _wanted(g, include_dzielnice, include_delegatury)]
 
-    def gminy_of_wojewodztwo(self, woj_code: str, *, include_dzielnice: bool = False) -> list[Gmina]:
+    def gminy_of_wojewodztwo(self, woj_code: str, *, include_dzielnice: bool = False, include_delegatury: bool = False) -> list[Gmina]:
         woj_code = str(woj_code).strip()
         if woj_code not in self._woj:
             raise KeyError(f"unknown województwo code {woj_code!r}")
-        return [g for g in self.all_gminy(include_dzielnice=include_dzielnice) if g.woj_code == woj_code]
+        units = self.all_gminy(include_dzielnice=include_dzielnice, include_delegatury=include_delegatury)
+        return [g for g in units if g.woj_code == woj_code]
+
+    def units(self) -> list[tuple[Wojewodztwo, Powiat, Gmina]]:
+        """Every (województwo, powiat, gmina/dzielnica/delegatura) of the form's drop-down
+        lists, in TERC order: the workbook's hidden lists and :func:`places` both come
+        from here, so Excel and Python look places up in the same register."""
+        return [(w, p, g) for w in self.wojewodztwa() for p in self.powiaty(w.code) for g in self.gminy(p.code)]
 
     def lookup_gmina(self, code7: str) -> Gmina:
         code = str(code7).strip()
@@ -315,6 +348,10 @@ class TercRegister:
     def counts(self) -> tuple[int, int, int]:
         """(województwa, powiaty, gminy RODZ 1/2/3)."""
         return len(self._woj), len(self._pow), len(self.all_gminy())
+
+
+def _wanted(g: Gmina, dzielnice: bool, delegatury: bool) -> bool:
+    return (dzielnice or not g.is_dzielnica) and (delegatury or not g.is_delegatura)
 
 
 def check_counts(register: TercRegister) -> None:
@@ -371,15 +408,45 @@ def powiaty(woj_code: str, *, edition: str = DEFAULT_EDITION) -> list[Powiat]:
     return load_terc(edition).powiaty(woj_code)
 
 
-def gminy(pow_code: str, *, include_dzielnice: bool = True, edition: str = DEFAULT_EDITION) -> list[Gmina]:
-    """Gminy of a powiat, by code; for Warsaw ("1465") also the 18 dzielnice
-    unless ``include_dzielnice=False`` (the "Gmina/Dzielnica" list)."""
-    return load_terc(edition).gminy(pow_code, include_dzielnice=include_dzielnice)
+def gminy(pow_code: str, *, include_dzielnice: bool = True, include_delegatury: bool = True, edition: str = DEFAULT_EDITION) -> list[Gmina]:
+    """Gminy of a powiat, by code; for Warsaw ("1465") also the 18 dzielnice and for
+    Kraków, Łódź, Poznań and Wrocław their delegatury, unless excluded (the
+    "Gmina/Dzielnica" list)."""
+    return load_terc(edition).gminy(pow_code, include_dzielnice=include_dzielnice, include_delegatury=include_delegatury)
 
 
-def all_gminy(*, include_dzielnice: bool = False, edition: str = DEFAULT_EDITION) -> list[Gmina]:
-    """Every gmina (RODZ 1/2/3) of the country; dzielnice only on request."""
-    return load_terc(edition).all_gminy(include_dzielnice=include_dzielnice)
+def all_gminy(*, include_dzielnice: bool = False, include_delegatury: bool = False, edition: str = DEFAULT_EDITION) -> list[Gmina]:
+    """Every gmina (RODZ 1/2/3) of the country; dzielnice and delegatury only on request."""
+    return load_terc(edition).all_gminy(include_dzielnice=include_dzielnice, include_delegatury=include_delegatury)
+
+
+def place_names(code7: str, *, edition: str = DEFAULT_EDITION) -> tuple[str, str, str] | None:
+    """(województwo, powiat, gmina) display names of a unit's TERC code, as the form's
+    drop-downs show them; None for an empty or unknown code."""
+    register = load_terc(edition)
+    try:
+        g = register.lookup_gmina(code7)
+    except KeyError:
+        return None
+    return register.lookup_wojewodztwo(g.woj_code).display_name, register.lookup_powiat(g.pow_code).display_name, g.display_name
+
+
+def register_texts(edition: str = DEFAULT_EDITION) -> list[tuple[str, str]]:
+    """(województwo, ``|powiat>gmina=code|…|``) per województwo, in lower case, from
+    :meth:`TercRegister.units` (display names, as the drop-downs show them): what rule
+    ``teryt_ok()`` searches, in the workbook's hidden list and in Python alike."""
+    rows: dict[str, list[str]] = {}
+    for w, p, g in load_terc(edition).units():
+        rows.setdefault(w.display_name, []).append(f"{p.display_name}>{g.display_name}={g.code7}")
+    return [(w.lower(), ("|" + "|".join(entries) + "|").lower()) for w, entries in rows.items()]
+
+
+@functools.lru_cache(maxsize=None)
+def places(edition: str = DEFAULT_EDITION) -> Places:
+    """The register as rule ``teryt_ok()`` reads it in Python (see :func:`register_texts`)."""
+    from .expr.context import Places
+
+    return Places(units=dict(register_texts(edition)))
 
 
 def lookup_gmina(code7: str, *, edition: str = DEFAULT_EDITION) -> Gmina:
@@ -404,7 +471,7 @@ def subtype_for_gmina(gmina: Gmina) -> str:
     """AFBP library subtype of the library of a gmina / dzielnica:
     RODZ 1 → "biblioteka gminy miejskiej", 2 → "biblioteka gminy wiejskiej",
     3 → "biblioteka gminy miejsko-wiejskiej",
-    8 (dzielnica) → "biblioteka gminy miejskiej – dzielnicowa"."""
+    8 (dzielnica) and 9 (delegatura) → "biblioteka gminy miejskiej – dzielnicowa"."""
     try:
         return SUBTYPE_BY_RODZ[gmina.rodz]
     except KeyError:

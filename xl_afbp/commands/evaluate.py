@@ -43,10 +43,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print()
     print(table([[r.id, r.status, r.message if r.status not in ("OK",) else ""] for r in result.rules], ["reguła", "status", "komunikat"]))
     print()
-    rows = [[k.item, k.status, _fmt(k.afbp), _fmt(k.k03) if k.kind != "between" else f"{_fmt(k.k03)} – {_fmt(k.k03_upper)}", k.message if k.status != "OK" else ""] for k in result.k03]
+    rows = [[k.item, k.status, _fmt(k.afbp), f"{_fmt(k.k03)} – {_fmt(k.k03_upper)}" if k.ranged else _fmt(k.k03), k.message if k.status != "OK" else ""] for k in result.k03]
     print(table(rows, ["poz.", "K-03", "AFBP", "wg K-03", "uwagi"]))
     print()
     print(f"Status: {result.status} (błędy: {result.errors}, ostrzeżenia: {result.warnings})")
+    if result.missing:
+        print(f"Puste pola wymagane ({len(result.missing)}): {', '.join(result.missing)}")
+    print(result.k03_state)
     return 0
 
 

@@ -54,7 +54,7 @@ def cmd_spec_show(args: argparse.Namespace) -> int:
         rows = [[i.code, i.perspective, i.formula, i.unit, i.name] for i in spec.indicators]
         print(table(rows, ["code", "perspective", "formula", "unit", "name"]))
     elif args.what == "rules":
-        rows = [[r.id, r.severity, (r.for_each and f"each {r.for_each}: ") or "", r.check, r.message] for r in spec.rules]
+        rows = [[r.id, r.severity, ((r.for_each and f"each {r.for_each}: ") or "") + (f"when {r.applies}: " if r.applies else ""), r.check, r.message] for r in spec.rules]
         print(table(rows, ["id", "severity", "", "check", "message"]))
     elif args.what == "k03":
         from ..spec.expand import k03_expressions

@@ -111,13 +111,11 @@ def _k03_findings(data: FormData, res: Result) -> list[Finding]:
 
 
 def _empty_findings(engine: Engine, data: FormData) -> list[Finding]:
-    """The engine's empty fields (the same list its R_BRAKI counts), spelled for people."""
+    """The engine's empty required fields (the same list its R_BRAKI counts), spelled for people."""
     empty = []
     for f in engine.empty_fields(data):
-        if f.service is not None:
-            empty.append(f"poz. {f.item}.{f.service}")
-        else:
-            empty.append(f"poz. {f.item}" if f.value is None or f.value == "" else f"poz. {f.item} ({_fmt_value(f.value)})")
+        held = data.get(f.ref)
+        empty.append(f.label if held is None or held == "" else f"{f.label} ({_fmt_value(held)})")
     if not empty:
         return []
     return [Finding(EMPTY, "puste pola", st.NO_DATA, f"Puste lub niepoprawne pola formularza: {len(empty)}", ", ".join(empty))]

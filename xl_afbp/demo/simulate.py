@@ -7,24 +7,26 @@ network (the only thing read is the packaged spec, through the cached engine).
 API
 ---
 :func:`simulate_form`
-    One library's form: items 1-34, the 12 services of item 21, basic data and a K-03
-    sheet with one column per unit (index 0 = main library, 1.. = branches). Values are
-    scaled by the population and built **from the K-03 units upwards**, so that every
-    basic/logical rule (B1-B4, L1-L11) and every K-03 cross-check of the engine says
-    "OK". Exceptions, by design of the form:
+    One library's form: items 1-34, the 12 services of item 21, complete basic data (a
+    real TERYT location, the director's account) and a K-03 sheet with one column per
+    unit (index 0 = main library, 1.. = branches). Values are scaled by the population and
+    built **from the K-03 units upwards**, so that every basic/logical rule (B1-B6,
+    L1-L11) and every K-03 cross-check of the engine says "OK" (``informacja`` for the
+    relations without an inequality). Exceptions, by design of the form:
 
     * item 3 is ``"#"`` for most libraries (no satisfaction survey) → indicator U02 has no
       value; item 15 is ``"#"`` for some libraries with a website (no statistics) → U04
       has no value and the K-03 check of item 15 says "brak danych" (D7.P3 is left empty
       too);
-    * ``previous`` is empty, so rule L12 says "brak danych" until the caller sets it
-      (e.g. with :func:`simulate_previous`). The overall status is "OK" either way.
+    * ``previous`` is empty, so rules L9 and L12 say "nie dotyczy" until the caller sets
+      it (e.g. with :func:`simulate_previous`). The overall status is "OK" either way.
 
     No value sits on a check boundary that depends on float rounding (see the FTE block),
     so the workbook's Excel formulas agree with the Python engine on these forms.
 
 :func:`simulate_previous`
-    Last year's values of the numeric items, each within ±20 % of this year's (L12 OK).
+    Last year's values of the numeric items, each within ±20 % of this year's (L12 OK),
+    last year's holdings such that the holdings identity holds (L9 OK).
 
 :func:`sample_form`
     The fixed shipped sample: a miejsko-gminna library, 12 500 residents, 2 branches,
@@ -48,6 +50,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+import re
 from typing import Any, Sequence
 
 from ..formdata import FormData
@@ -70,10 +73,10 @@ MISTAKES: dict[str, str] = {
     "missing_item": (
         "One numeric item (not item 1) is emptied (None). Nothing fails: the item's L11 part, "
         "its K-03 check (if it has one) and every rule/check/indicator reading it become "
-        "'brak danych' / no value; the form status becomes 'brak danych' (1 gap)."
+        "'brak danych' / no value; the form status becomes 'niekompletny' (1 gap)."
     ),
     "k03_difference": (
-        "One unit's value in a K-03 row used by exactly one 'equal' check (items 2, 5, 7, 12, "
+        "One unit's value in a K-03 row used by exactly one 'equal' check (items 2, 5, 7, "
         "14, 18, 19, 20 or 25) is raised: that K-03 check says 'różnica', all rules stay OK, "
         "the form status becomes 'ostrzeżenie'."
     ),
@@ -101,7 +104,6 @@ _SINGLE_USE_ROWS: dict[str, int] = {
     "D6.P1.W1": 2,
     "D4.W1.R2": 5,
     "D4.W1.R4": 7,
-    "D2.P5.W3": 12,
     "D6.P1.W3": 14,
     "D7.P1.W2.R2": 18,
     "D9.W3.R2": 19,
@@ -187,6 +189,39 @@ def _library_name(podtyp: str, organizator: str) -> tuple[str, str]:
     return f"{prefix} {w} {loc}", place
 
 
+def _location(teryt: str | None, seed: int | str, podtyp: str) -> dict[str, str]:
+    """Województwo, powiat, gmina, miejscowość and TERC code of one real unit of the
+    register, of the library's subtype where the register tells it (drawn from its own
+    stream, so the form's numbers do not depend on it)."""
+    from ..simc import localities, seat_name
+    from ..teryt import SUBTYPE_BY_RODZ, load_terc
+
+    register = load_terc()
+    units = register.units()
+    if teryt is None:
+        fitting = [u for u in units if SUBTYPE_BY_RODZ.get(u[2].rodz) == podtyp] or units
+        w, p, g = random.Random(f"{seed}|location").choice(fitting)
+    else:
+        w, p, g = next(u for u in units if u[2].code7 == str(teryt).strip())
+    places = localities(g.code7)
+    seat = seat_name(g)
+    return {
+        "WOJEWODZTWO": w.display_name,
+        "POWIAT": p.display_name,
+        "GMINA": g.display_name,
+        "MIEJSCOWOSC": seat if seat in places else places[0],
+        "TERYT": g.code7,
+    }
+
+
+def _account(seed: int | str, www: str | None) -> dict[str, str]:
+    """The director's account fields: a login of 8+ plain characters, a name, an e-mail."""
+    rng = random.Random(f"{seed}|account")
+    domain = re.sub(r"^https?://(www\.)?", "", www).split("/")[0] if www else "example.pl"
+    imie, nazwisko = rng.choice((("Anna", "Nowak"), ("Maria", "Kowalska"), ("Ewa", "Wiśniewska"), ("Piotr", "Wójcik"), ("Tomasz", "Kamiński"), ("Katarzyna", "Lewandowska")))
+    return {"LOGIN": f"dyrektor{rng.randint(100, 999)}", "IMIE": imie, "NAZWISKO": nazwisko, "EMAIL": f"biblioteka@{domain}"}
+
+
 def _fte_bounds(r4: list[int], r5: list[int], r6: list[int]) -> tuple[float, float]:
     """The engine's bounds of the item 24 check (math.fsum over the unit values as floats)."""
     lower = math.fsum([_cents(v) for v in r4] + [_cents(v) for v in r5])
@@ -207,6 +242,7 @@ def simulate_form(
     nazwa: str | None = None,
     survey: bool | None = None,
     visit_stats: bool | None = None,
+    teryt: str | None = None,
 ) -> FormData:
     """A plausible returned form of one library network with every rule and K-03 check OK.
 
@@ -215,7 +251,8 @@ def simulate_form(
     ``survey`` forces item 3 to a value (True) or ``"#"`` (False); ``visit_stats`` forces
     item 15 to a number (True) or ``"#"`` (False, only meaningful with a website); ``None``
     draws them (most libraries have no survey; a few with a website have no statistics).
-    ``previous`` is left empty. Raises ``ValueError`` for arguments the rules reject
+    ``teryt`` (a 7-digit TERC code) places the library in that gmina/dzielnica; ``None``
+    draws a unit of the register. ``previous`` is left empty. Raises ``ValueError`` for arguments the rules reject
     (unknown podtyp, "biblioteka powiatowa" whose organizer is not a powiat, ...).
     """
     spec = _spec(year)
@@ -295,8 +332,8 @@ def simulate_form(
     # ---- periodicals (item 8): AFBP leaves out free titles, so it is at most K-03
     titles = share(max(units, round(P / 1000 * u(1.0, 4.0) + units * u(3, 8))))
     k["D4.W4.R2"] = [max(1, t) for t in titles]
-    k["D8.W18.R5"] = main_only(0 if rng.random() < 0.8 else rng.randint(1, 5 + round(20 * size)))
-    items[8] = math.floor((sum(k["D4.W4.R2"]) + k["D8.W18.R5"][0]) * u(0.7, 1.0))
+    k["D4.W18.R5"] = main_only(0 if rng.random() < 0.8 else rng.randint(1, 5 + round(20 * size)))
+    items[8] = math.floor((sum(k["D4.W4.R2"]) + k["D4.W18.R5"][0]) * u(0.7, 1.0))
 
     # ---- computerised records (item 9): K-03 gives a whole percentage per unit
     if rng.random() < 0.4:
@@ -388,7 +425,7 @@ def simulate_form(
     items[24] = _cents(q)
     training = 0 if rng.random() < 0.1 else round(items[22] * u(4, 30))
     k["D3.P2.R2"] = _split(training, r1)
-    items[25] = training
+    items[25] = float(training)  # a decimal item (1,5 h × 3 people = 4,5): typed as a float
 
     # ---- finances in whole zł (items 26-34); K-03 section 5 is filled by the main library
     current = round(items[22] * u(60_000, 90_000))
@@ -486,18 +523,19 @@ def simulate_form(
         else "biblioteka włączona w strukturę innej instytucji niż instytucja kultury"
     )
     naukowy = "TAK" if podtyp.startswith("biblioteka wojewódzka") and rng.random() < 0.5 else "NIE"
-    gen_name, place = _library_name(podtyp, organizator)
+    gen_name, _place = _library_name(podtyp, organizator)
     basic = {
         "ORGANIZATOR": organizator,
         "NAZWA": nazwa or gen_name,
         "TYP": "biblioteka publiczna",
         "PODTYP": podtyp,
         "WWW": www if has_www else None,
-        "MIEJSCOWOSC": place,
+        **_location(teryt, seed, podtyp),
         "PRZEDZIAL": _band_label(spec, P),
         "PONADLOKALNE": ponadlokalne,
         "STATUS_PRAWNY": status_prawny,
         "STATUS_NAUKOWY": naukowy,
+        **_account(seed, www if has_www else None),
     }
 
     # every K-03 cell of the spec gets a row, in the spec's order

@@ -107,12 +107,12 @@ FUNCTIONS: dict[str, tuple[int, int | None, str]] = {
     "kmax": (1, None, "largest unit value of K-03 rows; no value when all are empty"),
     "kany": (1, None, "some unit answered TAK in any of the K-03 rows; no value when none answered"),
     "kdot": (2, None, "sum over units of first row x each other row; no value when empty"),
-    "kbranches": (0, 0, "number of branch (filia) columns of the K-03 sheet that hold data"),
-    "first": (2, None, "the first argument that has a value"),
+    "first": (2, None, "the first argument whose value is not 0; else the first that has a value"),
+    "teryt_ok": (2, 4, "województwo, powiat[, gmina[, TERYT code]] agree with the TERYT register"),
 }
 
 #: Functions whose result is boolean.
-BOOLEAN_FUNCTIONS = {"implies", "blank", "hash", "yes", "startswith", "in_band", "valid", "zero", "kany"}
+BOOLEAN_FUNCTIONS = {"implies", "blank", "hash", "yes", "startswith", "in_band", "valid", "zero", "kany", "teryt_ok"}
 #: Functions that take K-03 rows.
 K_FUNCTIONS = {"ksum", "kmax", "kany", "kdot"}
 

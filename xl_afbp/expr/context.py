@@ -7,7 +7,7 @@ specs are loaded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Mapping, Protocol
 
 from .. import names
 from .. import spelling
@@ -33,11 +33,22 @@ class ItemRule:
 
 
 @dataclass(frozen=True)
+class Places:
+    """The TERYT register as ``teryt_ok()`` searches it, one text per województwo (lower
+    case): ``|powiat>gmina=code|powiat>gmina=code|…|``. Python searches these texts; the
+    workbook holds the same 16 texts in a hidden list and Excel searches them with FIND, so
+    both answer alike for any input (a few cells, not thousands, to look through)."""
+
+    units: Mapping[str, str]  # województwo (lower case) → its units text
+
+
+@dataclass(frozen=True)
 class Context:
     items: dict[int, ItemRule] = field(default_factory=dict)
     bands: tuple[Band, ...] = ()
     services_item: int = 21
     services_count: int = 12
+    places: Callable[[], Places] | None = None  # loaded on first use: most forms never ask
 
 
 def excel_name(ref: str) -> str:

@@ -114,9 +114,6 @@ class ExcelRenderer:
                 others.append(f"COUNT({self._rows(args[:1])})>0")
                 others.append(f"COUNT({self._rows(args[1:])})>0")
                 return
-            if fn == "kbranches":
-                others.append(f"{names.UNITS_WITH_DATA}>0")
-                return
             if fn == "first":
                 alts = [self._all(self.guards(a)) for a in args]
                 others.append(f"OR({','.join(alts)})")
@@ -200,13 +197,15 @@ class ExcelRenderer:
         if fn == "kdot":
             pct = self._rows(args[:1])
             return "(" + "+".join(f"SUMPRODUCT({pct},{self._rows([h])})" for h in args[1:]) + ")"
-        if fn == "kbranches":
-            return names.BRANCHES_WITH_DATA
         if fn == "first":
-            out = self.value(args[-1])
+            out = self.value(args[-1])  # the outer guard ensures that some argument has a value
             for a in reversed(args[:-1]):
                 out = f"IF({self._all(self.guards(a))},{self.value(a)},{out})"
+            for a in reversed(args):  # a non-zero value wins over a 0 typed in an earlier row
+                out = f"IF({self._all([*self.guards(a), f'{self.value(a)}<>0'])},{self.value(a)},{out})"
             return out
+        if fn == "teryt_ok":
+            return self._teryt_ok(args)
         if fn == "implies":
             raise ValueError("implies() is rendered by tri() only")
         raise ValueError(f"no Excel rendering for {fn}()")
@@ -218,6 +217,21 @@ class ExcelRenderer:
         conds = [*self._bounds(name, rule.min, rule.max), self._decimals_test(name, rule.decimals)]
         other = f'{name}="#"' if rule.hash else "FALSE"
         return f"IF(ISNUMBER({name}),AND({','.join(conds)}),{other})"
+
+    def _teryt_ok(self, args) -> str:
+        """The województwo by exact equality (SUMPRODUCT of ``=``, which ignores case but reads
+        no wildcards), its units text by INDEX/MATCH (safe once the name is known to be
+        exact), then FIND of ``|powiat>`` (``gmina=``, ``code|``), all in lower case, as
+        :class:`~.context.Places` describes. No array of FINDs: Gnumeric does not spread FIND
+        over a range inside SUMPRODUCT, and ISNUMBER absorbs MATCH's #N/A in every engine."""
+        woj = self.value(args[0])
+        needle = f'"|"&LOWER({self.value(args[1])})&">"'
+        if len(args) >= 3:
+            needle += f'&LOWER({self.value(args[2])})&"="'
+        if len(args) == 4:
+            needle += f'&LOWER({self.value(args[3])}&"")&"|"'
+        units = f"INDEX({names.TERYT_UNITS},MATCH({woj},{names.TERYT_WOJ},0))"
+        return f"AND(SUMPRODUCT(({names.TERYT_WOJ}={woj})*1)>0,ISNUMBER(FIND({needle},{units})))"
 
     # ------------------------------------------------------------------ helpers
     @staticmethod

@@ -246,8 +246,10 @@ def check(node: Node, text: str, *, top: bool = True) -> None:
             raise ExprError("count_yes() takes the services item or its service cells", text)
         if node.fn in ("startswith",) and not isinstance(node.args[1], Str):
             raise ExprError("startswith() needs a text literal as second argument", text)
-        if node.fn == "first" and not all(isinstance(a, Call) and a.fn in K_FUNCTIONS for a in node.args):
-            raise ExprError("first() takes K-03 functions such as ksum(...)", text)
+        if node.fn == "teryt_ok" and not all(isinstance(a, Ref) and a.kind == "text" for a in node.args):
+            raise ExprError("teryt_ok() takes basic-data fields such as B_WOJEWODZTWO, B_POWIAT", text)
+        if node.fn == "first" and not all(isinstance(a, Call) and a.fn in K_FUNCTIONS - {"kany"} for a in node.args):
+            raise ExprError("first() takes numeric K-03 functions such as ksum(...)", text)
         for arg in node.args:
             if not isinstance(arg, (KRef, Group)):
                 nested_ok = node.fn == "implies" and isinstance(arg, Call) and arg.fn == "implies"

@@ -227,18 +227,17 @@ class PythonCompiler:
                 return total if math.isfinite(total) else None
 
             return kdot
-        if fn == "kbranches":
-            return lambda env: float(env.branches_with_data()) if env.units_with_data() > 0 else None
         if fn == "first":
             parts = [self.compile(a) for a in args]
 
             def first(env: Env) -> Value:
-                for p in parts:
-                    if (v := p(env)) is not None:
-                        return v
-                return None
+                values = [p(env) for p in parts]
+                present = [v for v in values if v is not None]
+                return next((v for v in present if v != 0), present[0] if present else None)
 
             return first
+        if fn == "teryt_ok":
+            return self._teryt_ok(args)
         if fn == "implies":
             cond, then = self.compile(args[0]), self.compile(args[1])
 
@@ -283,3 +282,35 @@ class PythonCompiler:
             )
 
         return valid
+
+    def _teryt_ok(self, args) -> Compiled:
+        """The twin of the Excel search: the województwo by equality (ignoring case), then the
+        needle ``|powiat>`` (``gmina=``, ``code|``) in its units text. Excel's LOWER turns a
+        number into its text; a name is never a number, a TERYT code may be one."""
+        names_ = [a.name for a in args]  # type: ignore[union-attr]
+        places = self.ctx.places
+
+        def text(v: Any) -> str | None:
+            if isinstance(v, str):
+                return v.lower()
+            n = as_number(v)
+            return str(int(n)) if n is not None and n.is_integer() and abs(n) < 1e15 else None
+
+        def teryt_ok(env: Env) -> Value:
+            raw = [as_text(env.get(n)) for n in names_]
+            if any(v is None for v in raw):
+                return None
+            units = places().units if places else {}
+            row = units.get(raw[0].lower()) if isinstance(raw[0], str) else None
+            parts = [v.lower() if isinstance(v, str) else None for v in raw[1:3]]
+            if row is None or None in parts:
+                return False
+            needle = f"|{parts[0]}>" + (f"{parts[1]}=" if len(parts) > 1 else "")
+            if len(raw) == 4:
+                code = text(raw[3])
+                if code is None:
+                    return False
+                needle += f"{code}|"
+            return needle in row
+
+        return teryt_ok

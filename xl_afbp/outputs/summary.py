@@ -281,7 +281,7 @@ def _sheet_findings(x: _Sheets) -> None:
     """Kontrola: every failed check, K-03 difference and gap."""
     w, con = x.w, x.con
     fd = con.findings
-    ws = w.sheet("Kontrola", f"Kontrola – AFBP {con.year}", ["Wyniki kontroli przeliczonych w Pythonie z danych wejściowych (reguły B1–B4, L1–L12, kontrole K-03, puste pola) i uwagi do plików."])
+    ws = w.sheet("Kontrola", f"Kontrola – AFBP {con.year}", ["Wyniki kontroli przeliczonych w Pythonie z danych wejściowych (reguły danych podstawowych i logiczne, kontrole K-03, puste pola wymagane) i uwagi do plików."])
     fcols = [("id", "Identyfikator", None, 16), ("nazwa", "Biblioteka", None, 40), ("plik", "Plik", None, 22), ("rodzaj", "Rodzaj", None, 9), ("kontrola", "Kontrola", None, 14), ("waga", "Waga", None, 12), ("komunikat", "Komunikat", None, 70), ("wartosci", "Wartości", None, 40), ("afbp", "AFBP", "#,##0.##", 12), ("k03", "wg K-03", "#,##0.##", 12), ("k03_gorna", "wg K-03 (górna granica)", "#,##0.##", 12)]
     last = w.table(ws, 4, fcols, fd.astype(object).where(fd.notna(), None).values.tolist(), freeze_col=2)
     sty.status_colours(ws, f"F5:F{last}")

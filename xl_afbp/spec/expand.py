@@ -23,6 +23,13 @@ def rule_expressions(spec: Spec, rule: Rule) -> list[tuple[int | None, str]]:
     return [(nr, rule.check.replace("{n}", str(nr))) for nr in rule_items(spec, rule)]
 
 
+def rule_applies(rule: Rule, nr: int | None) -> str | None:
+    """The rule's ``applies`` condition for one part (``{n}`` replaced), or None."""
+    if not rule.applies:
+        return None
+    return rule.applies if nr is None else rule.applies.replace("{n}", str(nr))
+
+
 def rule_items(spec: Spec, rule: Rule) -> list[int]:
     if rule.for_each != "numeric":
         return []
@@ -36,10 +43,21 @@ def default_tolerance(spec: Spec, nr: int) -> str:
 
 
 def k03_expressions(spec: Spec, check: K03Check) -> dict[str, str]:
-    """``afbp``, ``k03`` (lower bound for between), optional ``upper``, and ``condition``."""
+    """``afbp``, ``k03`` (lower bound for between), optional ``upper``, and ``condition``.
+
+    An ``info`` relation has no inequality: its condition only says that both sides have a
+    value (``x - x = 0`` holds for every number), so it is "informacja" or "brak danych".
+    """
     a = check.afbp or f"P{check.item}"
     tol = check.tolerance or default_tolerance(spec, check.item)
     out = {"afbp": a}
+    if check.kind == "info":
+        sides = [check.k03] if check.k03 else [check.lower, check.upper]
+        out["k03"] = sides[0] or ""
+        if not check.k03 and check.upper:
+            out["upper"] = check.upper
+        out["condition"] = " and ".join(f"({s}) - ({s}) = 0" for s in [a, *sides] if s)
+        return out
     if check.kind == "between":
         out["k03"] = check.lower or ""
         out["upper"] = check.upper or ""

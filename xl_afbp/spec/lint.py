@@ -15,7 +15,7 @@ from .. import names
 from ..expr.ast import Bin, Call, Group, Num, Ref, walk
 from ..expr.parse import ExprError, kind_of, parse
 from .errors import Code, SpecIssue
-from .expand import k03_expressions, rule_expressions
+from .expand import k03_expressions, rule_applies, rule_expressions
 from .model import (
     BASIC_TYPES,
     ITEM_TYPES,
@@ -25,6 +25,7 @@ from .model import (
     NOT_RATIO_OF_SUMS_REASONS,
     PREFILL_SOURCES,
     SEVERITIES,
+    TERYT_LEVELS,
     Location,
     Spec,
 )
@@ -108,6 +109,8 @@ def lint(spec: Spec) -> list[SpecIssue]:
             issue(Code.SPEC005, b.loc, f"basic field {b.key}: the choices joined are {len(','.join(b.choices))} characters (Excel list literal ≤ {TEXT_MAX})", "Shorten the choices (the workbook keeps long lists on a hidden sheet, but the spec keeps them portable)")
         text_limit(b.loc, f"basic field {b.key}: the help text", b.help, TEXT_MAX, "Shorten it")
         text_limit(b.loc, f"basic field {b.key}: the input title", b.title, TITLE_MAX, "Add or shorten 'short'")
+        if b.type == "teryt" and b.level not in TERYT_LEVELS:
+            issue(Code.SPEC007, b.loc, f"basic field {b.key}: TERYT level {b.level!r} is unknown", f"Use one of: {', '.join(TERYT_LEVELS)}")
         if b.parent and b.parent not in {x.key for x in spec.basic}:
             issue(Code.SPEC008, b.loc, f"basic field {b.key}: parent {b.parent!r} does not exist", "Name another basic field")
         name_ok(b.loc, names.basic(b.key))
@@ -145,6 +148,8 @@ def lint(spec: Spec) -> list[SpecIssue]:
             issue(Code.SPEC003, r.loc, f"rule {r.id}: a for_each rule must use {{n}} in its check", "Write e.g. 'valid(P{n})'")
         for nr, text in rule_expressions(spec, r):
             expression(r.loc, f"rule {r.id}" + (f" (item {nr})" if nr else ""), text, "bool")
+            if r.applies:
+                expression(r.loc, f"rule {r.id}: applies" + (f" (item {nr})" if nr else ""), rule_applies(r, nr), "bool")
 
     perspectives = {p.id for p in spec.perspectives}
     for ind in spec.indicators:
@@ -169,7 +174,8 @@ def lint(spec: Spec) -> list[SpecIssue]:
         if k.kind not in K03_KINDS:
             issue(Code.SPEC007, k.loc, f"K-03 check of item {k.item}: kind {k.kind!r} is unknown", f"Use one of: {', '.join(K03_KINDS)}")
             continue
-        need = {"between": ("lower", "upper"), "match": ("check", "k03")}.get(k.kind, ("k03",))
+        info_range = k.kind == "info" and (k.lower or k.upper)
+        need = {"between": ("lower", "upper"), "match": ("check", "k03")}.get(k.kind, ("lower", "upper") if info_range else ("k03",))
         missing = [f for f in need if not getattr(k, f)]
         if missing:
             issue(Code.SPEC001, k.loc, f"K-03 check of item {k.item} ({k.kind}) needs {', '.join(missing)}", f"Add {', '.join(missing)}")

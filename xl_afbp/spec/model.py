@@ -17,8 +17,9 @@ SUBTYPE_FIELD = "PODTYP"
 #: where a personalised form takes an item's value from (the coordinator's library list)
 PREFILL_SOURCES = ("population", "branches")
 BASIC_TYPES = ("text", "list", "yesno", "teryt", "band", "fixed", "email", "url")
+TERYT_LEVELS = ("wojewodztwo", "powiat", "gmina", "miejscowosc")
 K03_TYPES = ("whole", "decimal", "percent", "yesno")
-K03_KINDS = ("equal", "at_most", "at_least", "between", "approx", "match")
+K03_KINDS = ("equal", "at_most", "at_least", "between", "approx", "match", "info")
 #: How a K-03 row is totalled across units (main library and branches) in the K-03 sheet.
 K03_TOTALS = ("sum", "max", "any", "none")
 #: The total of a K-03 row when the cell does not say: numbers add up, TAK in any unit is
@@ -69,12 +70,18 @@ class BasicField:
     value: str | None = None
     level: str | None = None
     parent: str | None = None
+    definition: str = ""  # the full definition (no length limit); ``help`` is the ≤ 255 input message
     loc: Location | None = field(default=None, compare=False, repr=False)
 
     @property
     def title(self) -> str:
         """The data-validation input title (Excel allows 32 characters)."""
         return self.short or self.label
+
+    @property
+    def required(self) -> bool:
+        """The library must fill it before the form can be OK (fixed values are not typed)."""
+        return not self.optional and self.type != "fixed"
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ class Item:
     hash: bool = False
     additive: bool = False
     prefill: str | None = None  # a PREFILL_SOURCES value: filled in by the generator, not typed
+    definition: str = ""  # the full definition (no length limit); ``help`` is the ≤ 255 input message
     loc: Location | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -120,6 +128,7 @@ class Service:
     key: str
     label: str
     help: str
+    definition: str = ""
     loc: Location | None = field(default=None, compare=False, repr=False)
 
 
@@ -129,10 +138,11 @@ class Rule:
     severity: str
     check: str
     message: str
-    group: str = "logic"  # "basic" for B1-B4, "logic" for L1-L12
+    group: str = "logic"  # "basic" for the basic-data rules (B…), "logic" for the logical ones (L…)
     short: str | None = None  # column title of a for_each rule in the form (≤ 32 characters)
     for_each: str | None = None
     exclude: tuple[int, ...] = ()
+    applies: str | None = None  # when false or without a value the rule says "nie dotyczy"
     loc: Location | None = field(default=None, compare=False, repr=False)
 
 
@@ -194,6 +204,7 @@ class K03Check:
     upper: str | None = None
     tolerance: str | None = None
     check: str | None = None
+    reason: str = ""  # why this kind and tolerance, from the form's definitions (docs/k03.md)
     loc: Location | None = field(default=None, compare=False, repr=False)
 
 

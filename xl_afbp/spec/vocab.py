@@ -65,6 +65,7 @@ def context(spec: Spec) -> Context:
         bands=spec.bands,
         services_item=svc.nr if svc else 0,
         services_count=len(spec.services),
+        places=_places,
     )
 
 
@@ -91,3 +92,10 @@ def words(spec: Spec) -> WordsRenderer:
         return f"{items[key.nr].short}, {key.label}" if key is not None else ref
 
     return WordsRenderer(name, group)
+
+
+def _places():
+    """The shipped TERYT register's keys (loaded once, on the first ``teryt_ok()``)."""
+    from ..teryt import places
+
+    return places()

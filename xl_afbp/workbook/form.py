@@ -26,6 +26,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, names, status
 from ..engine import Engine
+from ..simc import seat
+from ..teryt import place_names
 from ..formdata import FormData
 from ..spec.expand import change_expression
 from ..spec.model import BasicField
@@ -33,7 +35,7 @@ from . import styles as st
 from .cached import Twin, name_twin
 from .cells import absolute, define, set_formula, set_text
 from .instructions import items_list, write_instructions
-from .lists import teryt_ranges, write_teryt
+from .lists import define_teryt, list_source, write_teryt
 from .layout import (  # noqa: F401 - re-exported: the form's public vocabulary
     BASIC,
     BLANK_BRANCHES,
@@ -126,19 +128,25 @@ def personal_values(engine: Engine, opts: FormOptions, content: FormContent) -> 
     out: dict[str, Any] = {}
     if opts.personalised:
         assert lib is not None
+        # the place as the drop-downs name it (rule B5 compares with the register), whatever
+        # spelling the coordinator's list used; the list may leave out the miejscowość
+        woj, pow_, gmi = place_names(lib.teryt) or (lib.wojewodztwo, lib.powiat, lib.gmina)
         basic = {
             "NAZWA": lib.nazwa,
             "ORGANIZATOR": lib.organizator,
             "PODTYP": lib.podtyp,
-            "WOJEWODZTWO": lib.wojewodztwo,
-            "POWIAT": lib.powiat,
-            "GMINA": lib.gmina,
-            "MIEJSCOWOSC": lib.miejscowosc,
+            "WOJEWODZTWO": woj,
+            "POWIAT": pow_,
+            "GMINA": gmi,
+            "MIEJSCOWOSC": lib.miejscowosc or (seat(lib.teryt) if lib.teryt else ""),
+            "TERYT": lib.teryt,
             "PRZEDZIAL": population_band(spec, lib.mieszkancy),
             "WWW": lib.www,
         }
+        fields = {b.key for b in spec.basic}
         for key in PERSONAL_BASIC:
-            out[names.basic(key)] = basic[key] or None
+            if key in fields:
+                out[names.basic(key)] = basic[key] or None
         for it in spec.prefilled_items:
             out[names.item(it.nr)] = getattr(lib, PREFILL_FIELDS[it.prefill])  # type: ignore[index]
         out["ID"] = lib.id
@@ -370,14 +378,15 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
             col += 1
 
     def teryt(self) -> None:
-        """The lists of the województwo → powiat → gmina drop-downs; a template leaves the
-        cells out and copies in a sheet written once per process (:mod:`.lists`)."""
+        """The lists of the województwo → powiat → gmina → miejscowość drop-downs and the
+        register rule ``teryt_ok()`` reads; a template leaves the cells out and copies in a
+        sheet written once per process (:mod:`.lists`). A personalised form has its place
+        prefilled: no Miejscowość drop-down, so none of the 50,000 localities."""
         ws = self.wb.create_sheet(TERYT)
         ws.sheet_state = "hidden"
         if self.full_lists:
-            write_teryt(ws)
-        for name, (col, last) in teryt_ranges().items():
-            define(self.wb, name, absolute(ws, 1, col, last, col))
+            write_teryt(ws, localities=self.opts.localities)
+        define_teryt(self.wb, ws, localities=self.opts.localities)
 
     def meta(self) -> None:
         ws = self.wb.create_sheet(META)
@@ -392,14 +401,14 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
     def _list_source(self, f: BasicField) -> str | None:
         if f.type in ("list", "band"):
             return f"L_{f.key}"
-        if f.type == "teryt" and f.level == "wojewodztwo":
-            return "L_WOJEWODZTWO"
-        if f.type == "teryt" and f.level == "powiat":
-            key = names.basic(f.parent or "WOJEWODZTWO")
-            return f"OFFSET(L_POW_NAMES,MATCH({key},L_POW_KEYS,0)-1,0,COUNTIF(L_POW_KEYS,{key}),1)"
-        if f.type == "teryt" and f.level == "gmina":
-            key = f"{names.basic('WOJEWODZTWO')}&\"|\"&{names.basic(f.parent or 'POWIAT')}"
-            return f"OFFSET(L_GMI_NAMES,MATCH({key},L_GMI_KEYS,0)-1,0,COUNTIF(L_GMI_KEYS,{key}),1)"
+        if f.type == "teryt" and f.level:
+            if f.level == "miejscowosc" and not self.opts.localities:
+                return None
+            chain, key = [], f.parent
+            while key:  # the fields above this one: województwo → powiat → gmina
+                chain.insert(0, names.basic(key))
+                key = next((b.parent for b in self.spec.basic if b.key == key), None)
+            return list_source(f.level, chain)
         return None
 
     def basic_data(self) -> None:
@@ -444,7 +453,7 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
             st.style_prefilled(cell)
             help_text = PREFILLED_NOTE
         else:
-            st.style_input(cell)
+            st.style_input(cell, st.TEXT if f.type == "text" else None)  # a TERYT code typed with a leading 0 keeps it
             add_basic_validation(ws, cell.coordinate, f, self._list_source(f))
         self.define_at(name)
         st.label(ws.cell(row=r, column=g.col("help"), value=help_text or None), font=st.NOTE_FONT)
@@ -504,7 +513,7 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
         check = next((c for c in self.spec.k03_checks if c.item == it.nr), None)
         if check is not None:
             self.reference(ws, r, col("k03"), names.k03_value(it.nr), fmt)
-            if check.kind == "between":
+            if check.upper:
                 self.reference(ws, r, col("k03_upper"), names.k03_upper(it.nr), fmt)
         if names.previous(it.nr) in self.layout.personal:
             self.personal(names.previous(it.nr))

@@ -31,11 +31,11 @@ def instruction_lines(spec, opts) -> list[tuple[str, str]]:
         name = f"Zapisz plik pod nazwą z nazwą swojej biblioteki, np. „afbp-{year}-MBP-Koszalin.xlsx” – koordynator dostaje pliki od wielu bibliotek."
     lines = [
         ("h", "Jak wypełnić formularz"),
-        ("p", "1. Zacznij od arkusza „Dane podstawowe”. Województwo, powiat i gminę wybierasz z list – lista powiatów pokazuje się po wybraniu województwa, a lista gmin po wybraniu powiatu."),
-        ("p", "2. Jeśli masz już wypełnione sprawozdanie GUS K-03, przepisz jego pola do arkusza „K-03” – biblioteka główna i każda filia mają osobną kolumnę. W arkuszu „Formularz” kolumna „wg K-03” pokaże wtedy wartość, która zwykle odpowiada danej pozycji AFBP."),
+        ("p", "1. Zacznij od arkusza „Dane podstawowe”. Województwo, powiat, gminę (dzielnicę, delegaturę) i miejscowość wybierasz z list – każda lista zależy od poprzedniej; po zmianie województwa wybierz na nowo powiat, gminę i miejscowość (kontrola B5 pilnuje, by do siebie pasowały)."),
+        ("p", "2. Jeśli masz już wypełnione sprawozdanie GUS K-03, przepisz jego pola do arkusza „K-03” – każda placówka (biblioteka główna i każda filia) ma własną kolumnę. W arkuszu „Formularz” kolumna „wg K-03” pokaże wtedy wartość, która zwykle odpowiada danej pozycji AFBP."),
         ("p", "3. W arkuszu „Formularz” wpisz wartości poz. 1–34 w żółte pola. Pod każdą pozycją jest jej definicja; po kliknięciu pola pojawia się też krótka podpowiedź, a niedozwolona wartość zostanie odrzucona z wyjaśnieniem."),
         ("p", f"4. Znak # (brak danych w tym roku) wolno wpisać tylko w poz. {hash_items}. W pozostałych polach wpisz liczbę; zero to też wartość – puste pole oznacza, że danych nie podano."),
-        ("p", "5. Sprawdź arkusz „Kontrola”: status „błąd” trzeba poprawić, „ostrzeżenie” i „różnica” (K-03) warto sprawdzić – kolumna z objaśnieniem mówi, kiedy różnica między AFBP a K-03 jest naturalna."),
+        ("p", "5. Sprawdź arkusz „Kontrola”: status „błąd” trzeba poprawić, „ostrzeżenie” i „różnica” (K-03) warto sprawdzić – kolumna z objaśnieniem mówi, kiedy różnica między AFBP a K-03 jest naturalna. „Informacja” pokazuje tylko obie wartości (definicje AFBP i K-03 się różnią), „nie dotyczy” – kontrola nie ma zastosowania (np. brak danych z poprzedniego roku). Formularz jest „niekompletny”, dopóki puste jest któreś z wymaganych pól – arkusz „Kontrola” wymienia je z nazwy."),
         ("p", "6. Arkusz „Wskaźniki” liczy wskaźniki efektywności na bieżąco." + (" Obok każdego wskaźnika jest mediana Twojej grupy bibliotek i indeks (mediana = 100)." if opts.benchmark else "")),
         ("h", "Jak zapisać i odesłać formularz"),
         ("p", f"{name} Nie ustawiaj hasła, nie zmieniaj układu arkuszy, nie wklejaj danych w szare pola i nie usuwaj arkuszy – plik jest odczytywany automatycznie."),

@@ -1,9 +1,9 @@
 """Helper formulas of the K-03 sheet: which unit columns hold data.
 
-``kbranches()`` in the spec language reads two defined names that every workbook with a
-K-03 sheet must provide: the number of unit columns holding any value
-(``K_JEDNOSTKI_Z_DANYMI``) and the number of *branch* columns among them
-(``K_FILIE_Z_DANYMI``; the first unit column is the main library).
+Every workbook with a K-03 sheet provides two defined names: the number of unit columns
+holding any value (``K_JEDNOSTKI_Z_DANYMI``: 0 means the K-03 sheet was not filled, and the
+form's K-03 state cell says so) and the number of *branch* columns among them
+(``K_FILIE_Z_DANYMI``; the first unit column is the main library), shown on the K-03 sheet.
 """
 
 from __future__ import annotations

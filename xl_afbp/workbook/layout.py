@@ -30,7 +30,7 @@ BLANK_BRANCHES = 30
 SHEETS = ("Instrukcja", "Dane podstawowe", "Formularz", "K-03", "Kontrola", "Wskaźniki")
 INSTRUCTIONS, BASIC, FORM, K03, CHECKS, INDICATORS = SHEETS
 LISTS, TERYT, META = "_listy", "_teryt", "_meta"
-PERSONAL_BASIC = ("NAZWA", "ORGANIZATOR", "PODTYP", "WOJEWODZTWO", "POWIAT", "GMINA", "MIEJSCOWOSC", "PRZEDZIAL", "WWW")
+PERSONAL_BASIC = ("NAZWA", "ORGANIZATOR", "PODTYP", "WOJEWODZTWO", "POWIAT", "GMINA", "MIEJSCOWOSC", "TERYT", "PRZEDZIAL", "WWW")
 META_KEYS = ("form", "edition_year", "spec_version", "spec_sha256", "library_id", "teryt", "year", "generated_at", "generator", "generator_version", "units")
 #: The summary cells at the top of *Kontrola*, with their labels. A new summary cell of the
 #: engine gets a line here.
@@ -38,8 +38,13 @@ SUMMARY = (
     (names.STATUS, "Status formularza"),
     (names.ERRORS, "Liczba błędów"),
     (names.WARNINGS, "Liczba ostrzeżeń i różnic K-03"),
-    (names.GAPS, "Puste pola formularza"),
+    (names.GAPS, "Puste pola wymagane"),
+    (names.MISSING, "Które pola są puste"),
+    (names.K03_DIFFERENCES, "Różnice K-03"),
+    (names.K03_STATE, "Arkusz K-03"),
 )
+#: Summary cells holding a text (the others are counts).
+SUMMARY_TEXTS = (names.STATUS, names.MISSING, names.K03_STATE)
 #: Personal values on *Instrukcja*: where to send the file and by when.
 CONTACT, DEADLINE = "CONTACT", "DEADLINE"
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 4
@@ -53,6 +58,12 @@ class FormOptions:
     personalised: bool = False
     previous: bool = False
     benchmark: bool = False
+
+    @property
+    def localities(self) -> bool:
+        """Whether the form offers the Miejscowość drop-down: its SIMC lists are most of a
+        blank form; a personalised form has its place prefilled and leaves them out."""
+        return not self.personalised
 
 
 def units_for(filie: int | None) -> int:
@@ -171,7 +182,7 @@ def _form_grid(spec: Spec, opts: FormOptions) -> Grid:
         Column("value", "Wartość", 13),
         Column("unit", "Jednostka", 10),
         Column("k03", "wg K-03", 12),
-        Column("k03_upper", "górna granica K-03", 12, hidden=not any(c.kind == "between" for c in spec.k03_checks)),
+        Column("k03_upper", "górna granica K-03", 12, hidden=not any(c.upper for c in spec.k03_checks)),
         Column("previous", "Rok poprzedni", 12, hidden=no_prev),
         Column("change", "Zmiana r/r", 9, hidden=no_prev or not spec.comparisons.previous_change),
     ]
@@ -346,7 +357,7 @@ def _names(spec: Spec, opts: FormOptions, sh: dict[str, SheetLayout], k03_first:
         out[names.k03_check(c.item)] = _place(checks, "k03", c.item, "status")
         out[names.k03_afbp(c.item)] = _place(checks, "k03", c.item, "afbp")
         out[names.k03_value(c.item)] = _place(checks, "k03", c.item, "k03")
-        if c.kind == "between":
+        if c.upper:
             out[names.k03_upper(c.item)] = _place(checks, "k03", c.item, "k03_upper")
     for name, _label in SUMMARY:
         out[name] = _place(checks, "summary", name, "status")

@@ -19,6 +19,7 @@ from ..engine import Engine
 from ..formdata import FormData
 from .cells import absolute, define, set_formula, set_text
 from .k03_helpers import write_unit_flags
+from .lists import add_register_sheet
 
 INPUT_SHEET, K03_SHEET, RESULT_SHEET = "Dane", "K03", "Wyniki"
 
@@ -68,6 +69,8 @@ def build_plain_workbook(engine: Engine, data: FormData, *, units: int | None = 
         define(wb, names.k03_row(cell.address), absolute(ws_k, r, first_col, r, first_col + n_units - 1))
     last_row = first_row + len(spec.k03_cells) - 1
     write_unit_flags(wb, ws_k, first_row=first_row, last_row=last_row, first_col=first_col, units=n_units, flag_row=last_row + 2, total_col=first_col + n_units + 1)
+
+    add_register_sheet(wb)  # teryt_ok() looks places up in the workbook's own lists
 
     ws_out = wb.create_sheet(RESULT_SHEET)
     for r, f in enumerate(engine.formulas, start=1):

@@ -10,13 +10,13 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import names, status
+from .. import completeness, names, status
 from ..expr.context import excel_name
 from ..spec.expand import index_expression, k03_total_expression
 from . import styles as st
 from .cached import Twin, compared_values_twin
 from .k03_helpers import write_unit_flags
-from .layout import CHECKS, HEADER_ROW, INDICATORS, K03, SUMMARY
+from .layout import CHECKS, HEADER_ROW, INDICATORS, K03, SUMMARY, SUMMARY_TEXTS
 from .validation import add_k03_validation
 
 
@@ -92,8 +92,7 @@ class ChecksSheet:
             r = row.row
             if row.kind == "summary":
                 st.label(ws.cell(row=r, column=1, value=labels[row.key]), wrap=False, font=st.BOLD)
-                self.computed(row.key, None if row.key == names.STATUS else st.COUNT)
-                st.status_colours(ws, f"{get_column_letter(g.col('status'))}{r}")
+                self._summary_cell(ws, r, row.key)
             elif row.kind == "header":
                 self.header(ws, sheet, r)
             elif row.kind == "section":
@@ -104,6 +103,20 @@ class ChecksSheet:
                 self._k03_row(ws, r, checks[row.key])
         col = get_column_letter(g.col("status"))
         st.status_colours(ws, f"{col}{HEADER_ROW + 1}:{col}{sheet.last_row}")
+
+    def _summary_cell(self, ws: Worksheet, r: int, name: str) -> None:
+        """A summary result; a long text (which fields are empty, the K-03 sheet's state)
+        wraps across the table's width, its row as high as the longest text it may show."""
+        g = self.layout.sheets[CHECKS].grid
+        col = g.col("status")
+        self.computed(name, None if name in SUMMARY_TEXTS else st.COUNT)
+        if name == names.STATUS:
+            st.status_colours(ws, f"{get_column_letter(col)}{r}")
+        longest = _longest_summary(self.spec, name)
+        if longest:
+            ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=len(g.columns))
+            st.label(ws.cell(row=r, column=col), font=st.DETAIL_FONT)
+            self.estimates[(ws.title, r, col)] = longest
 
     def _rule_row(self, ws: Worksheet, r: int, rule) -> None:
         g = self.layout.sheets[CHECKS].grid
@@ -125,10 +138,11 @@ class ChecksSheet:
         ws.cell(row=r, column=g.col("id"), value=f"poz. {c.item}").alignment = st.TOP
         st.label(ws.cell(row=r, column=g.col("label"), value=self.spec.item(c.item).label))
         self.computed(names.k03_check(c.item))
-        ws.cell(row=r, column=g.col("severity"), value=status.DIFFERENCE).alignment = st.TOP
+        severity = status.INFO if c.kind == "info" else status.DIFFERENCE
+        ws.cell(row=r, column=g.col("severity"), value=severity).alignment = st.TOP
         self.computed(names.k03_afbp(c.item), fmt)
         self.computed(names.k03_value(c.item), fmt)
-        if c.kind == "between":
+        if c.upper:
             self.computed(names.k03_upper(c.item), fmt)
         st.label(ws.cell(row=r, column=g.col("detail"), value=c.explanation), font=st.DETAIL_FONT)
 
@@ -194,6 +208,15 @@ class IndicatorsSheet:
             text = index_expression(self.spec, ind.code)
             if text:
                 self.expression(ws, r, g.col("index"), text, st.INDEX, comparison=True)
+
+
+def _longest_summary(spec, name: str) -> str | None:
+    """The longest text a summary cell of running text may show (None: a short value)."""
+    if name == names.MISSING:
+        return completeness.SEPARATOR.join(f.label for f in completeness.required_fields(spec))
+    if name == names.K03_STATE:
+        return max(status.K03_EMPTY, status.k03_state(dict.fromkeys(status.K03_STATE_LABELS, 888)), key=len)
+    return None
 
 
 def _filie(n: int) -> str:

@@ -46,6 +46,7 @@ LOCKED_HIDDEN = Protection(locked=True, hidden=True)
 LOCKED = Protection(locked=True, hidden=False)
 
 GENERAL = "General"  # shows what was typed, whole or decimal, alike in both applications
+TEXT = "@"  # a text cell: a code typed with leading zeros (a TERYT code) keeps them
 COUNT = "0"
 CHANGE = "+0%;-0%;0%"
 INDEX = "0"
@@ -102,16 +103,19 @@ def section_row(ws: Worksheet, row: int, text: str, last_col: int, text_col: int
 
 
 def status_colours(ws: Worksheet, ref: str) -> None:
-    """Green OK, orange warning/difference, red error, grey text for "brak danych"
-    (a form being filled is mostly "brak danych": it should not shout)."""
+    """Green OK, orange warning/difference/incomplete, red error, grey text for "brak
+    danych", "nie dotyczy" and "informacja" (a form being filled is mostly "brak danych": it
+    should not shout; the other two ask for nothing)."""
     for text, fill in (
         (status.OK, OK_FILL),
         (status.WARNING, WARN_FILL),
         (status.DIFFERENCE, WARN_FILL),
+        (status.INCOMPLETE, WARN_FILL),
         (status.ERROR, ERROR_FILL),
     ):
         ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=[f'"{text}"'], fill=fill))
-    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=[f'"{status.NO_DATA}"'], font=Font(color="A6A6A6")))
+    for text in (status.NO_DATA, status.NOT_APPLICABLE, status.INFO):
+        ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=[f'"{text}"'], font=Font(color="A6A6A6")))
 
 
 def flag_input_when(ws: Worksheet, ref: str, condition: str) -> None:

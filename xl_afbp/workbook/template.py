@@ -139,7 +139,7 @@ class FormTemplate:
         self.twins: dict[tuple[str, int, int], Twin] = built.twins
         self.members = read_members(buf.getvalue())
         parts = sheet_parts(self.members)
-        self.members[parts[TERYT]] = _teryt_member(parts[TERYT])
+        self.members[parts[TERYT]] = _teryt_member(parts[TERYT], opts.localities)
         personal: dict[str, dict[str, str]] = {}
         for key, p in self.layout.personal.items():
             personal.setdefault(parts[p.sheet], {})[f"{get_column_letter(p.col)}{p.row}"] = key
@@ -176,9 +176,10 @@ class FormTemplate:
 
 
 @lru_cache(maxsize=4)
-def _teryt_member(part: str) -> Member:
-    """The _teryt sheet with its lists, written once per process: the same XML openpyxl
-    writes inside a whole form (a hidden, protected sheet that is not the first one)."""
+def _teryt_member(part: str, localities: bool) -> Member:
+    """The _teryt sheet with its lists (``localities``: with the Miejscowość lists), written
+    once per process: the same XML openpyxl writes inside a whole form (a hidden, protected
+    sheet that is not the first one)."""
     from openpyxl import Workbook
 
     from .form import _Builder
@@ -187,7 +188,7 @@ def _teryt_member(part: str) -> Member:
     wb = Workbook()
     ws = wb.create_sheet(TERYT)
     ws.sheet_state = "hidden"
-    write_teryt(ws)
+    write_teryt(ws, localities=localities)
     _Builder.protect(ws)
     buf = io.BytesIO()
     wb.save(buf)
