@@ -26,7 +26,7 @@ from xl_afbp.workbook.form import Library
 N_VALID = 22
 STATUS = {"accepted": "przyjęty", "accepted_with_warnings": "przyjęty z uwagami", "rejected": "odrzucony", "duplicate": "duplikat", "superseded": "zastąpiony"}
 # codes the consolidator gives a file the reader found clean, from the engine's checks of its data
-CHECK_CODES = {"ok", "check_errors", "check_warnings", "empty_fields"}
+CHECK_CODES = {"ok", "check_errors", "check_warnings", "incomplete"}
 
 
 @pytest.fixture(scope="module")

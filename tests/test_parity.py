@@ -77,3 +77,33 @@ def test_libreoffice_parity(engine, samples, python_values, tmp_path_factory):
     for i, (py, other) in enumerate(zip(python_values, lo)):
         bad += [(i, *m) for m in mismatches(py, other, wanted)]
     assert not bad, _report(bad)
+
+
+# ------------------------------------------------------------------ valid()'s decimals test
+#: (item, typed value, L11's verdict by hand): item 11 takes quarter hours (2 decimals),
+#: FTEs 2 decimals (76.35 is the value Gnumeric's ROUND gets 1 ulp wrong), item 25 decimals.
+DECIMALS = [(11, 36.25, status.OK), (11, 42.5, status.OK), (11, 36.255, status.ERROR), (22, 76.35, status.OK),
+            (22, 10.39, status.OK), (22, 10.755, status.ERROR), (25, 4.5, status.OK), (25, 4.505, status.ERROR)]
+
+
+def test_the_decimals_test_agrees_in_every_engine(engine, tmp_path):
+    """One rendering of ``valid()``'s decimals test (``ABS(ROUND(x,n)-x)<=ABS(x)*1E-15``, in
+    Python the exact ``round(x, n) == x``): LibreOffice, Gnumeric, ``formulas`` and Python
+    give each value the verdict written by hand."""
+    from oracle import gnumeric_recalculate
+    from xl_afbp.formdata import FormData
+    from xl_afbp.workbook.plain import write_plain_workbook
+    from xl_afbp.workbook.read_names import read_named_values
+
+    datas = [FormData(items={nr: value}) for nr, value, _ in DECIMALS]
+    parts = [names.rule("L11", nr) for nr, _, _ in DECIMALS]
+    want = [w for _, _, w in DECIMALS]
+    python = [engine.values(d)[p] for d, p in zip(datas, parts)]
+    lo = [v[p] for v, p in zip(libreoffice_values(engine, datas, tmp_path / "lo", units=1), parts)]
+    oracle = FormulasOracle(engine, tmp_path / "formulas", units=1)
+    fo = [oracle.values(d)[p] for d, p in zip(datas, parts)]
+    (tmp_path / "gn").mkdir()
+    paths = [write_plain_workbook(engine, d, tmp_path / "gn" / f"d{i}.xlsx", units=1) for i, d in enumerate(datas)]
+    out = gnumeric_recalculate(paths, tmp_path / "gnumeric")
+    gn = [read_named_values(out[path], [p])[p] for path, p in zip(paths, parts)]
+    assert python == want and lo == want and fo == want and gn == want, {"python": python, "libreoffice": lo, "formulas": fo, "gnumeric": gn}

@@ -418,3 +418,46 @@ def test_a_timeout_swallowed_by_a_gc_callback_still_rejects_the_file(corpus):
     finally:
         gc.callbacks.remove(slow_callback)
     assert subs[0].code == "timeout"
+
+
+# ------------------------------------------------------------------ the shipped editions' hashes
+def test_the_reader_knows_every_shipped_edition_by_its_hash():
+    """``_known_editions`` maps the hash of every shipped edition to its year and version
+    (after the move into the reader package it looked in ``xl_afbp/reader/editions`` and
+    knew none). Computed independently here: the YAML files of each edition folder."""
+    from xl_afbp.reader.contract import _known_editions
+    from xl_afbp.spec.load import load_spec
+
+    root = Path(__file__).resolve().parents[1] / "xl_afbp" / "editions"
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    assert folders
+    known = _known_editions()
+    for folder in folders:
+        spec = load_spec(folder)
+        assert known.get(spec.digest) == (spec.edition.year, spec.edition.spec_version), folder.name
+    assert len(known) == len(folders)
+
+
+def test_a_shipped_editions_hash_names_it_whatever_the_stamp_says(tmp_path, engine):
+    """Read with another edition's engine (the test edition 2099), a 2016 form whose stamp
+    was edited to say 2099 / 0.9.0 is still recognised by its hash: "another edition, AFBP
+    2016, wersja 2.0.0" – not an accusation of a forged checksum."""
+    from openpyxl import load_workbook
+
+    from xl_afbp.engine import Engine
+    from xl_afbp.spec.load import load_spec
+    from xl_afbp.workbook.form import FormContent, FormOptions, Library
+    from xl_afbp.workbook.template import FormTemplate
+
+    mini = Engine(load_spec(Path(__file__).parent / "editions" / "afbp-mini.yaml"))
+    form = FormTemplate(engine, FormOptions(units=units_for(0), personalised=True)).render(FormContent(library=Library(id="T-1"), year=2016), tmp_path / "form.xlsx")
+    wb = load_workbook(form)
+    for row in wb["_meta"].iter_rows(min_row=2):
+        if row[0].value in ("edition_year", "year"):
+            row[1].value = mini.spec.edition.year
+        elif row[0].value == "spec_version":
+            row[1].value = mini.spec.edition.spec_version
+    wb.save(tmp_path / "stamped.xlsx")
+    s = read_submission(tmp_path / "stamped.xlsx", engine=mini)
+    assert (s.verdict, s.code) == ("rejected", "wrong_edition"), s.reason
+    assert f"AFBP {engine.spec.edition.year}, wersja {engine.spec.edition.spec_version}" in s.reason

@@ -250,6 +250,9 @@ def _prompts(wb) -> dict[str, str]:
 
 # ----------------------------------------------------------------------------- the edition
 OLD_DIGEST = "5aaaf9eadd152568b92847245d028f72c6df654ec5e591713516886e73a0cb1d"  # spec 1.0.0, see the edition's CHANGELOG
+#: 1.0.0 as edited on the main line before 2.0.0 (prefill, summary.yaml, comparisons.yaml,
+#: K-03 totals) without a version bump: forms made from it say 1.0.0 too
+MAIN_DIGEST = "bfc8269db4cbc8017760ee300e2d378ceb7db9a4ccb082e4d82c23e037120a9f"
 
 
 def test_the_corrected_edition_has_a_new_version_and_hash(spec):
@@ -257,10 +260,11 @@ def test_the_corrected_edition_has_a_new_version_and_hash(spec):
     changelog = (Path(spec.source[0]).parent / "CHANGELOG.md").read_text(encoding="utf-8")
     latest = changelog.split("\n## ")[1]  # the newest version's section
     assert latest.startswith(spec.edition.spec_version) and spec.digest in latest, "changed the YAML? bump spec_version and add a CHANGELOG section with the new hash"
-    assert OLD_DIGEST in changelog
+    assert OLD_DIGEST in changelog and MAIN_DIGEST in changelog
 
 
-def test_a_form_made_from_the_old_edition_is_reported_clearly(tmp_path, engine):
+@pytest.mark.parametrize("old_digest", [OLD_DIGEST, MAIN_DIGEST], ids=["released", "main"])
+def test_a_form_made_from_the_old_edition_is_reported_clearly(tmp_path, engine, old_digest):
     """A form sent out before the correction (spec 1.0.0) is not read with the new rules: the
     import rejects it as another edition and names both versions."""
     from xl_afbp.reader import read_submission
@@ -269,7 +273,7 @@ def test_a_form_made_from_the_old_edition_is_reported_clearly(tmp_path, engine):
     form = FormTemplate(engine, opts).render(FormContent(library=Library(id="T-12"), year=2016), tmp_path / "form.xlsx")
     src = fill_form(form, base_form(), tmp_path / "filled.xlsx", engine=engine)
     old = tmp_path / "old.xlsx"
-    _rewrite_meta(src, old, {"spec_version": "1.0.0", "spec_sha256": OLD_DIGEST})
+    _rewrite_meta(src, old, {"spec_version": "1.0.0", "spec_sha256": old_digest})
     s = read_submission(old, engine=engine)
     assert (s.verdict, s.code) == ("rejected", "wrong_edition")
     assert "wersja 1.0.0" in s.reason and "wersja 2.0.0" in s.reason

@@ -130,3 +130,46 @@ def test_a_form_with_an_error_in_its_checks_gets_the_same_verdict_everywhere(dem
     checked = _check_json(errors)
     assert {checked[f.name]["code"] for f in errors} == {"check_errors"}
     assert {checked[f.name]["verdict"] for f in errors} == {verdicts.ACCEPTED_WITH_WARNINGS}
+
+
+# ---------------------------------------------------------------------- an incomplete form
+def _returned(tmp_path: Path, engine, data, name: str) -> Path:
+    """A personalised form (id T-12) filled with ``data`` as a librarian types it."""
+    from xl_afbp.workbook.fill import fill_form
+    from xl_afbp.workbook.form import FormContent, FormOptions, Library, units_for
+    from xl_afbp.workbook.template import FormTemplate
+
+    opts = FormOptions(units=units_for(2), personalised=True)
+    form = FormTemplate(engine, opts).render(FormContent(library=Library(id="T-12"), year=2016), tmp_path / f"{name}-form.xlsx")
+    return fill_form(form, data, tmp_path / f"{name}.xlsx", engine=engine)
+
+
+def test_an_incomplete_form_is_never_ok_in_check_or_consolidate(tmp_path, engine):
+    """Issue 12: every item typed but the organiser and one service left empty – the form
+    said "OK" and ``check`` accepted it. Now the one definition of an empty field
+    (``Result.missing``, basic data included) gives check and consolidate alike "przyjęty z
+    uwagami", code ``incomplete``, the empty fields named in the reason; the complete form
+    stays plainly accepted."""
+    from xl_afbp.demo.simulate import simulate_form
+
+    complete = simulate_form(12_500, 2, seed=12)
+    assert engine.evaluate(complete).status == "OK"  # plausible and complete under the 2.0.0 rules
+    first = engine.spec.services[0].nr
+    gaps = simulate_form(12_500, 2, seed=12)
+    gaps.basic["ORGANIZATOR"] = None
+    gaps.services[first] = None
+    files = [_returned(tmp_path, engine, complete, "complete"), _returned(tmp_path, engine, gaps, "gaps")]
+    checked = _check_json(files)
+    assert _disagreements(files, engine) == []
+    assert (checked["complete.xlsx"]["verdict"], checked["complete.xlsx"]["code"]) == (verdicts.ACCEPTED, "ok")
+    got = checked["gaps.xlsx"]
+    assert (got["verdict"], got["code"]) == (verdicts.ACCEPTED_WITH_WARNINGS, "incomplete")
+    organiser = engine.spec.basic_field("ORGANIZATOR").label
+    assert "niekompletny" in got["reason"] and "(2)" in got["reason"]
+    service = f"poz. {engine.spec.services_item.nr}.{first}"
+    assert organiser in got["reason"] and service in got["reason"]
+    assert (got["status"], got["missing"]) == ("incomplete", [organiser, service])
+    assert (checked["complete.xlsx"]["status"], checked["complete.xlsx"]["missing"]) == ("ok", [])
+    con = consolidate([read_submission(files[1], engine=engine)], engine=engine)
+    row = con.libraries.iloc[0]
+    assert (row["status"], row["braki"]) == ("niekompletny", 2)

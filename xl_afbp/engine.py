@@ -401,12 +401,6 @@ class Engine:
         self._add(names.K03_STATE, "summary", excel, state, None)
 
     # ------------------------------------------------------------------ evaluation
-    def empty_fields(self, data: Env) -> list[completeness.RequiredField]:
-        """The required fields ``data`` leaves empty, basic data included: the list
-        ``R_BRAKI`` counts and ``R_BRAKI_LISTA`` names (:attr:`Result.missing` gives their
-        labels from the computed values)."""
-        return completeness.empty(self.required, data)
-
     def compile(self, text: str) -> Callable[[Env], Any]:
         """A spec expression's Python evaluator (e.g. ``count_yes(P21)`` for a table column)."""
         return self._py.compile(self.parse(text))

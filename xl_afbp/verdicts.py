@@ -174,8 +174,9 @@ CATALOGUE: dict[str, Verdict] = {v.code: v for v in (
     _v("teryt_mismatch", _W, BATCH, "TERYT formularza ({form}) różni się od listy bibliotek ({listed})", "the form's TERYT differs from the expected list's"),
     # -- evaluation ------------------------------------------------------------------------
     _v("check_errors", _W, EVALUATION, "błędy w formularzu: {count} ({rules})", "the recomputed rules found errors (the summary lists them; the data is used)"),
+    _v("incomplete", _W, EVALUATION, "formularz niekompletny – puste pola wymagane ({count}): {fields}; prosimy je uzupełnić",
+       "required fields left empty (basic data, items, services; or not a number / TAK / NIE): the form's status is \"niekompletny\", never OK; the reason lists them"),
     _v("check_warnings", _W, EVALUATION, "ostrzeżenia i różnice K-03: {count}", "the recomputed rules found warnings, or K-03 differences"),
-    _v("empty_fields", _W, EVALUATION, "puste pola: {count}", "items or services left empty (or not a number / TAK / NIE)"),
     _v("evaluation_error", _R, EVALUATION,
        "nie udało się przeliczyć wskaźników i kontroli z wartości formularza ({detail}) – sprawdź wartości (np. liczby o skrajnej wielkości) i poproś o poprawiony plik",
        "the engine cannot evaluate the form's values (e.g. numbers near 1e308)"),

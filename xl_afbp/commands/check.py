@@ -28,6 +28,7 @@ def _add(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import status
     from ..consolidate import judge
     from ..engine import get_engine
     from ..reader import read_many
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         for e, rows in zip(entries, failing):
             d = e.sub.to_json()
             d.update(verdict=e.status, code=e.code, reason=e.reason, warnings=list(e.warnings), library_id=e.library_id)
+            ev = e.evaluation  # the form's own status (ok, error, warning, incomplete) and its empty required fields
+            d.update(status=status.code(ev.status) if ev else None, missing=list(ev.missing) if ev else [])
             d["failing"] = [dict(zip(("check", "status", "items", "message"), r)) for r in rows]
             out.append(d)
         print(json.dumps(out, ensure_ascii=False, indent=2))

@@ -48,7 +48,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print()
     print(f"Status: {result.status} (błędy: {result.errors}, ostrzeżenia: {result.warnings})")
     if result.missing:
-        print(f"Puste pola wymagane ({len(result.missing)}): {', '.join(result.missing)}")
+        print(f"Puste pola wymagane ({len(result.missing)}): {'; '.join(result.missing)}")
     print(result.k03_state)
     return 0
 

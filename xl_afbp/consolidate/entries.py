@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .. import completeness
 from .. import status as st
 from ..verdicts import message, verdict_of
 from .records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Entry, REJECTED, _EPOCH, _int, _mtime, _norm_name, _text, _when
@@ -139,12 +140,12 @@ def _finish_status(e: Entry) -> None:
     if ev is not None and ev.errors:
         codes.append("check_errors")
         notes.append(message("check_errors", count=ev.errors, rules=", ".join(ev.failed_rules(st.ERROR))))
+    if ev is not None and ev.missing:  # never "OK" while a required field is empty
+        codes.append("incomplete")
+        notes.append(message("incomplete", count=len(ev.missing), fields=completeness.SEPARATOR.join(ev.missing)))
     if ev is not None and ev.warnings:
         codes.append("check_warnings")
         notes.append(message("check_warnings", count=ev.warnings))
-    if ev is not None and ev.gaps:
-        codes.append("empty_fields")
-        notes.append(message("empty_fields", count=ev.gaps))
     notes += [w for w in e.warnings if w not in e.reason]
     if notes:
         e.status = ACCEPTED_WITH_WARNINGS

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .. import names
+from .. import completeness
 from .. import status as st
 from ..engine import Engine, Result
 from ..formdata import FormData
@@ -16,7 +16,7 @@ from .records import REJECTED, _clean, _fmt_value
 @dataclass(frozen=True)
 class Finding:
     """One line of the Kontrola sheet and ``kontrola.csv``: a failed rule (per item for
-    per-item rules), a K-03 difference, or the list of empty fields."""
+    per-item rules), a K-03 difference, or the list of empty required fields."""
 
     kind: str  # rodzaj: "reguła" | "K-03" | "braki"
     check: str  # kontrola: "L1", "L11 poz. 4", "K-03 poz. 7", "puste pola"
@@ -42,8 +42,13 @@ class FormEvaluation:
     status: str
     errors: int
     warnings: int
-    gaps: int
     findings: tuple[Finding, ...]
+    missing: tuple[str, ...] = ()  # the empty required fields (:attr:`xl_afbp.engine.Result.missing`)
+
+    @property
+    def gaps(self) -> int:
+        """The number of empty required fields (the form's ``R_BRAKI``)."""
+        return len(self.missing)
 
     def failed_rules(self, severity: str) -> list[str]:
         """Ids of the rules that failed with ``severity``, sorted."""
@@ -65,14 +70,14 @@ def evaluate_form(engine: Engine, data: FormData, facts: _Facts | None = None, v
     when already computed (by the reader: the engine then does not run again)."""
     facts = facts or _facts(engine)
     res = engine.result(values) if values is not None else engine.evaluate(data)
-    findings = _rule_findings(facts, data, res) + _k03_findings(data, res) + _empty_findings(engine, data)
+    findings = _rule_findings(facts, data, res) + _k03_findings(data, res) + _empty_findings(engine, data, res)
     return FormEvaluation(
         indicators=dict(res.indicators),
         status=res.status,
         errors=res.errors,
         warnings=res.warnings,
-        gaps=int(res.values.get(names.GAPS) or 0),
         findings=tuple(findings),
+        missing=tuple(res.missing),
     )
 
 
@@ -110,15 +115,17 @@ def _k03_findings(data: FormData, res: Result) -> list[Finding]:
     ]
 
 
-def _empty_findings(engine: Engine, data: FormData) -> list[Finding]:
-    """The engine's empty required fields (the same list its R_BRAKI counts), spelled for people."""
-    empty = []
-    for f in engine.empty_fields(data):
-        held = data.get(f.ref)
-        empty.append(f.label if held is None or held == "" else f"{f.label} ({_fmt_value(held)})")
-    if not empty:
+def _empty_findings(engine: Engine, data: FormData, res: Result) -> list[Finding]:
+    """The form's empty required fields (:attr:`Result.missing`, basic data included), each
+    with what it held instead of an answer when not blank (text in a number field)."""
+    if not res.missing:
         return []
-    return [Finding(EMPTY, "puste pola", st.NO_DATA, f"Puste lub niepoprawne pola formularza: {len(empty)}", ", ".join(empty))]
+    fields = {f.label: f for f in engine.required}
+    shown = []
+    for label in res.missing:
+        held = data.get(fields[label].ref) if label in fields else None
+        shown.append(label if held is None or held == "" else f"{label} ({_fmt_value(held)})")
+    return [Finding(EMPTY, "puste pola", st.INCOMPLETE, f"Puste lub niepoprawne pola wymagane: {len(shown)}", completeness.SEPARATOR.join(shown))]
 
 
 def _safe_evaluate(engine: Engine, data: FormData, facts: _Facts, values: dict[str, Any] | None = None) -> FormEvaluation | EvaluationError:

@@ -129,7 +129,7 @@ def render_report(con: Consolidation, path: Path, *, engine: Engine | None = Non
     by_check = []
     if len(fd):
         g = fd.groupby(["waga", "kontrola"]).agg(biblioteki=("id", "nunique"), wystapienia=("id", "size")).reset_index()
-        order = {st.ERROR: 0, st.DIFFERENCE: 1, st.WARNING: 2, st.NO_DATA: 3}
+        order = {st.ERROR: 0, st.INCOMPLETE: 1, st.DIFFERENCE: 2, st.WARNING: 3, st.NO_DATA: 4}
         msgs = fd.drop_duplicates("kontrola").set_index("kontrola")["komunikat"]
         for r in sorted(g.itertuples(index=False), key=lambda r: (order.get(r.waga, 9), -r.biblioteki, r.kontrola)):
             by_check.append({"waga": r.waga, "kontrola": r.kontrola, "biblioteki": r.biblioteki, "wystapienia": r.wystapienia, "komunikat": msgs.get(r.kontrola, "")})
@@ -152,6 +152,7 @@ def render_report(con: Consolidation, path: Path, *, engine: Engine | None = Non
         "expected": con.expected_count,
         "n_missing": len(con.missing),
         "n_error_forms": int((lib["status"] == st.ERROR).sum()) if len(lib) else 0,
+        "n_incomplete_forms": int((lib["status"] == st.INCOMPLETE).sum()) if len(lib) else 0,
         "key_codes": [(c, ind[c].name, ind[c].unit) for c in key_codes],
         "key_table": key_table,
         "sums": sums,

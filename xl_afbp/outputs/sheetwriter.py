@@ -21,7 +21,7 @@ def _headers(facts: _Facts) -> dict[str, str]:
     h = {
         "id": "Identyfikator", "nazwa": "Nazwa", "organizator": "Organizator", "podtyp": "Podtyp", "przedzial": "Przedział liczby mieszkańców",
         "wojewodztwo": "Województwo", "powiat": "Powiat", "gmina": "Gmina", "miejscowosc": "Miejscowość", "teryt": "TERYT",
-        "status": "Status formularza", "bledy": "Błędy", "ostrzezenia": "Ostrzeżenia i różnice K-03", "braki": "Puste pola",
+        "status": "Status formularza", "bledy": "Błędy", "ostrzezenia": "Ostrzeżenia i różnice K-03", "braki": "Puste pola wymagane",
         "import": "Status importu", "plik": "Plik", "sha256": "SHA-256", "zapisano": "Zapisano",
     }
     for it in facts.items:

@@ -92,7 +92,8 @@ def _sheet_summary(x: _Sheets) -> None:
     ]
     if con.expected_count is not None:
         lines += [("Bibliotek na liście oczekiwanych", con.expected_count), ("Brakujące formularze", len(con.missing))]
-    lines += [("Formularze z błędami (status „błąd”)", int((con.libraries["status"] == st.ERROR).sum()) if len(con.libraries) else 0)]
+    for text, label in ((st.ERROR, "Formularze z błędami (status „błąd”)"), (st.INCOMPLETE, "Formularze niekompletne (status „niekompletny”)")):
+        lines.append((label, int((con.libraries["status"] == text).sum()) if len(con.libraries) else 0))
     for r, (label, value) in enumerate(lines, start=4):
         ws.cell(row=r, column=1, value=label).font = sty.BOLD if not label[0].islower() else sty.NOTE_FONT
         ws.cell(row=r, column=2, value=value).alignment = Alignment(horizontal="left")

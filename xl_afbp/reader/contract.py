@@ -6,7 +6,6 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, TYPE_CHECKING
 
 from .. import names
@@ -119,19 +118,15 @@ def prepare(engine=None) -> None:
 @lru_cache(maxsize=1)
 def _known_editions() -> dict[str, tuple[int, str]]:
     """spec sha256 → (edition year, spec version) of every shipped edition."""
-    out: dict[str, tuple[int, str]] = {}
-    try:
-        from ..spec.load import load_spec
+    from ..spec.load import available_editions, edition_path, load_spec
 
-        root = Path(__file__).parent.parent / "editions"
-        for d in sorted(root.iterdir()) if root.is_dir() else []:
-            try:
-                s = load_spec(d)
-                out[s.digest] = (s.edition.year, s.edition.spec_version)
-            except Exception:  # noqa: BLE001
-                continue
-    except Exception:  # noqa: BLE001
-        pass
+    out: dict[str, tuple[int, str]] = {}
+    for year in available_editions():  # where the package keeps them: one definition (spec.load)
+        try:
+            s = load_spec(edition_path(year))
+        except Exception:  # noqa: BLE001 - a broken edition is just not known
+            continue
+        out[s.digest] = (s.edition.year, s.edition.spec_version)
     return out
 
 
