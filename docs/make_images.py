@@ -19,6 +19,7 @@ from xl_afbp.generate import generate_batch, read_libraries  # noqa: E402
 from xl_afbp.demo.render import sheet_images  # noqa: E402
 from xl_afbp.demo.simulate import inject_mistake, simulate_form, simulate_previous  # noqa: E402
 from xl_afbp.workbook.fill import fill_form  # noqa: E402
+from xl_afbp.workbook.layout import PERSONAL_BASIC  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
 
@@ -29,7 +30,7 @@ def form_images(work: Path) -> None:
     data = simulate_form(lib.mieszkancy, lib.filie, seed="docs", podtyp=lib.podtyp, organizator=lib.organizator, www=lib.www or None)
     previous = simulate_previous(data, seed="docs")
     data = inject_mistake(data, "k03_difference", seed="docs")
-    data.basic = {}
+    data.basic = {k: v for k, v in data.basic.items() if k not in PERSONAL_BASIC}  # the coordinator prefilled the rest
     bench = Benchmark({(lib.podtyp, ""): {ind: value * 1.1 for ind, value in {"Z01": 3.1, "Z02": 150.0, "U01": 15.0, "U03": 2.2, "U05": 3.4, "E01": 60.0}.items()}})
     form = generate_batch([lib], work, previous={lib.id: previous}, benchmark=bench, progress=False, contact="Książnica Pomorska, koordynator AFBP, afbp@ksiaznica.example.pl", deadline=date(2017, 3, 31))[0]
     filled = fill_form(form, data, work / "filled.xlsx")

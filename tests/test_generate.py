@@ -197,6 +197,36 @@ def test_fast_path_equals_slow_path(engine, tmp_path):
     assert load_workbook(fast)["Dane podstawowe"]["B5"].value is not None
 
 
+def test_a_field_the_library_list_leaves_empty_stays_editable(engine, tmp_path):
+    """A personalised form locks what the coordinator prefilled. A field the library list
+    leaves empty – no organiser, or a miejscowość the SIMC register cannot name (the seat of
+    gmina Lubicz is Lubicz Dolny, no locality is called Lubicz) – is the library's to fill:
+    unlocked, in the template and the slow path alike; locked, the form could never be
+    complete ("niekompletny" for good)."""
+    from xl_afbp import simc, teryt
+
+    lubicz = next(g for _w, _p, g in teryt.load_terc().units() if g.display_name == "Lubicz (gmina wiejska)")
+    assert simc.seat(lubicz.code7) is None
+    lib = Library(id="T-3", nazwa="Gminna Biblioteka Publiczna w Lubiczu", organizator="", podtyp="biblioteka gminy wiejskiej", teryt=lubicz.code7, mieszkancy=20_000, filie=2)
+    opts = FormOptions(units=units_for(2), personalised=True)
+    content = FormContent(library=lib, year=2016, generated_at="2026-11-22T00:00:00+00:00")
+    fast = FormTemplate(engine, opts).render(content, tmp_path / "fast.xlsx")
+    slow_wb, _ = build_form(engine, opts, content)
+    slow_wb.save(tmp_path / "slow.xlsx")
+    assert workbook_content(fast) == workbook_content(tmp_path / "slow.xlsx")
+    wb = load_workbook(fast)
+    targets = name_targets(wb)
+
+    def cell(key):
+        sheet, (c, r, _, _) = targets[names.basic(key)]
+        return wb[sheet].cell(row=r, column=c)
+
+    for key in ("MIEJSCOWOSC", "ORGANIZATOR"):
+        assert cell(key).value is None and cell(key).protection.locked is False, key
+    for key, value in (("NAZWA", lib.nazwa), ("GMINA", "Lubicz (gmina wiejska)"), ("TERYT", lubicz.code7)):
+        assert cell(key).value == value and cell(key).protection.locked is True, key
+
+
 def workbook_content(path: Path) -> dict:
     """Everything a user or a reader can see: values, formulas, styles, validations, names, protection."""
     wb = load_workbook(path)

@@ -72,7 +72,7 @@ from .validation import add_basic_validation, add_item_validation, add_service_v
 
 #: Stands for the library's name in a template's headers; each copy gets the real name.
 HEADER_TOKEN = "@@NAZWA_BIBLIOTEKI@@"
-PREFILLED_NOTE = "Wpisał koordynator badania – jeśli to nieaktualne, napisz do niego (arkusz „Instrukcja”)."
+PREFILLED_NOTE = "Wpisał koordynator badania – jeśli to nieaktualne, napisz do niego (arkusz „Instrukcja”). Gdy pole jest puste (żółte), wpisz wartość sam."
 PREFILLED_ITEM_NOTE = "Wartość wpisał koordynator badania z listy bibliotek – jeśli jest nieaktualna, popraw ją i napisz o tym do koordynatora. "
 #: the spec's prefill sources (an item's ``prefill:``) → the Library field holding the value
 PREFILL_FIELDS = {"population": "mieszkancy", "branches": "filie"}
@@ -215,6 +215,15 @@ def form_inputs(engine: Engine, opts: FormOptions, values: dict[str, Any]) -> Fo
         items = {nr: values.get(names.item(nr)) for nr in prefilled_items(spec)}
     previous = {it.nr: values.get(names.previous(it.nr)) for it in spec.numeric_items} if opts.previous else {}
     return FormData(items=items, basic=basic, previous=previous)
+
+
+def open_when_empty(value: Any) -> bool:
+    """A prefilled basic field the library list leaves empty is an input, not a locked cell."""
+    return value is None or value == ""
+
+
+def _basic_input(cell, f: BasicField) -> None:
+    st.style_input(cell, st.TEXT if f.type == "text" else None)  # a TERYT code typed with a leading 0 keeps it
 
 
 def definition(obj) -> str:
@@ -414,7 +423,7 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
     def basic_data(self) -> None:
         ws = self.wb[BASIC]
         sheet = self.layout.sheets[BASIC]
-        note = "Pola żółte wypełnia biblioteka" + ("; niebieskie wpisał koordynator badania" if self.opts.personalised else "") + ". Listy województwo → powiat → gmina zależą od siebie."
+        note = "Pola żółte wypełnia biblioteka" + ("; niebieskie wpisał koordynator badania" if self.opts.personalised else "") + ". Listy województwo → powiat → gmina" + (" → miejscowość" if self.opts.localities else "") + " zależą od siebie."
         self.title(ws, "Dane podstawowe biblioteki", note)
         g = sheet.grid
         fields = {f.key: f for f in self.spec.basic}
@@ -449,11 +458,14 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
             st.style_prefilled(cell)
             help_text = help_text or "Stała wartość – nie zmienia się."
         elif name in self.layout.personal:
+            # prefilled and locked; a field the library list leaves empty stays the library's
+            # to fill (else the form could never be complete): :func:`open_when_empty`
             self.personal(name)
-            st.style_prefilled(cell)
+            _basic_input(cell, f) if open_when_empty(self.values.get(name)) else st.style_prefilled(cell)
+            add_basic_validation(ws, cell.coordinate, f, self._list_source(f))
             help_text = PREFILLED_NOTE
         else:
-            st.style_input(cell, st.TEXT if f.type == "text" else None)  # a TERYT code typed with a leading 0 keeps it
+            _basic_input(cell, f)
             add_basic_validation(ws, cell.coordinate, f, self._list_source(f))
         self.define_at(name)
         st.label(ws.cell(row=r, column=g.col("help"), value=help_text or None), font=st.NOTE_FONT)

@@ -25,7 +25,8 @@ from openpyxl.utils import get_column_letter
 
 from ..engine import Engine
 from .cached import CacheEnv, Twin, cached_value_xml
-from .form import HEADER_TOKEN, FormContent, FormOptions, build_form_parts, form_inputs, form_values, header_name
+from .. import names
+from .form import HEADER_TOKEN, FormContent, FormOptions, build_form_parts, form_inputs, form_values, header_name, open_when_empty
 from .layout import TERYT, FormLayout
 from .printing import header_text
 from ..ooxml.cells import cell_xml
@@ -45,6 +46,9 @@ class _Part:
         self.chunks: list[str] = [""]  # always one more than slots: chunk, slot, chunk, …
         self.slots: list[tuple[str, str, str, str]] = []  # (kind, ref, style, key or formula XML)
         self.keys: dict[str, tuple[str, int, int]] = formulas
+        #: personal key → the style of its cell when the library list fills it in (a prefilled
+        #: basic field): the template, built without values, holds the style of an empty one
+        self.filled: dict[str, str] = {}
         pos = 0
         for m in _CELL.finditer(xml):
             ref = m.group(1)
@@ -84,7 +88,8 @@ class _Part:
         out = []
         for kind, ref, style, key in self.slots:
             if kind == "personal":
-                out.append(cell_xml(ref, style, values.get(key)))
+                value = values.get(key)
+                out.append(cell_xml(ref, style if open_when_empty(value) else self.filled.get(key, style), value))
             elif kind == "formula":
                 t, v = cached_value_xml(cache.get(self.keys[ref]))
                 s = f' s="{style}"' if style else ""
@@ -150,9 +155,22 @@ class FormTemplate:
         self._parts: dict[str, _Part] = {}
         for part in set(personal) | set(formulas) | {p for p in parts.values() if HEADER_TOKEN in zipfile_text(self.members[p])}:
             self._parts[part] = _Part(zipfile_text(self.members[part]), personal.get(part, {}), formulas.get(part, {}))
+        self._prefilled_styles()
         values, cache, name = self._inputs(blank)
         for part, p in self._parts.items():
             p.freeze(part, p.rendered(values, cache, name))
+
+    def _prefilled_styles(self) -> None:
+        """A prefilled basic field is locked when the library list fills it in and an input
+        when it does not (:func:`~.form.open_when_empty`); the template, built without
+        values, holds the input's style, and the prefilled style is that of the library's id
+        beside them (the same prefilled look, always filled)."""
+        if not self.opts.personalised:
+            return
+        slots = [s for p in self._parts.values() for s in p.slots if s[0] == "personal"]
+        prefilled = next(style for _kind, _ref, style, key in slots if key == "ID")
+        for p in self._parts.values():
+            p.filled = {key: prefilled for kind, _ref, _style, key in p.slots if kind == "personal" and key.startswith(names.basic(""))}
 
     def cached_values(self, values: dict[str, Any], content: FormContent) -> dict[tuple[str, int, int], Any]:
         """The result of every formula cell for what the form holds."""
