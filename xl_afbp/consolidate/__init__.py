@@ -43,7 +43,7 @@ whole job (files → reader → core → outputs → database) is :mod:`xl_afbp.
 from __future__ import annotations
 
 from .core import consolidate, judge
-from .entries import assign_statuses
+from .entries import MixedYears, assign_statuses, survey_year
 from .evaluation import evaluate_all, evaluate_form
 from .records import (
     ACCEPTED,
@@ -63,5 +63,5 @@ from .records import (
 
 __all__ = [
     "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "ALL_SUBTYPES", "DUPLICATE", "LEVEL_GROUP", "LEVEL_REGION", "LEVEL_SUBTYPE",
-    "REJECTED", "STATUS_PL", "SUPERSEDED", "USED", "Consolidation", "Entry", "assign_statuses", "consolidate", "evaluate_all", "evaluate_form", "judge",
+    "REJECTED", "STATUS_PL", "SUPERSEDED", "USED", "Consolidation", "Entry", "MixedYears", "assign_statuses", "survey_year", "consolidate", "evaluate_all", "evaluate_form", "judge",
 ]
