@@ -107,7 +107,7 @@ def test_the_database_accepts_exactly_the_stored_verdicts(tmp_path):
     db = tmp_path / "a.sqlite"
     database.connect(db).close()
     con = sqlite3.connect(db)
-    row = "INSERT INTO submissions (sha256, file_name, size, imported_at, verdict, code) VALUES (?, 'f', 1, 'now', ?, 'x')"
+    row = "INSERT INTO submissions (sha256, year, file_name, size, imported_at, verdict, code) VALUES (?, 2016, 'f', 1, 'now', ?, 'x')"
     for i, v in enumerate(verdicts.VERDICTS):
         try:
             con.execute(row, (f"sha{i}", v))
