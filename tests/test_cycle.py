@@ -222,3 +222,38 @@ def _columns(db: Path, table: str) -> list[str]:
 
     with closing(sqlite3.connect(db)) as conn:
         return [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+
+
+# ---------------------------------------------------------------- the database schema
+def test_a_schema_1_database_is_upgraded_in_place_with_every_row(tmp_path):
+    """Schema 1 keyed a submission by its content alone, so a file seen in the runs of two
+    years shared one row; schema 2 adds the year to the key. A file of schema 1 (its frozen
+    SQL, rows typed here) must come through with every row and still take a new year."""
+    import sqlite3
+    from contextlib import closing
+
+    db = tmp_path / "old.sqlite"
+    version, description, sql = database.MIGRATIONS[0]
+    assert version == 1
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.executescript(sql)
+        conn.execute("INSERT INTO schema_version VALUES (1, '2017-04-01T00:00:00+00:00', ?)", (description,))
+        conn.execute("PRAGMA user_version = 1")
+        sha = "a" * 64
+        conn.execute("INSERT INTO submissions (sha256, file_name, size, imported_at, library_id, year, verdict, code, reason, spec_version, newest_key) VALUES (?, 'x.xlsx', 10, 'now', 'L1', 2016, 'accepted', 'ok', '', '1.0.0', 'k')", (sha,))
+        conn.execute("INSERT INTO submissions (sha256, file_name, size, imported_at, library_id, year, verdict, code, reason, newest_key, superseded_by) VALUES (?, 'old.xlsx', 9, 'now', 'L1', 2016, 'superseded', 'superseded', '', 'j', ?)", ("b" * 64, sha))
+        conn.execute("INSERT INTO libraries (library_id, year, sha256, nazwa, podtyp, przedzial) VALUES ('L1', 2016, ?, 'Biblioteka', 'biblioteka gminy wiejskiej', 'do 5 000')", (sha,))
+        conn.execute("INSERT INTO item_values VALUES ('L1', 2016, 2, 1200, NULL)")
+        conn.execute("INSERT INTO indicator_values VALUES ('L1', 2016, 'U01', 12.5)")
+        conn.execute("INSERT INTO findings VALUES (?, 1, 'L1', 2016, 'reguła', 'L1', 'błąd', 'tekst', '', NULL, NULL, NULL)", (sha,))
+    with closing(database.connect(db)) as conn:
+        assert database.schema_version(conn) == database.SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        rows = conn.execute("SELECT sha256, year, form_year, verdict, superseded_by FROM submissions ORDER BY sha256").fetchall()
+        assert rows == [("a" * 64, 2016, 2016, "accepted", None), ("b" * 64, 2016, 2016, "superseded", "a" * 64)]
+        assert conn.execute("SELECT library_id, year, sha256, nazwa FROM libraries").fetchall() == [("L1", 2016, "a" * 64, "Biblioteka")]
+        assert conn.execute("SELECT sha256, year, seq, message FROM findings").fetchall() == [("a" * 64, 2016, 1, "tekst")]
+        # the same content judged in another year's run is that year's row
+        conn.execute("INSERT INTO submissions (sha256, year, file_name, size, imported_at, verdict, code, newest_key) VALUES (?, 2017, 'x.xlsx', 10, 'now', 'rejected', 'wrong_year', 'k')", ("a" * 64,))
+    assert database.previous_values(db, year=2016) == {"L1": {2: 1200}}
+    assert database.history(db)["U01"].tolist() == [12.5]

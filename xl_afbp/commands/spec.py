@@ -1,4 +1,4 @@
-"""``xl-afbp spec lint|show``: check a spec edition, or print it as tables."""
+"""``xl-afbp spec lint|show|new``: check an edition, print it as tables, or start a new one.
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .base import UsageError, _spec_arg, command, spec_source, table
+
 
 @command("spec")
 def _add_spec(sub) -> None:
