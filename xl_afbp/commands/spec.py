@@ -1,4 +1,4 @@
-"""``xl-afbp spec lint|show|new``: check an edition, print it as tables, or start a new one.
+"""``xl-afbp spec lint|show|new``: check an edition, print it as tables, or start a new one."""
 
 from __future__ import annotations
 
