@@ -257,3 +257,36 @@ def test_a_schema_1_database_is_upgraded_in_place_with_every_row(tmp_path):
         conn.execute("INSERT INTO submissions (sha256, year, file_name, size, imported_at, verdict, code, newest_key) VALUES (?, 2017, 'x.xlsx', 10, 'now', 'rejected', 'wrong_year', 'k')", ("a" * 64,))
     assert database.previous_values(db, year=2016) == {"L1": {2: 1200}}
     assert database.history(db)["U01"].tolist() == [12.5]
+
+
+# ---------------------------------------------------------------- trends
+def test_trends_are_the_years_statistics_and_never_show_a_small_group(engine):
+    """Region aggregate = ratio of the summed items, medians of the libraries' values,
+    groups only with at least 3 libraries – computed here by hand for U01 = P2 / P1 × 100."""
+    import pandas as pd
+
+    from xl_afbp.consolidate.trends import trends
+
+    rows = []
+    libs = [("A1", "A", 1000, 100), ("A2", "A", 2000, 300), ("A3", "A", 4000, 500), ("B1", "B", 3000, 900), ("B2", "B", 5000, 400)]
+    for year, factor in ((2016, 1.0), (2017, 1.1)):
+        for lib_id, podtyp, residents, users in libs:
+            if year == 2017 and lib_id == "A3":
+                continue  # no form that year: subtype A has 2 libraries in 2017
+            u = round(users * factor)
+            rows.append({"rok": year, "id": lib_id, "nazwa": f"Biblioteka {lib_id}", "podtyp": f"podtyp {podtyp}", "przedzial": "do 5 000", "P01": residents, "P02": u, "U01": u / residents * 100})
+    history = pd.DataFrame(rows)
+    t = trends(history, engine, ["U01"])
+    assert t.years == (2016, 2017) and t.indicators == ("U01",)
+    for year in t.years:
+        mine = [r for r in rows if r["rok"] == year]
+        region = t.region[(t.region["rok"] == year) & (t.region["wskaznik"] == "U01")].iloc[0]
+        assert region["agregat"] == pytest.approx(sum(r["P02"] for r in mine) / sum(r["P01"] for r in mine) * 100)
+        assert region["mediana"] == pytest.approx(statistics.median(r["U01"] for r in mine))
+        assert region["n"] == len(mine)
+    shown = {(r.rok, r.podtyp, r.przedzial) for r in t.groups.itertuples()}
+    assert shown == {(2016, "podtyp A", ""), (2016, "podtyp A", "do 5 000")}  # B (2) and A in 2017 (2) never
+    a = t.group_table("podtyp A")
+    assert a.loc[2016, "U01"] == pytest.approx(statistics.median([10.0, 15.0, 12.5])) and pd.isna(a.loc[2017, "U01"])
+    table = t.library_table().set_index("id")
+    assert table.loc["A2", "U01 2017"] == pytest.approx(330 / 2000 * 100) and pd.isna(table.loc["A3", "U01 2017"])

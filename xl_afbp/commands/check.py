@@ -65,7 +65,7 @@ def _read(args: argparse.Namespace, read_many, get_engine) -> tuple[list, list]:
     """Each file read with the edition of its survey year (as ``consolidate`` of that file
     alone would), or with ``--edition`` / the edition serving ``--year``."""
     from ..consolidate import survey_year
-    from ..spec.editions import choose_edition as choose
+    from ..spec.editions import EditionError, choose_edition as choose
 
     choice = choose_edition(args)
     engine = get_engine(choice.source)
@@ -74,7 +74,11 @@ def _read(args: argparse.Namespace, read_many, get_engine) -> tuple[list, list]:
     if args.edition is None and args.year is None:
         for i, s in enumerate(subs):
             year = survey_year([s])
-            if year is not None and (serving := choose(None, year)).spec.digest != engine.spec.digest:
+            try:
+                serving = choose(None, year) if year is not None else None
+            except EditionError:  # no edition serves that year: the reader's verdict stands
+                continue
+            if serving is not None and serving.spec.digest != engine.spec.digest:
                 engines[i] = get_engine(serving.source)
                 subs[i] = next(iter(read_many([s.path], engine=engines[i], progress=False)))
     return subs, engines

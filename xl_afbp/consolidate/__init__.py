@@ -35,9 +35,11 @@ opening hours or satisfaction, the services count, or a constant in a sum such a
 ``P1 / (P13 + 1)``) have no aggregate; the reason is given.
 
 Modules: :mod:`.records` (statuses, :class:`Entry`, :class:`Consolidation`), :mod:`.entries`
-(the batch policy), :mod:`.evaluation` (per form), :mod:`.statistics` (groups, aggregates),
-:mod:`.core` (:func:`consolidate`). The outputs are written by :mod:`xl_afbp.outputs`; the
-whole job (files → reader → core → outputs → database) is :mod:`xl_afbp.jobs.consolidation`.
+(the batch policy, the survey year), :mod:`.evaluation` (per form), :mod:`.statistics`
+(groups, aggregates), :mod:`.core` (:func:`consolidate`), :mod:`.trends` (the key
+indicators over the years of the database: :func:`~.trends.trends`). The outputs are
+written by :mod:`xl_afbp.outputs`; the whole job (files → reader → core → database →
+outputs) is :mod:`xl_afbp.jobs.consolidation`.
 """
 
 from __future__ import annotations
