@@ -53,3 +53,31 @@ def test_the_second_year_shows_last_year_and_the_trends(demo_run, engine):
     ws = summary["Trendy – region"]
     assert [ws.cell(row=6 + i, column=1).value for i in range(len(YEARS))] == list(YEARS)
     assert summary["Trendy – grupy"]._charts and ws._charts
+
+
+def test_the_demos_fast_filling_gives_the_reader_what_openpyxl_filling_gives(tmp_path, engine):
+    """The demo types its returned forms into the XML (demo/fastfill.py); the reader must
+    get from them exactly what it gets from the same values typed with openpyxl."""
+    from pathlib import Path
+
+    from xl_afbp.demo.fastfill import fill_fast
+    from xl_afbp.demo.simulate import inject_mistake, simulate_form
+    from xl_afbp.generate import generate_batch, read_libraries
+    from xl_afbp.outputs.benchmark import Benchmark
+    from xl_afbp.reader import read_submission
+    from xl_afbp.workbook.fill import fill_form
+
+    libs, _ = read_libraries(Path(__file__).resolve().parents[1] / "xl_afbp" / "data" / "sample_libraries.csv")
+    libs = libs[2:5]
+    bench = Benchmark.of_subtype(libs[0].podtyp, {"U01": 12.0})
+    forms = generate_batch(libs, tmp_path / "forms", year=2017, previous={libs[0].id: {2: 900}}, benchmark=bench, workers=1, progress=False)
+    for i, (lib, form) in enumerate(zip(libs, forms)):
+        data = simulate_form(lib.mieszkancy, lib.filie, seed=f"fast-{lib.id}", podtyp=lib.podtyp, organizator=lib.organizator)
+        if i == 1:
+            data = inject_mistake(data, "hash_not_allowed", seed="fast")
+        data.basic = {"IMIE": "Anna", "NAZWA": "=HYPERLINK(\"x\")"}
+        slow = read_submission(fill_form(form, data, tmp_path / f"slow-{lib.id}.xlsx"), engine=engine)
+        fast = read_submission(fill_fast(form, data, tmp_path / f"fast-{lib.id}.xlsx", engine=engine), engine=engine)
+        assert (fast.verdict, fast.code, fast.reason) == (slow.verdict, slow.code, slow.reason)
+        assert fast.data == slow.data and fast.meta == slow.meta
+        assert fast.cached == slow.cached

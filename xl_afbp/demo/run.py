@@ -76,10 +76,11 @@ def _simulated(lib, mistake: str | None, seed: str, years_later: int = 0) -> For
 
 
 def _fill_one(job) -> str:
-    from ..workbook.fill import fill_form
+    from ..engine import get_engine
+    from .fastfill import fill_fast
 
     lib, mistake, form, target, seed, years_later = job
-    fill_form(form, _simulated(lib, mistake, seed, years_later), target)
+    fill_fast(form, _simulated(lib, mistake, seed, years_later), target, engine=get_engine(2016))
     return str(target)
 
 
