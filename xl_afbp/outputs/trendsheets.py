@@ -105,6 +105,7 @@ def _groups_sheet(x: Any, trends: Trends) -> None:
         ws.cell(row=row, column=1).font = sty.BOLD
         header_row = row + 1
         sty.header_row(ws, header_row, ["Rok", "Bibliotek w grupie"] + [f"{c} mediana" for c in codes] + [f"{c} indeks" for c in codes])
+        ws.row_dimensions[header_row].height = 30
         for i, year in enumerate(trends.years, start=header_row + 1):
             ws.cell(row=i, column=1, value=year)
             size = sizes.loc[year].max() if len(codes) else None
