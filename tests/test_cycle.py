@@ -290,3 +290,32 @@ def test_trends_are_the_years_statistics_and_never_show_a_small_group(engine):
     assert a.loc[2016, "U01"] == pytest.approx(statistics.median([10.0, 15.0, 12.5])) and pd.isna(a.loc[2017, "U01"])
     table = t.library_table().set_index("id")
     assert table.loc["A2", "U01 2017"] == pytest.approx(330 / 2000 * 100) and pd.isna(table.loc["A3", "U01 2017"])
+
+
+def test_a_correction_supersedes_within_its_year_only(two_years, tmp_path, engine):
+    root, libs, folders = two_years
+    db = tmp_path / "afbp.sqlite"
+    for year in (2016, 2017):
+        assert cli("consolidate", folders[year], "--db", db, "--out", tmp_path / f"s{year}", "--quiet")[0] == 0
+    before = database.dump(db)
+    # a library corrects its 2016 form later: another value, saved after the first
+    lib = libs[1]
+    data = simulate_form(lib.mieszkancy, lib.filie, seed=f"2016-{lib.id}", podtyp=lib.podtyp, organizator=lib.organizator)
+    nr = next(it.nr for it in engine.spec.numeric_items if it.additive and isinstance(data.items.get(it.nr), int) and not it.prefill)
+    data.items[nr] += 1
+    fixed = tmp_path / "poprawka"
+    fixed.mkdir()
+    fill_form(root / "forms2016" / f"{lib.id}.xlsx", data, fixed / f"{lib.id}-poprawiony.xlsx")
+    code, out, err = cli("consolidate", fixed, "--db", db, "--out", tmp_path / "fix", "--quiet")
+    assert code == 0, err
+    assert database.previous_values(db, year=2016)[lib.id][nr] == data.items[nr]
+    after = database.dump(db)
+    for table, rows in before.items():
+        cols = _columns(db, table)
+        if "year" in cols:
+            y = cols.index("year")
+            assert [r for r in after[table] if r[y] == 2017] == [r for r in rows if r[y] == 2017], table
+    # next year's forms say which year they took last year's values from when one is missing
+    code, out, err = cli("generate", "--year", 2019, "--libraries", SAMPLE_LIBS, "--previous", db, "--out", tmp_path / "f2019", "--quiet")
+    assert code == 0, err
+    assert "no data for 2018" in err and "taken from 2017" in err
