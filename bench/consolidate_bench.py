@@ -231,8 +231,11 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     con = c.consolidate(subs, engine=engine, expected=libs_csv, progress=False)
     phases["consolidate (statuses, recompute, tables)"] = time.perf_counter() - t
     t = time.perf_counter()
-    job.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con))
-    phases["outputs + SQLite (report, workbook in forked processes)"] = time.perf_counter() - t
+    from xl_afbp.consolidate.trends import trends
+    from xl_afbp.database import history
+
+    job.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con), trends_of=lambda: trends(history(db), engine))
+    phases["outputs + SQLite + trends (report, workbook in forked processes)"] = time.perf_counter() - t
     total = time.perf_counter() - t0
     finished = time.time()
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

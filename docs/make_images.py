@@ -20,6 +20,7 @@ from xl_afbp.demo.render import sheet_images  # noqa: E402
 from xl_afbp.demo.simulate import inject_mistake, simulate_form, simulate_previous  # noqa: E402
 from xl_afbp.workbook.fill import fill_form  # noqa: E402
 from xl_afbp.workbook.layout import PERSONAL_BASIC  # noqa: E402
+from xl_afbp.demo.run import YEARS as DEMO_YEARS  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
 
@@ -31,7 +32,7 @@ def form_images(work: Path) -> None:
     previous = simulate_previous(data, seed="docs")
     data = inject_mistake(data, "k03_difference", seed="docs")
     data.basic = {k: v for k, v in data.basic.items() if k not in PERSONAL_BASIC}  # the coordinator prefilled the rest
-    bench = Benchmark({(lib.podtyp, ""): {ind: value * 1.1 for ind, value in {"Z01": 3.1, "Z02": 150.0, "U01": 15.0, "U03": 2.2, "U05": 3.4, "E01": 60.0}.items()}})
+    bench = Benchmark.of_subtype(lib.podtyp, {ind: value * 1.1 for ind, value in {"Z01": 3.1, "Z02": 150.0, "U01": 15.0, "U03": 2.2, "U05": 3.4, "E01": 60.0}.items()}, n=11, year=2015)
     form = generate_batch([lib], work, previous={lib.id: previous}, benchmark=bench, progress=False, contact="Książnica Pomorska, koordynator AFBP, afbp@ksiaznica.example.pl", deadline=date(2017, 3, 31))[0]
     filled = fill_form(form, data, work / "filled.xlsx")
     sheets = ["Formularz", "Kontrola", "Wskaźniki", "K-03", "Dane podstawowe", "Instrukcja"]
@@ -40,7 +41,7 @@ def form_images(work: Path) -> None:
 
 
 def summary_images() -> None:
-    summary = ROOT / "build" / "demo" / "summary" / "podsumowanie.xlsx"
+    summary = ROOT / "build" / "demo" / str(DEMO_YEARS[-1]) / "summary" / "podsumowanie.xlsx"
     if not summary.exists():
         print(f"no {summary}: run `make demo` first for the summary pictures")
         return
@@ -55,7 +56,7 @@ def report_image() -> None:
     """A screenshot of raport.html, when headless Chromium is installed (optional)."""
     import subprocess
 
-    report = ROOT / "build" / "demo" / "summary" / "raport.html"
+    report = ROOT / "build" / "demo" / str(DEMO_YEARS[-1]) / "summary" / "raport.html"
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not (report.exists() and chromium):
         print("no raport.html or no chromium: report picture skipped")

@@ -101,7 +101,7 @@ def test_generate_reports_bad_rows_by_line_and_keeps_the_rest(tmp_path):
 
 
 def test_generate_blank_form(tmp_path):
-    r = run("generate", "--out", str(tmp_path))
+    r = run("generate", "--year", "2016", "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "afbp-2016-formularz.xlsx").exists()
 

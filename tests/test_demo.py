@@ -1,29 +1,83 @@
-"""`make demo` end to end (xl-afbp demo): the tour on the real region finishes with its outputs."""
+"""`make demo` end to end (xl-afbp demo): two survey years of the yearly cycle on the real
+region finish with their outputs, one database and trends over both years."""
 
 from __future__ import annotations
 
 import csv
 
+from openpyxl import load_workbook
+
+from xl_afbp import database
+from xl_afbp.demo.run import YEARS
 
 
-def test_demo_runs_on_the_real_region_and_reports_what_happened(demo_run):
+def _csv(path):
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_demo_runs_two_survey_years_and_reports_what_happened(demo_run):
     out, code, printed = demo_run
     assert code == 0
     for name in ("podsumowanie.xlsx", "raport.html", "afbp.sqlite", "import.csv"):
         assert name in printed
-    summary = out / "summary"
-    for name in ("podsumowanie.xlsx", "raport.html", "biblioteki.csv", "import.csv", "benchmark-2016.csv"):
-        assert (summary / name).stat().st_size > 1000, name
-    assert (out / "afbp.sqlite").stat().st_size > 0
-    with open(summary / "import.csv", encoding="utf-8") as fh:
-        log = list(csv.DictReader(fh))
-    statuses = [r["status"] for r in log]
-    assert len(log) == len(list((out / "returned").iterdir()))
-    assert statuses.count("zastąpiony") == 1 and statuses.count("odrzucony") == 1
-    assert statuses.count("przyjęty z uwagami") >= 4
-    with open(summary / "biblioteki.csv", encoding="utf-8") as fh:
-        libraries = list(csv.DictReader(fh))
-    with open(out / "biblioteki.csv", encoding="utf-8") as fh:
-        expected = list(csv.DictReader(fh))
+    assert database.years(out / "afbp.sqlite") == list(YEARS)
+    expected = _csv(out / f"biblioteki-{YEARS[0]}.csv")
     assert len(expected) == 114  # every gmina of zachodniopomorskie + the Książnica Pomorska
-    assert len(libraries) == len(expected) - 4  # three did not answer, one file was broken
+    for year in YEARS:
+        summary = out / str(year) / "summary"
+        for name in ("podsumowanie.xlsx", "raport.html", "biblioteki.csv", "import.csv", f"benchmark-{year}.csv"):
+            assert (summary / name).stat().st_size > 1000, (year, name)
+        log = _csv(summary / "import.csv")
+        statuses = [r["status"] for r in log]
+        assert len(log) == len(list((out / str(year) / "returned").iterdir()))
+        assert statuses.count("zastąpiony") == 1
+        assert statuses.count("odrzucony") == (1 if year == YEARS[0] else 2)  # later: last year's file too
+        assert statuses.count("przyjęty z uwagami") >= 4
+        assert len(_csv(summary / "biblioteki.csv")) == len(expected) - 4  # three did not answer, one file was broken
+    stale = [r for r in _csv(out / str(YEARS[-1]) / "summary" / "import.csv") if r["kod"] == "wrong_year"]
+    assert len(stale) == 1 and str(YEARS[0]) in stale[0]["powod"] and str(YEARS[-1]) in stale[0]["powod"]
+
+
+def test_the_second_year_shows_last_year_and_the_trends(demo_run, engine):
+    from xl_afbp import names
+
+    out, _, _ = demo_run
+    forms = out / str(YEARS[-1]) / "forms"
+    some = next(p for p in sorted(forms.glob("*.xlsx")) if not p.name.startswith("afbp-"))
+    wb = load_workbook(some)
+    targets = {n: d for n, d in wb.defined_names.items()}
+    assert names.previous(1) in targets and names.median(engine.spec.key_indicators[0]) in targets
+    assert f"dane za {YEARS[-1]} r." in wb["Formularz"]["A1"].value
+    summary = load_workbook(out / str(YEARS[-1]) / "summary" / "podsumowanie.xlsx")
+    ws = summary["Trendy – region"]
+    assert [ws.cell(row=6 + i, column=1).value for i in range(len(YEARS))] == list(YEARS)
+    assert summary["Trendy – grupy"]._charts and ws._charts
+
+
+def test_the_demos_fast_filling_gives_the_reader_what_openpyxl_filling_gives(tmp_path, engine):
+    """The demo types its returned forms into the XML (demo/fastfill.py); the reader must
+    get from them exactly what it gets from the same values typed with openpyxl."""
+    from pathlib import Path
+
+    from xl_afbp.demo.fastfill import fill_fast
+    from xl_afbp.demo.simulate import inject_mistake, simulate_form
+    from xl_afbp.generate import generate_batch, read_libraries
+    from xl_afbp.outputs.benchmark import Benchmark
+    from xl_afbp.reader import read_submission
+    from xl_afbp.workbook.fill import fill_form
+
+    libs, _ = read_libraries(Path(__file__).resolve().parents[1] / "xl_afbp" / "data" / "sample_libraries.csv")
+    libs = libs[2:5]
+    bench = Benchmark.of_subtype(libs[0].podtyp, {"U01": 12.0})
+    forms = generate_batch(libs, tmp_path / "forms", year=2017, previous={libs[0].id: {2: 900}}, benchmark=bench, workers=1, progress=False)
+    for i, (lib, form) in enumerate(zip(libs, forms)):
+        data = simulate_form(lib.mieszkancy, lib.filie, seed=f"fast-{lib.id}", podtyp=lib.podtyp, organizator=lib.organizator)
+        if i == 1:
+            data = inject_mistake(data, "hash_not_allowed", seed="fast")
+        data.basic = {"IMIE": "Anna", "NAZWA": "=HYPERLINK(\"x\")"}
+        slow = read_submission(fill_form(form, data, tmp_path / f"slow-{lib.id}.xlsx"), engine=engine)
+        fast = read_submission(fill_fast(form, data, tmp_path / f"fast-{lib.id}.xlsx", engine=engine), engine=engine)
+        assert (fast.verdict, fast.code, fast.reason) == (slow.verdict, slow.code, slow.reason)
+        assert fast.data == slow.data and fast.meta == slow.meta
+        assert fast.cached == slow.cached

@@ -39,7 +39,7 @@ def library():
 def personal(library, tmp_path_factory):
     """A personalised form with last year's values and a benchmark."""
     prev = {library.id: {1: library.mieszkancy - 100, 4: 1000, 3: "#", 22: 10.25}}
-    bench = Benchmark({(library.podtyp, ""): {"Z01": 3.0, "Z11": 4000.0, "U05": 5.0}})
+    bench = Benchmark.of_subtype(library.podtyp, {"Z01": 3.0, "Z11": 4000.0, "U05": 5.0})
     out = tmp_path_factory.mktemp("personal")
     return generate_batch([library], out, previous=prev, benchmark=bench, workers=1, progress=False, contact=CONTACT, deadline=DEADLINE)[0]
 
@@ -323,7 +323,7 @@ def test_instrukcja_says_where_and_by_when(personal, blank):
 def test_generate_command_takes_contact_deadline_and_branches(tmp_path):
     from xl_afbp.cli import main
 
-    assert main(["generate", "--out", str(tmp_path), "--contact", CONTACT, "--deadline", "2017-03-31", "--branches", "40"]) == 0
+    assert main(["generate", "--year", "2016", "--out", str(tmp_path), "--contact", CONTACT, "--deadline", "2017-03-31", "--branches", "40"]) == 0
     wb = load_workbook(tmp_path / "afbp-2016-formularz.xlsx")
     assert wb["Instrukcja"]["B3"].value.endswith(CONTACT) and "31 marca 2017" in wb["Instrukcja"]["B4"].value
     sheet, (c1, _, c2, _) = name_targets(wb)[names.k03_row("D4.W1.R5")]

@@ -52,7 +52,7 @@ def prints(tmp_path_factory):
     libs, _ = read_libraries(SAMPLE_LIBS)
     lib = next(x for x in libs if x.filie == 3)
     out = tmp_path_factory.mktemp("print")
-    bench = Benchmark({(lib.podtyp, ""): {"Z01": 3.0, "U05": 5.0}})
+    bench = Benchmark.of_subtype(lib.podtyp, {"Z01": 3.0, "U05": 5.0})
     forms = {
         "full": generate_batch([lib], out / "full", previous={lib.id: {1: 1000, 4: 2000}}, benchmark=bench, workers=1, progress=False)[0],
         "plain": generate_batch([lib], out / "plain", workers=1, progress=False)[0],

@@ -42,7 +42,7 @@ def batch(tmp_path_factory, engine):
     prev = {libs[0].id: {1: libs[0].mieszkancy, 4: 1000, 3: "#"}}
     from xl_afbp.outputs.benchmark import Benchmark
 
-    bench = Benchmark({(libs[1].podtyp, ""): {"Z01": 3.0, "U05": 5.0}})
+    bench = Benchmark.of_subtype(libs[1].podtyp, {"Z01": 3.0, "U05": 5.0})
     out = tmp_path_factory.mktemp("batch")
     paths = generate_batch(libs, out, previous=prev, benchmark=bench, workers=1, progress=False)
     return libs, paths

@@ -13,6 +13,7 @@ import pytest
 
 from xl_afbp.cli import main
 from xl_afbp.consolidate import consolidate
+from xl_afbp.demo.run import YEARS as DEMO_YEARS
 from xl_afbp.reader import read_submission
 
 
@@ -51,7 +52,7 @@ def test_check_agrees_with_consolidate_on_every_corpus_file(corpus, engine):
 
 def test_check_agrees_with_consolidate_on_the_demo_files(demo_run, engine):
     out, code, _ = demo_run
-    files = sorted((out / "returned").iterdir())
+    files = sorted((out / str(DEMO_YEARS[-1]) / "returned").iterdir())
     assert len(files) > 100
     assert _disagreements(files, engine) == []
 
@@ -107,7 +108,7 @@ def test_the_database_accepts_exactly_the_stored_verdicts(tmp_path):
     db = tmp_path / "a.sqlite"
     database.connect(db).close()
     con = sqlite3.connect(db)
-    row = "INSERT INTO submissions (sha256, file_name, size, imported_at, verdict, code) VALUES (?, 'f', 1, 'now', ?, 'x')"
+    row = "INSERT INTO submissions (sha256, year, file_name, size, imported_at, verdict, code) VALUES (?, 2016, 'f', 1, 'now', ?, 'x')"
     for i, v in enumerate(verdicts.VERDICTS):
         try:
             con.execute(row, (f"sha{i}", v))
@@ -124,7 +125,7 @@ def test_a_form_with_an_error_in_its_checks_gets_the_same_verdict_everywhere(dem
     """The issue's example: a form whose checks find an error (the demo's libraries that
     typed a mistake) – check said "przyjęty / ok", consolidate "przyjęty z uwagami / check_errors"."""
     out, _, _ = demo_run
-    files = sorted((out / "returned").iterdir())
+    files = sorted((out / str(DEMO_YEARS[-1]) / "returned").iterdir())
     errors = [f for f in files if _alone(f, engine)[1] == "check_errors"]
     assert errors, "the demo has forms whose checks find errors"
     checked = _check_json(errors)

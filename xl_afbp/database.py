@@ -3,27 +3,35 @@
 Tables (schema version :data:`SCHEMA_VERSION`, kept in ``schema_version`` and in
 ``PRAGMA user_version``; :data:`MIGRATIONS` upgrade older files in place):
 
-``submissions``      every file content ever imported, keyed by its SHA-256: name, size,
-                     time of first import, library id, year, verdict (accepted,
-                     accepted_with_warnings, rejected, superseded), code, reason, and the
-                     submission that superseded it. The audit trail: rows are never deleted.
+``submissions``      every file content imported in the consolidation of a survey year,
+                     keyed by its SHA-256 **and that year**: name, size, time of first
+                     import, library id, verdict (accepted, accepted_with_warnings,
+                     rejected, superseded), code, reason, the year, edition, spec version
+                     and spec hash the file's ``_meta`` states (``form_year`` … – a file of
+                     another year is a rejected row of this year), and the submission that
+                     superseded it. The audit trail: rows are never deleted.
 ``libraries``        per library and year: basic data, status and the current submission.
 ``item_values``      the library's item values of that year (numbers; ``#`` and other text
                      in ``text``), ``service_values`` the 12 services (TAK/NIE),
                      ``k03_values`` the K-03 sheet as one JSON object (address → one
                      value per unit: main library, branches),
                      ``indicator_values`` the recomputed indicators.
-``findings``         failed checks of each accepted submission (by SHA-256).
+``findings``         failed checks of each accepted submission (by SHA-256 and year).
 
-Import rules (:func:`store`): the same file content again is a no-op (a file rejected
-before and accepted now – e.g. after an id conflict was resolved – is updated); a newer
-accepted file of a library replaces that library's values for the year and the old
-submission stays, marked ``superseded``; an older file arriving late is stored as
-``superseded`` and changes nothing. "Newer" compares the consolidator's timestamp
-(``saved_at``, else ``generated_at``, else the file's mtime). Re-running an import gives the
-same database content.
+Import rules (:func:`store`): every row an import writes has the consolidation's survey
+year, so importing year N never changes a row of another year. The same file content again
+is a no-op (a file rejected before and accepted now – e.g. after an id conflict was
+resolved – is updated); a newer accepted file of a library replaces that library's values
+for the year and the old submission stays, marked ``superseded``; an older file arriving
+late is stored as ``superseded`` and changes nothing. "Newer" compares the consolidator's
+timestamp (``saved_at``, else ``generated_at``, else the file's mtime). Re-running an
+import gives the same database content.
 
-:func:`previous_values` gives ``generate --previous build/afbp.sqlite`` last year's values.
+Schema version 2 (the migration rebuilds version-1 files in place) made the year part of
+a submission's key: in version 1 a file judged in two years' runs shared one row.
+
+:func:`previous_values` gives ``generate --previous build/afbp.sqlite`` last year's values,
+:func:`history` the libraries of every year (trends, ``generate --benchmark DB``).
 """
 
 from __future__ import annotations
@@ -35,11 +43,11 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .verdicts import DUPLICATE, REJECTED, STORED, SUPERSEDED, USED, sql_in
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: (version, description, SQL) applied in order to bring a database up to date
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -107,6 +115,62 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """.replace("{verdicts}", sql_in(STORED)),  # the verdicts a stored file content can have
     ),
+    (
+        2,
+        "the survey year is part of a submission's key; the file's own year, edition and spec hash",
+        """
+        CREATE TABLE submissions_v2 (
+            sha256        TEXT NOT NULL,
+            year          INTEGER NOT NULL,
+            file_name     TEXT NOT NULL,
+            size          INTEGER NOT NULL,
+            imported_at   TEXT NOT NULL,
+            library_id    TEXT,
+            verdict       TEXT NOT NULL CHECK (verdict IN ({verdicts})),
+            code          TEXT NOT NULL,
+            reason        TEXT NOT NULL DEFAULT '',
+            saved_at      TEXT,
+            generated_at  TEXT,
+            form_year     INTEGER,
+            edition       TEXT,
+            spec_version  TEXT,
+            spec_sha256   TEXT,
+            newest_key    TEXT NOT NULL DEFAULT '',
+            superseded_by TEXT,
+            PRIMARY KEY (sha256, year),
+            FOREIGN KEY (superseded_by, year) REFERENCES submissions(sha256, year)
+        );
+        INSERT INTO submissions_v2 (sha256, year, file_name, size, imported_at, library_id, verdict, code, reason, saved_at, generated_at, form_year, spec_version, newest_key, superseded_by)
+            SELECT sha256, COALESCE(year, 0), file_name, size, imported_at, library_id, verdict, code, reason, saved_at, generated_at, year, spec_version, newest_key, superseded_by FROM submissions;
+        CREATE TABLE libraries_v2 (
+            library_id  TEXT NOT NULL,
+            year        INTEGER NOT NULL,
+            sha256      TEXT NOT NULL,
+            nazwa       TEXT, organizator TEXT, podtyp TEXT, przedzial TEXT,
+            wojewodztwo TEXT, powiat TEXT, gmina TEXT, miejscowosc TEXT, teryt TEXT,
+            status      TEXT, errors INTEGER, warnings INTEGER, gaps INTEGER,
+            PRIMARY KEY (library_id, year),
+            FOREIGN KEY (sha256, year) REFERENCES submissions(sha256, year)
+        );
+        INSERT INTO libraries_v2 SELECT * FROM libraries;
+        CREATE TABLE findings_v2 (
+            sha256 TEXT NOT NULL, year INTEGER NOT NULL, seq INTEGER NOT NULL,
+            library_id TEXT,
+            kind TEXT, ref TEXT, severity TEXT, message TEXT, "values" TEXT,
+            afbp REAL, k03 REAL, k03_upper REAL,
+            PRIMARY KEY (sha256, year, seq),
+            FOREIGN KEY (sha256, year) REFERENCES submissions(sha256, year)
+        );
+        INSERT INTO findings_v2 SELECT sha256, COALESCE(year, 0), seq, library_id, kind, ref, severity, message, "values", afbp, k03, k03_upper FROM findings;
+        DROP TABLE findings;
+        DROP TABLE libraries;
+        DROP TABLE submissions;
+        ALTER TABLE submissions_v2 RENAME TO submissions;
+        ALTER TABLE libraries_v2 RENAME TO libraries;
+        ALTER TABLE findings_v2 RENAME TO findings;
+        CREATE INDEX submissions_library ON submissions(library_id, year);
+        """.replace("{verdicts}", sql_in(STORED)),
+    ),
 ]
 
 VALUE_TABLES = ("item_values", "service_values", "k03_values", "indicator_values")
@@ -160,12 +224,21 @@ def migrate(conn: sqlite3.Connection) -> int:
     for version, description, sql in MIGRATIONS:
         if version <= current:
             continue
-        with conn:
-            conn.execute("BEGIN")
-            for statement in _statements(sql):
-                conn.execute(statement)
-            conn.execute("INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)", (version, _now(), description))
-            conn.execute(f"PRAGMA user_version = {int(version)}")
+        # a migration may rebuild tables that others reference (SQLite's documented way:
+        # foreign keys off, new table, copy, drop, rename, check, on again)
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn:
+                conn.execute("BEGIN")
+                for statement in _statements(sql):
+                    conn.execute(statement)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise DatabaseError(f"migration {version} would leave {len(broken)} broken references (e.g. {broken[0]})")
+                conn.execute("INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)", (version, _now(), description))
+                conn.execute(f"PRAGMA user_version = {int(version)}")
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
         current = version
     return current
 
@@ -214,10 +287,14 @@ def _key(entry) -> str:
 
 # ---------------------------------------------------------------------------- import
 def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreReport:
-    """Record a :class:`~xl_afbp.consolidate.Consolidation` (see the module doc for the rules)."""
+    """Record a :class:`~xl_afbp.consolidate.Consolidation` (see the module doc for the rules).
+
+    Every row written carries the consolidation's survey year, so the import of one year
+    never touches a row of another (a file of another year is this year's rejected row)."""
 
     report = StoreReport()
     now = imported_at or _now()
+    year = int(con.year)
     lib_rows = {r["id"]: r for r in con.libraries.to_dict("records")} if len(con.libraries) else {}
     batch: dict[str, list[tuple]] = {t: [] for t in (*VALUE_TABLES, "findings")}
     with closing(connect(path)) as conn, conn:
@@ -227,33 +304,29 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
             sub = e.sub
             meta = sub.meta or {}
             verdict = e.status
-            row = conn.execute("SELECT verdict FROM submissions WHERE sha256 = ?", (sub.sha256,)).fetchone()
+            row = conn.execute("SELECT verdict FROM submissions WHERE sha256 = ? AND year = ?", (sub.sha256, year)).fetchone()
             if row is not None:
                 if row[0] == REJECTED and verdict != REJECTED:
                     conn.execute(
-                        "UPDATE submissions SET verdict = ?, code = ?, reason = ?, library_id = ?, year = ?, superseded_by = NULL WHERE sha256 = ?",
-                        (verdict, e.code, e.reason, e.library_id, con.year, sub.sha256),
+                        "UPDATE submissions SET verdict = ?, code = ?, reason = ?, library_id = ?, superseded_by = NULL WHERE sha256 = ? AND year = ?",
+                        (verdict, e.code, e.reason, e.library_id, sub.sha256, year),
                     )
                     report.updated += 1
                 else:
                     report.unchanged += 1
                     continue
             else:
-                year = con.year
-                try:
-                    year = int(float(meta.get("year"))) if meta.get("year") not in (None, "") else con.year
-                except (TypeError, ValueError):
-                    pass
                 conn.execute(
-                    "INSERT INTO submissions (sha256, file_name, size, imported_at, library_id, year, verdict, code, reason, saved_at, generated_at, spec_version, newest_key)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (sub.sha256, str(sub.name), int(sub.size or 0), now, e.library_id, year, verdict, e.code, e.reason,
-                     _iso(getattr(sub, "saved_at", None)), _iso(meta.get("generated_at")), _plain(meta.get("spec_version")), _key(e)),
+                    "INSERT INTO submissions (sha256, year, file_name, size, imported_at, library_id, verdict, code, reason, saved_at, generated_at, form_year, edition, spec_version, spec_sha256, newest_key)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (sub.sha256, year, str(sub.name), int(sub.size or 0), now, e.library_id, verdict, e.code, e.reason,
+                     _iso(getattr(sub, "saved_at", None)), _iso(meta.get("generated_at")), _year(meta.get("year")),
+                     _plain(meta.get("edition")), _plain(meta.get("spec_version")), _plain(meta.get("spec_sha256")), _key(e)),
                 )
                 report.new += 1
             if verdict not in USED:
                 continue
-            _activate(conn, con, e, lib_rows.get(e.library_id), batch, report)
+            _activate(conn, year, e, lib_rows.get(e.library_id), batch, report)
         for table, rows in batch.items():
             if rows:
                 marks = ", ".join("?" * len(rows[0]))
@@ -264,16 +337,24 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
             if e.status == SUPERSEDED and e.other:
                 winner = next((w for w in con.entries if w.status in USED and w.library_id == e.library_id), None)
                 if winner is not None:
-                    conn.execute("UPDATE submissions SET superseded_by = ? WHERE sha256 = ? AND superseded_by IS NULL", (winner.sub.sha256, e.sub.sha256))
+                    conn.execute("UPDATE submissions SET superseded_by = ? WHERE sha256 = ? AND year = ? AND superseded_by IS NULL", (winner.sub.sha256, e.sub.sha256, year))
     return report
 
 
-def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[str, list[tuple]], report: StoreReport) -> None:
+def _year(v: Any) -> int | None:
+    """The year a file's ``_meta`` states (None when it states none that is a year)."""
+    try:
+        n = float(v)
+    except (TypeError, ValueError):
+        return None
+    return int(n) if math.isfinite(n) and n.is_integer() else None
+
+
+def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: dict[str, list[tuple]], report: StoreReport) -> None:
     """Make ``e`` the library's current submission for the year, unless a newer one is;
     its value rows are appended to ``batch`` (inserted together at the end)."""
-    year = con.year
     cur = conn.execute(
-        "SELECT l.sha256, s.newest_key FROM libraries l JOIN submissions s ON s.sha256 = l.sha256 WHERE l.library_id = ? AND l.year = ?",
+        "SELECT l.sha256, s.newest_key FROM libraries l JOIN submissions s ON s.sha256 = l.sha256 AND s.year = l.year WHERE l.library_id = ? AND l.year = ?",
         (e.library_id, year),
     ).fetchone()
     sha = e.sub.sha256
@@ -281,10 +362,10 @@ def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[st
         if cur[0] == sha:
             return
         if (cur[1], cur[0]) > (_key(e), sha):  # the stored one is newer: this file came late
-            conn.execute("UPDATE submissions SET verdict = 'superseded', superseded_by = ? WHERE sha256 = ?", (cur[0], sha))
+            conn.execute("UPDATE submissions SET verdict = 'superseded', superseded_by = ? WHERE sha256 = ? AND year = ?", (cur[0], sha, year))
             report.late += 1
             return
-        conn.execute("UPDATE submissions SET verdict = 'superseded', superseded_by = ? WHERE sha256 = ?", (sha, cur[0]))
+        conn.execute("UPDATE submissions SET verdict = 'superseded', superseded_by = ? WHERE sha256 = ? AND year = ?", (sha, cur[0], year))
         for table in VALUE_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE library_id = ? AND year = ?", (e.library_id, year))
         report.replaced += 1
@@ -310,8 +391,8 @@ def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[st
     k03 = {addr: list(row) for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
     batch["k03_values"].append((lid, year, json.dumps(k03, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)))
     batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
-    findings = [(sha, i, lid, year, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
-    findings += [(sha, len(findings) + i, lid, year, "plik", "import", "uwaga", w, "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
+    findings = [(sha, year, i, lid, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
+    findings += [(sha, year, len(findings) + i, lid, "plik", "import", "uwaga", w, "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
     batch["findings"] += findings
 
 
@@ -333,8 +414,34 @@ def previous_values(path: Path | str, *, year: int | None = None) -> dict[str, d
 
 
 def years(path: Path | str) -> list[int]:
+    """The survey years that have libraries' data, oldest first."""
     with closing(connect(path, create=False)) as conn:
         return [int(r[0]) for r in conn.execute("SELECT DISTINCT year FROM libraries ORDER BY year")]
+
+
+def history(path: Path | str, *, years: Iterable[int] | None = None):
+    """The current submission of every library in every year (or in ``years``), as one
+    table: ``rok``, ``id``, the basic columns, ``P01`` … (numbers; ``#`` and other text
+    as NaN) and one column per indicator – the shape of the consolidator's ``libraries``
+    table, which :func:`xl_afbp.consolidate.trends.trends` and the benchmarks read."""
+    import pandas as pd
+
+    wanted = None if years is None else sorted({int(y) for y in years})
+    where, args = ("", ()) if wanted is None else (f" WHERE year IN ({', '.join('?' * len(wanted))})", tuple(wanted))
+    basic = ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")
+    with closing(connect(path, create=False)) as conn:
+        libs = pd.read_sql_query(f"SELECT year AS rok, library_id AS id, {', '.join(basic)} FROM libraries{where} ORDER BY year, library_id", conn, params=args)
+        items = pd.read_sql_query(f"SELECT year AS rok, library_id AS id, item, value FROM item_values{where}", conn, params=args)
+        inds = pd.read_sql_query(f"SELECT year AS rok, library_id AS id, code, value FROM indicator_values{where}", conn, params=args)
+    items["col"] = [f"P{int(n):02d}" for n in items["item"]]
+    wide_items = items.pivot_table(index=["rok", "id"], columns="col", values="value", aggfunc="first") if len(items) else None
+    wide_inds = inds.pivot_table(index=["rok", "id"], columns="code", values="value", aggfunc="first") if len(inds) else None
+    out = libs.set_index(["rok", "id"])
+    for wide in (wide_items, wide_inds):
+        if wide is not None:
+            wide.columns = [str(c) for c in wide.columns]
+            out = out.join(wide.astype(float))
+    return out.reset_index()
 
 
 def dump(path: Path | str) -> dict[str, list[tuple]]:
@@ -344,4 +451,4 @@ def dump(path: Path | str) -> dict[str, list[tuple]]:
         return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
 
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "DatabaseError", "StoreReport", "connect", "dump", "migrate", "previous_values", "schema_version", "store", "years"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "DatabaseError", "StoreReport", "connect", "dump", "history", "migrate", "previous_values", "schema_version", "store", "years"]

@@ -451,8 +451,11 @@ def _engine_for(edition: str) -> Engine:
 
 
 def get_engine(edition: int | str = 2016) -> Engine:
-    """The compiled engine of a shipped edition or spec path (cached)."""
-    return _engine_for(str(edition))
+    """The compiled engine of a shipped edition (``2016``, ``afbp-2016``) or an edition
+    path (cached: one engine per edition, however it is named)."""
+    from .spec.load import edition_key
+
+    return _engine_for(edition_key(edition))
 
 
 __all__ = ["Engine", "ExprError", "Expression", "Formula", "K03Comparison", "K03Result", "Result", "RuleResult", "get_engine"]

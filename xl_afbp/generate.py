@@ -3,6 +3,11 @@
 I/O lives here (reading the libraries, last year's values and benchmark medians, writing
 files); the workbook itself comes from :mod:`xl_afbp.workbook`. Batches use the template
 fast path and, when large, two worker processes.
+
+Every form is of one survey year (``year``: "dane za <year> r.", ``_meta`` year) and one
+edition (the newest that serves the year, unless an engine or edition is given). Forms of
+year N+1 show the values of year N (``previous``: from the database or a CSV) and the
+medians of year N (``benchmark``: from the database or ``benchmark-<N>.csv``).
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .outputs.benchmark import Benchmark, read_benchmark
+from .outputs.benchmark import Benchmark, benchmark_from_history, read_benchmark
 from .engine import Engine, get_engine
+from .spec.editions import choose_edition
 from .workbook.form import BLANK_BRANCHES, FormContent, FormOptions, Library, population_band, units_for
 from .workbook.template import FormTemplate
 
@@ -35,15 +41,23 @@ class GenerateReport:
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
 
 
-def blank_form(out_dir: Path, *, year: int = 2016, engine: Engine | None = None, branches: int = BLANK_BRANCHES, contact: str = "", deadline: date | None = None) -> Path:
-    """The blank form (any library of the region): ``branches`` K-03 branch columns."""
-    engine = engine or get_engine(year)
+def engine_for(year: int | None, engine: Engine | None = None, edition: str | Path | None = None) -> tuple[Engine, int]:
+    """(engine, survey year): the given engine or edition, else the newest edition serving
+    ``year``; the year defaults to the edition's first year."""
+    if engine is None:
+        engine = get_engine(choose_edition(edition, year).source)
+    return engine, year if year is not None else engine.spec.edition.serves_from
+
+
+def blank_form(out_dir: Path, *, year: int | None = None, engine: Engine | None = None, edition: str | Path | None = None, branches: int = BLANK_BRANCHES, contact: str = "", deadline: date | None = None) -> Path:
+    """The blank form of survey ``year`` (any library of the region): ``branches`` K-03 branch columns."""
+    engine, year = engine_for(year, engine, edition)
     out_dir.mkdir(parents=True, exist_ok=True)
     if branches < 0:
         raise ValueError("the number of branch columns cannot be negative")
-    path = out_dir / f"afbp-{engine.spec.edition.year}-formularz.xlsx"
-    content = FormContent(year=engine.spec.edition.year, contact=contact, deadline=deadline)
-    return FormTemplate(engine, FormOptions(units=1 + branches)).render(content, path)
+    path = out_dir / f"afbp-{year}-formularz.xlsx"
+    content = FormContent(year=year, contact=contact, deadline=deadline)
+    return FormTemplate(engine, FormOptions(units=1 + branches), year).render(content, path)
 
 
 def read_libraries(path: Path) -> tuple[list[Library], list[tuple[int, str]]]:
@@ -68,19 +82,32 @@ def read_libraries(path: Path) -> tuple[list[Library], list[tuple[int, str]]]:
     return libs, sorted(errors)
 
 
-def read_previous(path: Path, *, year: int | None = None) -> dict[str, dict[int, Any]]:
-    """Last year's item values by library id, from a CSV (id, P01…P34) or the database."""
-    if path.suffix.lower() in (".sqlite", ".db", ".sqlite3"):
-        from .database import previous_values, years
+def is_database(path: Path) -> bool:
+    return path.suffix.lower() in (".sqlite", ".db", ".sqlite3")
 
-        have = years(path)
-        earlier = [y for y in have if year is None or y <= year]
-        if not have:
-            raise ValueError(f"{path}: the database holds no consolidated year yet")
-        chosen = year if year in have else (earlier[-1] if earlier else have[-1])
-        if chosen != year:
-            print(f"note: {path} has no data for {year}; last year's values are taken from {chosen} (years in the database: {', '.join(map(str, have))})", file=sys.stderr)
-        return previous_values(path, year=chosen)
+
+def database_year(path: Path, year: int | None, what: str) -> int:
+    """The year of the database to compare a form of ``year + 1`` with: ``year`` when the
+    database has it, else the latest earlier one (said on stderr)."""
+    from .database import years
+
+    have = years(path)
+    if not have:
+        raise ValueError(f"{path}: the database holds no consolidated year yet")
+    earlier = [y for y in have if year is None or y <= year]
+    chosen = year if year in have else (earlier[-1] if earlier else have[-1])
+    if chosen != year:
+        print(f"note: {path} has no data for {year}; {what} are taken from {chosen} (years in the database: {', '.join(map(str, have))})", file=sys.stderr)
+    return chosen
+
+
+def read_previous(path: Path, *, year: int | None = None) -> dict[str, dict[int, Any]]:
+    """Last year's item values by library id, from a CSV (id, P01…P34) or the database
+    (``year``: the year to take; the latest earlier one when the database lacks it)."""
+    if is_database(path):
+        from .database import previous_values
+
+        return previous_values(path, year=database_year(path, year, "last year's values"))
     out: dict[str, dict[int, Any]] = {}
     with open(path, encoding="utf-8-sig", newline="") as fh:
         sample = fh.read(4096)
@@ -103,11 +130,25 @@ def read_previous(path: Path, *, year: int | None = None) -> dict[str, dict[int,
     return out
 
 
-def _content(lib: Library, engine: Engine, previous: dict[str, dict[int, Any]] | None, bench: Benchmark | None, now: str, returning: dict[str, Any]) -> FormContent:
+def read_benchmark_source(path: Path, *, year: int | None, engine: Engine) -> Benchmark:
+    """The group medians of survey ``year`` (the year before the forms'): from the
+    database (the consolidator's own statistics of that year) or a ``benchmark-<year>.csv``."""
+    if is_database(path):
+        from .database import history
+
+        chosen = database_year(path, year, "the group medians")
+        return benchmark_from_history(history(path, years=[chosen]), engine, chosen)
+    bench = read_benchmark(path)
+    if year is not None and bench.year is not None and bench.year != year:
+        print(f"note: {path} holds the medians of {bench.year}, not of {year}", file=sys.stderr)
+    return bench
+
+
+def _content(lib: Library, engine: Engine, year: int, previous: dict[str, dict[int, Any]] | None, bench: Benchmark | None, now: str, returning: dict[str, Any]) -> FormContent:
     group, medians = ("", {})
     if bench is not None:
         group, medians = bench.for_group(lib.podtyp, population_band(engine.spec, lib.mieszkancy))
-    return FormContent(library=lib, previous=(previous or {}).get(lib.id, {}), benchmark=medians, group=group, year=engine.spec.edition.year, generated_at=now, **returning)
+    return FormContent(library=lib, previous=(previous or {}).get(lib.id, {}), benchmark=medians, group=group, year=year, generated_at=now, **returning)
 
 
 def _options(lib: Library, previous: bool, benchmark: bool) -> FormOptions:
@@ -118,13 +159,13 @@ class _Worker:
     """Templates are built lazily per layout and kept for the whole batch (a region's
     personalised forms have a few layouts: one per number of branches and options)."""
 
-    def __init__(self, year: int):
-        self.engine = get_engine(year)
+    def __init__(self, engine: Engine, year: int):
+        self.engine, self.year = engine, year
         self.templates: dict[FormOptions, FormTemplate] = {}
 
     def render(self, opts: FormOptions, content: FormContent, path: Path) -> Path:
         if opts not in self.templates:
-            self.templates[opts] = FormTemplate(self.engine, opts)
+            self.templates[opts] = FormTemplate(self.engine, opts, self.year)
         return self.templates[opts].render(content, path)
 
 
@@ -133,9 +174,9 @@ _WORKER: _Worker | None = None
 
 def _render_chunk(args) -> list[str]:
     global _WORKER
-    year, jobs = args
-    if _WORKER is None:
-        _WORKER = _Worker(year)
+    jobs = args
+    if _WORKER is None:  # pragma: no cover - the parent's worker is inherited by fork
+        raise RuntimeError("a generation worker started without its templates")
     return [str(_WORKER.render(opts, content, Path(path))) for opts, content, path in jobs]
 
 
@@ -143,7 +184,9 @@ def generate_batch(
     libraries: Iterable[Library],
     out_dir: Path,
     *,
-    year: int = 2016,
+    year: int | None = None,
+    engine: Engine | None = None,
+    edition: str | Path | None = None,
     previous: dict[str, dict[int, Any]] | None = None,
     benchmark: Benchmark | None = None,
     workers: int | None = None,
@@ -151,18 +194,18 @@ def generate_batch(
     contact: str = "",
     deadline: date | None = None,
 ) -> list[Path]:
-    """One personalised workbook per library; ``contact`` and ``deadline`` (where and by
-    when to return it) are shown on each form's *Instrukcja*."""
-    engine = get_engine(year)
+    """One personalised workbook per library for survey ``year``; ``contact`` and
+    ``deadline`` (where and by when to return it) are shown on each form's *Instrukcja*."""
+    engine, year = engine_for(year, engine, edition)
     out_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     returning = {"contact": contact, "deadline": deadline}
-    jobs = [(_options(lib, previous is not None, benchmark is not None), _content(lib, engine, previous, benchmark, now, returning), out_dir / f"{lib.id}.xlsx") for lib in libraries]
+    jobs = [(_options(lib, previous is not None, benchmark is not None), _content(lib, engine, year, previous, benchmark, now, returning), out_dir / f"{lib.id}.xlsx") for lib in libraries]
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM else 1
     bar = _progress(len(jobs), progress, "Generowanie formularzy")
     global _WORKER
-    worker = _Worker(year)
+    worker = _Worker(engine, year)
     if workers <= 1 or not hasattr(os, "fork"):
         written: list[Path] = []
         for opts, content, path in jobs:
@@ -174,9 +217,9 @@ def generate_batch(
     chunks = _layout_chunks(jobs, workers)
     largest = chunks[0][0] if chunks else None
     if largest is not None:  # the commonest layout is built once here and inherited by both workers
-        worker.templates[largest] = FormTemplate(engine, largest)
+        worker.templates[largest] = FormTemplate(engine, largest, year)
     _WORKER = worker
-    tasks = [(year, [jobs[i] for i in chunk]) for _opts, chunk in chunks]
+    tasks = [[jobs[i] for i in chunk] for _opts, chunk in chunks]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for (_opts, chunk), paths in zip(chunks, pool.map(_render_chunk, tasks)):
             for i, p in zip(chunk, paths):
@@ -213,7 +256,9 @@ def generate_from_csv(
     libraries_csv: Path,
     out_dir: Path,
     *,
-    year: int = 2016,
+    year: int | None = None,
+    engine: Engine | None = None,
+    edition: str | Path | None = None,
     previous_path: Path | None = None,
     benchmark_path: Path | None = None,
     workers: int | None = None,
@@ -221,8 +266,11 @@ def generate_from_csv(
     contact: str = "",
     deadline: date | None = None,
 ) -> GenerateReport:
+    """The forms of survey ``year`` for the libraries of a CSV, with the values and group
+    medians of the year before from ``previous_path`` and ``benchmark_path``."""
+    engine, year = engine_for(year, engine, edition)
     libs, skipped = read_libraries(libraries_csv)
     previous = read_previous(previous_path, year=year - 1) if previous_path else None
-    bench = read_benchmark(benchmark_path) if benchmark_path else None
-    written = generate_batch(libs, out_dir, year=year, previous=previous, benchmark=bench, workers=workers, progress=progress, contact=contact, deadline=deadline)
+    bench = read_benchmark_source(benchmark_path, year=year - 1, engine=engine) if benchmark_path else None
+    written = generate_batch(libs, out_dir, year=year, engine=engine, previous=previous, benchmark=bench, workers=workers, progress=progress, contact=contact, deadline=deadline)
     return GenerateReport(written=written, skipped=skipped)

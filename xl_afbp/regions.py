@@ -20,6 +20,11 @@ What the list contains
   Kujawsko-pomorskie and lubuskie have two such libraries each (18 in all,
   as in the AFBP counts).  Which libraries are "i miejska" is general
   knowledge, not taken from the shared data.
+* **The powiat libraries** (subtype "biblioteka powiatowa": a powiat is their
+  organiser): the EBIB entries named "Powiatowa Biblioteka …" or "Biblioteka
+  Powiatowa …" (not "Miejska i Powiatowa …", which are gmina libraries with
+  powiat tasks by agreement), an extra row at their seat with id suffix
+  ``-P``; residents of the seat, as AFBP item 1 defines it for them.
 
 Where the data comes from
 -------------------------
@@ -63,7 +68,7 @@ import importlib.resources
 import math
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -71,6 +76,7 @@ from pathlib import Path
 from .teryt import (
     DEFAULT_EDITION,
     Gmina,
+    Powiat,
     TercRegister,
     Wojewodztwo,
     load_terc,
@@ -86,6 +92,7 @@ __all__ = [
     "RegionalLibrary",
     "allowed_subtypes",
     "build_library_list",
+    "starting_list",
     "ebib_libraries",
     "gus_population",
     "locative",
@@ -118,6 +125,7 @@ def allowed_subtypes(edition: int | str = 2016) -> tuple[str, ...]:
 
 WOJEWODZKA = "biblioteka wojewódzka"
 WOJEWODZKA_I_MIEJSKA = "biblioteka wojewódzka i miejska"
+POWIATOWA = "biblioteka powiatowa"
 
 #: TERC code -> former ISO 3166-2:PL letter code, used as the id prefix
 WOJ_PREFIXES: dict[str, str] = {
@@ -397,7 +405,7 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _woj_title(woj: Wojewodztwo) -> str:
+def _woj_title(woj: Wojewodztwo | Powiat) -> str:
     return "-".join(p[:1].upper() + p[1:] for p in woj.name.split("-"))
 
 
@@ -488,6 +496,31 @@ def _kind_hint(name: str) -> str | None:
     return None
 
 
+def _is_powiat_library(name: str) -> bool:
+    """A library whose organiser is a powiat (not a gmina library with powiat tasks)."""
+    low = name.casefold()
+    return low.startswith(("powiatowa biblioteka", "biblioteka powiatowa")) and not any(k in low for k in ("miejsk", "gminn"))
+
+
+def _powiat_libraries(woj: Wojewodztwo, register: TercRegister) -> list[tuple[str, Gmina]]:
+    """(EBIB name, seat gmina) of the powiat libraries of ``woj``: the seat is the urban or
+    urban-rural gmina of the entry's miejscowość (in its powiat when EBIB names one)."""
+    out: dict[str, tuple[str, Gmina]] = {}
+    gminy = [g for g in register.gminy_of_wojewodztwo(woj.code) if g.rodz in ("1", "3")]
+    for row in ebib_libraries():
+        name = " ".join(row["nazwa"].split())
+        if row.get("wojewodztwo", "").strip().casefold() != woj.name or not _is_powiat_library(name) or any(k in name.casefold() for k in _EBIB_SKIP):
+            continue
+        place = _norm(row.get("miejscowosc", ""))
+        pw = _norm(re.sub(r"^powiat\s+", "", row.get("powiat", "").strip(), flags=re.I))
+        seats = [g for g in gminy if _norm(_plain_name(g)) == place]
+        if len(seats) > 1 and pw:
+            seats = [g for g in seats if _norm(register.lookup_powiat(g.pow_code).name) == pw] or seats
+        if len(seats) == 1 and seats[0].code7 not in out:
+            out[seats[0].code7] = (name, seats[0])
+    return [out[k] for k in sorted(out)]
+
+
 def _ebib_names(woj: Wojewodztwo, register: TercRegister) -> dict[str, str]:
     """TERC code -> real EBIB name for the gminy / dzielnice of ``woj``."""
     gminy = register.gminy_of_wojewodztwo(woj.code)
@@ -503,7 +536,7 @@ def _ebib_names(woj: Wojewodztwo, register: TercRegister) -> dict[str, str]:
             continue
         name = " ".join(row["nazwa"].split())
         low = name.casefold()
-        if not name or any(k in low for k in _EBIB_SKIP):
+        if not name or any(k in low for k in _EBIB_SKIP) or _is_powiat_library(name):
             continue
         try:
             ebib_id = int(row.get("ebib_id") or 0)
@@ -625,6 +658,32 @@ def build_library_list(
     branches, www and e-mail are simulated (see the module docstring).
     Deterministic for a given ``seed``; ids do not depend on the seed.
     """
+    return [row for row, _checks in _library_rows(wojewodztwo, seed=seed, edition=edition)]
+
+
+#: What a coordinator must fill in or check in a starting list (column ``do_sprawdzenia``).
+CHECK_POPULATION = "mieszkancy: szacunek – wpisz liczbę mieszkańców wg GUS"
+CHECK_BRANCHES = "filie: szacunek – wpisz liczbę filii"
+CHECK_CONTACT = "www, email: uzupełnij"
+CHECK_NAME = "nazwa: utworzona z nazwy gminy – wpisz oficjalną nazwę biblioteki"
+CHECK_POWIAT = "podtyp: wg nazwy w katalogu EBIB – sprawdź, czy organizatorem jest powiat"
+CHECK_COLUMN = "do_sprawdzenia"
+
+
+def starting_list(wojewodztwo: str, *, edition: str = DEFAULT_EDITION) -> list[dict]:
+    """The region's list for ``xl-afbp libraries``: the rows of :func:`build_library_list`
+    without the simulated www and e-mail (no address is invented), each with
+    ``do_sprawdzenia`` saying which of its values are estimates or guesses to replace."""
+    out = []
+    for row, checks in _library_rows(wojewodztwo, edition=edition):
+        row = dict(row, www="", email="")
+        row[CHECK_COLUMN] = "; ".join((*checks, CHECK_POPULATION, CHECK_BRANCHES, CHECK_CONTACT))
+        out.append(row)
+    return out
+
+
+def _library_rows(wojewodztwo: str, *, seed: object = DEFAULT_SEED, edition: str = DEFAULT_EDITION) -> list[tuple[dict, tuple[str, ...]]]:
+    """(row, what to check besides the simulated values) of every library of the region."""
     register = load_terc(edition)
     woj = register.find_wojewodztwo(wojewodztwo)
     prefix = WOJ_PREFIXES.get(woj.code, woj.code)
@@ -633,7 +692,7 @@ def build_library_list(
     regional = _regional(woj.code)
     city_seats = {r.seat for r in regional if r.podtyp == WOJEWODZKA_I_MIEJSKA}
 
-    rows: list[dict] = []
+    rows: list[tuple[dict, tuple[str, ...]]] = []
     used: set[str] = set()
     for lib in regional:
         g = register.lookup_gmina(lib.seat)
@@ -644,9 +703,16 @@ def build_library_list(
         else:
             # AFBP item 1 for a województwo library: the residents of its seat city, not of the region
             rid, pop, filie = f"{prefix}-{g.code7}-W", population[g.code7], rng.randint(0, 1)
-        rows.append(_row(woj, g, register, rid=rid, nazwa=lib.nazwa,
-                         organizator=lib.organizator or f"Województwo {_woj_title(woj)}",
-                         podtyp=lib.podtyp, mieszkancy=pop, filie=filie, www=www, email=email))
+        rows.append((_row(woj, g, register, rid=rid, nazwa=lib.nazwa,
+                          organizator=lib.organizator or f"Województwo {_woj_title(woj)}",
+                          podtyp=lib.podtyp, mieszkancy=pop, filie=filie, www=www, email=email), ()))
+
+    for name, g in _powiat_libraries(woj, register):
+        rng = _rng(seed, g.code7, "powiat")
+        www, email = _contacts(g, POWIATOWA, rng, used)
+        powiat = register.lookup_powiat(g.pow_code)
+        rows.append((_row(woj, g, register, rid=f"{prefix}-{g.code7}-P", nazwa=name, organizator=f"Powiat {_woj_title(powiat)}",
+                          podtyp=POWIATOWA, mieszkancy=population[g.code7], filie=rng.randint(0, 2), www=www, email=email), (CHECK_POWIAT,)))
 
     for g in register.gminy_of_wojewodztwo(woj.code, include_dzielnice=True):
         if g.code7 in city_seats:
@@ -655,24 +721,25 @@ def build_library_list(
         rng = _rng(seed, g.code7, "library")
         www, email = _contacts(g, podtyp, rng, used)
         pop = population[g.code7]
-        rows.append(_row(woj, g, register, rid=f"{prefix}-{g.code7}",
-                         nazwa=real_names.get(g.code7) or _generated_name(g),
-                         organizator=_organizer(g), podtyp=podtyp, mieszkancy=pop,
-                         filie=_filie(pop, rng), www=www, email=email))
+        rows.append((_row(woj, g, register, rid=f"{prefix}-{g.code7}",
+                          nazwa=real_names.get(g.code7) or _generated_name(g),
+                          organizator=_organizer(g), podtyp=podtyp, mieszkancy=pop,
+                          filie=_filie(pop, rng), www=www, email=email), () if g.code7 in real_names else (CHECK_NAME,)))
     return rows
 
 
 # ---------------------------------------------------------------------------
 # CSV I/O
 # ---------------------------------------------------------------------------
-def write_library_csv(rows: Iterable[Mapping[str, object]], path: str | PathLike[str]) -> None:
+def write_library_csv(rows: Iterable[Mapping[str, object]], path: str | PathLike[str], *, columns: Sequence[str] = LIBRARY_COLUMNS) -> None:
     """Write rows as UTF-8, comma-separated CSV with the :data:`LIBRARY_COLUMNS`
-    header (other keys are ignored, missing ones written empty)."""
+    header, or ``columns`` (other keys are ignored, missing ones written empty; the reader
+    ignores columns it does not know, e.g. ``do_sprawdzenia``)."""
     with Path(path).open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=LIBRARY_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: "" if row.get(c) is None else row.get(c) for c in LIBRARY_COLUMNS})
+            writer.writerow({c: "" if row.get(c) is None else row.get(c) for c in columns})
 
 
 def _parse_int(value: str) -> int | None:

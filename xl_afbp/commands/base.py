@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Callable
 
 Handler = Callable[[argparse.Namespace], int]
@@ -33,9 +34,32 @@ def table(rows: list[list[object]], header: list[str]) -> str:
 
 
 def _spec_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--spec", default=None, help="spec edition: a shipped year (2016) or a path to a YAML file/folder")
-    p.add_argument("--year", type=int, default=None, help="form edition year (default 2016)")
+    """``--year`` (the survey year) and ``--edition`` (which form edition), shared by the
+    commands that read the spec; ``--spec`` is the old name of ``--edition``."""
+    p.add_argument("--year", type=int, default=None, help="survey (data) year; picks the newest edition that serves it")
+    p.add_argument("--edition", default=None, metavar="NAME|PATH", help="form edition: a shipped one (afbp-2016) or an edition folder/file (default: the one serving --year)")
+    p.add_argument("--spec", dest="edition", default=None, help=argparse.SUPPRESS)
+
+
+def choose_edition(args: argparse.Namespace, year: int | None = None, *, say: bool = True):
+    """The :class:`~xl_afbp.spec.editions.EditionChoice` of ``--edition`` / ``--year``
+    (or ``year``); unless ``say`` is false it tells the user on stderr which edition it took."""
+    from ..spec.editions import EditionError, choose_edition as choose
+
+    try:
+        choice = choose(getattr(args, "edition", None), year if year is not None else getattr(args, "year", None))
+    except EditionError as exc:
+        raise UsageError(str(exc)) from exc
+    if say:
+        note(choice.note)
+    return choice
+
+
+def note(text: str) -> None:
+    """A line about a choice the command made for the user (stderr: stdout stays data)."""
+    print(f"note: {text}", file=sys.stderr)
 
 
 def spec_source(args: argparse.Namespace) -> str | int:
-    return args.spec or args.year or 2016
+    """The edition to load for commands that print a spec or compute one form."""
+    return choose_edition(args).source

@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .base import UsageError, command, spec_source, table
+from .base import UsageError, _spec_arg, choose_edition, command, table
 
 
 @command("check")
@@ -22,8 +22,7 @@ def _add(sub) -> None:
     p = sub.add_parser("check", help="check returned workbooks as the import would: verdict, reason, failing rules")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="returned .xlsx files")
     p.add_argument("--json", action="store_true", help="print one JSON object per file (a list)")
-    p.add_argument("--spec", default=None, help="spec edition: a shipped year (2016) or a path")
-    p.add_argument("--year", type=int, default=None, help="form edition year (default 2016)")
+    _spec_arg(p)
     p.set_defaults(func=run)
 
 
@@ -37,9 +36,8 @@ def run(args: argparse.Namespace) -> int:
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise UsageError("file not found: " + ", ".join(missing))
-    engine = get_engine(spec_source(args))
-    subs = read_many(args.files, engine=engine, progress=False)
-    entries = [judge([s], engine=engine)[0][0] for s in subs]
+    subs, engines = _read(args, read_many, get_engine)
+    entries = [judge([s], engine=e, year=args.year)[0][0] for s, e in zip(subs, engines)]
     failing = [_failing(e) for e in entries]
     if args.json:
         out = []
@@ -64,6 +62,29 @@ def run(args: argparse.Namespace) -> int:
             if rows:
                 print("  " + table(rows, ["kontrola", "status", "pozycje", "komunikat"]).replace("\n", "\n  "))
     return 1 if any(e.status == REJECTED for e in entries) else 0
+
+
+def _read(args: argparse.Namespace, read_many, get_engine) -> tuple[list, list]:
+    """Each file read with the edition of its survey year (as ``consolidate`` of that file
+    alone would), or with ``--edition`` / the edition serving ``--year``."""
+    from ..consolidate import survey_year
+    from ..spec.editions import EditionError, choose_edition as choose
+
+    choice = choose_edition(args)
+    engine = get_engine(choice.source)
+    subs = list(read_many(args.files, engine=engine, progress=False))
+    engines = [engine] * len(subs)
+    if args.edition is None and args.year is None:
+        for i, s in enumerate(subs):
+            year = survey_year([s])
+            try:
+                serving = choose(None, year) if year is not None else None
+            except EditionError:  # no edition serves that year: the reader's verdict stands
+                continue
+            if serving is not None and serving.spec.digest != engine.spec.digest:
+                engines[i] = get_engine(serving.source)
+                subs[i] = next(iter(read_many([s.path], engine=engines[i], progress=False)))
+    return subs, engines
 
 
 def _failing(entry) -> list[list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .base import UsageError, command
+from .base import UsageError, command, note
 
 
 @command("consolidate")
@@ -21,7 +21,8 @@ def _add(sub) -> None:
     p.add_argument("--out", type=Path, default=None, help="output folder (default build/summary)")
     p.add_argument("--db", type=Path, default=None, help="SQLite database of all years (default build/afbp.sqlite)")
     p.add_argument("--no-db", action="store_true", help="do not write the database")
-    p.add_argument("--year", type=int, default=None, help="survey year (default: the year in the forms)")
+    p.add_argument("--year", type=int, default=None, help="survey year (default: the year the forms state; forms of several years are refused)")
+    p.add_argument("--edition", default=None, metavar="NAME|PATH", help="form edition of the forms (default: the newest edition serving the year)")
     p.add_argument("--region", default=None, help="region name for the titles (default: from --expected or the forms)")
     p.add_argument("--workers", type=int, default=None, help="processes for reading and recomputing (default: 2 for large batches)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -55,9 +56,24 @@ def run(args: argparse.Namespace) -> int:
 
     if not collect_inputs(args.inputs, exclude=[out] + ([db] if db else [])):
         raise UsageError(f"no files in {', '.join(map(str, args.inputs))}")
-    report = run_consolidation(args.inputs, expected=args.expected, out=out, db=db, year=args.year, region=args.region, progress=not args.quiet, workers=args.workers)
+    from ..consolidate import MixedYears
+    from ..spec.editions import EditionError
+
+    try:
+        report = run_consolidation(args.inputs, expected=args.expected, out=out, db=db, year=args.year, edition=args.edition, region=args.region, progress=not args.quiet, workers=args.workers)
+    except MixedYears as exc:
+        raise UsageError(
+            f"the input holds forms of several survey years: {exc.describe()}; nothing was written. "
+            "Give --year YEAR to consolidate one year (the files of other years then get a row in the import log), "
+            "or put each year's files in a folder of its own"
+        ) from exc
+    except EditionError as exc:
+        raise UsageError(str(exc)) from exc
+    for text in report.notes:
+        note(text)
     con = report.consolidation
     counts = con.counts
+    print(f"Rok badania: {con.year}")
     print(f"Plików: {report.inputs} — " + ", ".join(f"{STATUS_PL[k]}: {v}" for k, v in counts.items() if v))
     print(f"Bibliotek w zestawieniu: {len(con.libraries)}" + (f" z {con.expected_count} oczekiwanych; brakuje {len(con.missing)}" if con.expected_count is not None else ""))
     print(f"Zestawienie: {out / 'podsumowanie.xlsx'}, raport: {out / 'raport.html'}, dziennik importu: {out / 'import.csv'}")

@@ -1,17 +1,20 @@
-"""``xl-afbp spec lint|show``: check a spec edition, or print it as tables."""
+"""``xl-afbp spec lint|show|new``: check an edition, print it as tables, or start a new one."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from .base import _spec_arg, command, spec_source, table
+from .base import UsageError, _spec_arg, command, spec_source, table
+
 
 @command("spec")
 def _add_spec(sub) -> None:
-    p = sub.add_parser("spec", help="lint or show the declarative form spec")
+    p = sub.add_parser("spec", help="lint, show or start a form edition (the declarative spec)")
     ssub = p.add_subparsers(dest="spec_cmd", required=True)
-    lint = ssub.add_parser("lint", help="check a spec edition; list every problem with its location")
+    lint = ssub.add_parser("lint", help="check an edition; list every problem with its location")
+    lint.add_argument("path", nargs="?", type=Path, metavar="PATH", help="an edition folder or YAML file (default: --edition, or the edition serving --year, or the newest)")
     _spec_arg(lint)
     lint.set_defaults(func=cmd_spec_lint)
     show = ssub.add_parser("show", help="print the spec as tables")
@@ -20,12 +23,30 @@ def _add_spec(sub) -> None:
     for flag in ("items", "indicators", "rules", "k03", "basic"):
         what.add_argument(f"--{flag}", action="store_const", dest="what", const=flag)
     show.set_defaults(func=cmd_spec_show)
+    new = ssub.add_parser("new", help="start a new edition: a copy of an existing one, in a folder to edit")
+    new.add_argument("name", type=Path, metavar="NAME", help="the new edition's folder (its name is the edition's name, e.g. editions/afbp-2018)")
+    new.add_argument("--from", dest="source", default=None, metavar="EDITION", help="the edition to copy: a shipped name (afbp-2016) or a folder (default: the newest shipped)")
+    new.add_argument("--first-year", type=int, default=None, metavar="YEAR", help="the first survey year it serves (default: the year ending NAME)")
+    new.set_defaults(func=cmd_spec_new)
 
 
 def cmd_spec_lint(args: argparse.Namespace) -> int:
     from ..spec import lint_path
+    from ..spec.editions import EditionError, edition_for_year, newest_edition
 
-    spec, issues = lint_path(spec_source(args))
+    if args.path is not None:
+        source: str | Path = args.path
+        if not args.path.exists():
+            raise UsageError(f"no such edition folder or file: {args.path}")
+    elif args.edition is not None:
+        source = args.edition
+    else:  # shipped editions are clean: choosing one by year loads it
+        try:
+            chosen = edition_for_year(args.year) if args.year is not None else newest_edition()
+        except EditionError as exc:
+            raise UsageError(str(exc)) from exc
+        source = chosen.source[0].parent
+    spec, issues = lint_path(source)
     for issue in issues:
         print(issue)
     if issues:
@@ -33,10 +54,23 @@ def cmd_spec_lint(args: argparse.Namespace) -> int:
         return 1
     assert spec is not None
     print(
-        f"{spec.label}: OK — {len(spec.items)} items, {len(spec.services)} services, {len(spec.rules)} rules, "
+        f"{spec.label} [{spec.edition.id}, survey years from {spec.edition.serves_from}]: OK — {len(spec.items)} items, {len(spec.services)} services, {len(spec.rules)} rules, "
         f"{len(spec.indicators)} indicators, {len(spec.k03_cells)} K-03 cells, {len(spec.k03_checks)} K-03 checks; "
         f"sha256 {spec.digest[:12]}"
     )
+    return 0
+
+
+def cmd_spec_new(args: argparse.Namespace) -> int:
+    from ..spec.editions import newest_edition
+    from ..spec.newedition import new_edition
+
+    source = args.source or newest_edition().source[0].parent
+    try:
+        path = new_edition(args.name, source, args.first_year)
+    except (ValueError, FileExistsError) as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"New edition {path.name} in {path} (copied from {args.source or Path(source).name}); edit its YAML, then: xl-afbp spec lint {path}")
     return 0
 
 

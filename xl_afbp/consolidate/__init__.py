@@ -35,15 +35,17 @@ opening hours or satisfaction, the services count, or a constant in a sum such a
 ``P1 / (P13 + 1)``) have no aggregate; the reason is given.
 
 Modules: :mod:`.records` (statuses, :class:`Entry`, :class:`Consolidation`), :mod:`.entries`
-(the batch policy), :mod:`.evaluation` (per form), :mod:`.statistics` (groups, aggregates),
-:mod:`.core` (:func:`consolidate`). The outputs are written by :mod:`xl_afbp.outputs`; the
-whole job (files → reader → core → outputs → database) is :mod:`xl_afbp.jobs.consolidation`.
+(the batch policy, the survey year), :mod:`.evaluation` (per form), :mod:`.statistics`
+(groups, aggregates), :mod:`.core` (:func:`consolidate`), :mod:`.trends` (the key
+indicators over the years of the database: :func:`~.trends.trends`). The outputs are
+written by :mod:`xl_afbp.outputs`; the whole job (files → reader → core → database →
+outputs) is :mod:`xl_afbp.jobs.consolidation`.
 """
 
 from __future__ import annotations
 
 from .core import consolidate, judge
-from .entries import assign_statuses
+from .entries import MixedYears, assign_statuses, survey_year
 from .evaluation import evaluate_all, evaluate_form
 from .records import (
     ACCEPTED,
@@ -63,5 +65,5 @@ from .records import (
 
 __all__ = [
     "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "ALL_SUBTYPES", "DUPLICATE", "LEVEL_GROUP", "LEVEL_REGION", "LEVEL_SUBTYPE",
-    "REJECTED", "STATUS_PL", "SUPERSEDED", "USED", "Consolidation", "Entry", "assign_statuses", "consolidate", "evaluate_all", "evaluate_form", "judge",
+    "REJECTED", "STATUS_PL", "SUPERSEDED", "USED", "Consolidation", "Entry", "MixedYears", "assign_statuses", "survey_year", "consolidate", "evaluate_all", "evaluate_form", "judge",
 ]

@@ -15,10 +15,10 @@ from ..expr.pyeval import is_yes
 from ..formdata import FormData
 from ..verdicts import message
 from ..workbook.form import population_band
-from .entries import _display, _expected_rows, _finish_status, assign_statuses
+from .entries import _display, _expected_rows, _finish_status, assign_statuses, survey_year
 from .evaluation import EvaluationError, evaluate_all
 from .facts import _Facts, _facts
-from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
+from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _text
 from .statistics import _Aggregator, _group_stats, _powiaty, _region, numeric_items
 
 
@@ -34,11 +34,11 @@ def judge(
     """The final verdict, code and reason of every submission, and the survey year: the
     batch policy (:func:`assign_statuses`), then the evaluation of every file it keeps.
     ``xl-afbp check`` calls this on a batch of one, so it says what ``consolidate`` says.
-    ``year`` defaults to the forms' most common ``_meta`` year."""
+    ``year`` defaults to the year the forms state (:class:`~.entries.MixedYears` when they
+    state several), else the edition's first year."""
     subs = list(submissions)
     if year is None:
-        years = Counter(y for s in subs if s.verdict != REJECTED and (y := _int((s.meta or {}).get("year"))) is not None)
-        year = years.most_common(1)[0][0] if years else engine.spec.edition.year
+        year = survey_year(subs) or engine.spec.edition.serves_from
     entries = assign_statuses(subs, year=year, expected=expected)
     used = [e for e in entries if e.used]
     for e, ev in zip(used, evaluate_all(engine, [e.sub for e in used], progress=progress)):
@@ -63,7 +63,7 @@ def consolidate(
     """Batch statuses, recomputed results and every summary table (see the module doc).
 
     ``expected`` is the coordinator's library list: a CSV path (``read_library_csv``) or
-    rows with at least ``id``. ``year`` defaults to the forms' most common ``_meta`` year.
+    rows with at least ``id``. ``year`` defaults to the year the forms state (see :func:`judge`).
     """
     engine = engine or get_engine(2016)
     facts = _facts(engine)

@@ -1,4 +1,7 @@
-"""The batch policy: duplicates, superseded files, id conflicts, files without an id."""
+"""The batch policy: duplicates, superseded files, id conflicts, files without an id, and
+the survey year (one consolidation is one year: a file of another year is rejected with a
+reason naming both years, ``wrong_year``; without a year given, the files' own year is the
+batch's, and files of several years are refused together, :class:`MixedYears`)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,45 @@ from .. import completeness
 from .. import status as st
 from ..verdicts import message, verdict_of
 from .records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Entry, REJECTED, _EPOCH, _int, _mtime, _norm_name, _text, _when
+
+
+# =============================================================================== the survey year
+class MixedYears(ValueError):
+    """The files state several survey years: a consolidation never mixes them silently."""
+
+    def __init__(self, files: Mapping[int, Sequence[str]]):
+        self.files = {year: sorted(names) for year, names in sorted(files.items())}
+        super().__init__(f"the input holds forms of several survey years: {self.describe()}")
+
+    def describe(self, shown: int = 3) -> str:
+        """``2016 (1 file: a.xlsx), 2017 (70 files)``: each year, its count, and the files
+        of the smaller years by name."""
+        largest = max(len(v) for v in self.files.values())
+        parts = []
+        for year, names in self.files.items():
+            count = f"{len(names)} file{'s' if len(names) != 1 else ''}"
+            listed = "" if len(names) == largest else ": " + ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
+            parts.append(f"{year} ({count}{listed})")
+        return ", ".join(parts)
+
+
+def file_year(sub: Any) -> int | None:
+    """The survey year a file of ours states in its ``_meta`` (None for other files)."""
+    meta = sub.meta or {}
+    return _int(meta.get("year")) if meta.get("generator") == "xl-afbp" else None
+
+
+def survey_year(subs: Sequence[Any]) -> int | None:
+    """The one survey year of the files (None when none states one); :class:`MixedYears`
+    when they state several – whatever their verdicts, so no file's year goes unnoticed."""
+    files: dict[int, list[str]] = {}
+    for s in subs:
+        y = file_year(s)
+        if y is not None:
+            files.setdefault(y, []).append(str(s.name or Path(s.path).name))
+    if len(files) > 1:
+        raise MixedYears(files)
+    return next(iter(files), None)
 
 
 # =============================================================================== batch statuses

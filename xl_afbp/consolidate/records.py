@@ -28,6 +28,10 @@ LEVEL_REGION = "region"
 ALL_SUBTYPES = "(wszystkie)"
 NO_SUBTYPE = "(brak podtypu)"
 NO_POWIAT = "(brak powiatu)"
+#: The smallest group of libraries whose statistics are shown anywhere (benchmarks, trends):
+#: a median of one or two libraries would reveal their own values.
+MIN_GROUP = 3
+BENCHMARK_COLUMNS = ["rok", "poziom", "podtyp", "przedzial", "wskaznik", "n_grupy", "n", "mediana"]
 BASIC_COLUMNS = ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")
 FINDING_COLUMNS = ["id", "nazwa", "plik", "rodzaj", "kontrola", "waga", "komunikat", "wartosci", "afbp", "k03", "k03_gorna"]
 IMPORT_COLUMNS = ["plik", "nazwa_pliku", "sha256", "rozmiar", "id", "nazwa", "status", "kod", "powod", "uwagi", "zapisano"]
@@ -98,13 +102,25 @@ class Consolidation:
         return self.counts[REJECTED]
 
     def benchmark_rows(self) -> list[dict[str, Any]]:
-        """Rows of ``benchmark-<year>.csv``: group and subtype medians (not the region)."""
-        out = []
-        for r in self.group_stats.itertuples(index=False):
-            if r.poziom == LEVEL_REGION or r.n == 0 or pd.isna(r.mediana):
-                continue
-            out.append({"podtyp": r.podtyp, "przedzial": r.przedzial if r.poziom == LEVEL_GROUP else "", "wskaznik": r.wskaznik, "n": int(r.n), "mediana": float(r.mediana)})
-        return out
+        """Rows of ``benchmark-<year>.csv`` (see :func:`benchmark_rows`)."""
+        return benchmark_rows(self.group_stats, self.year)
+
+
+def benchmark_rows(group_stats: pd.DataFrame, year: int) -> list[dict[str, Any]]:
+    """The medians next year's forms compare with, of every level (group, subtype, region):
+    only groups of at least :data:`MIN_GROUP` libraries, and of those only the indicators
+    with a value in at least :data:`MIN_GROUP` of them – a benchmark never shows (or lets
+    anyone compute) the values of one or two libraries."""
+    out = []
+    for r in group_stats.itertuples(index=False):
+        if r.n_grupy < MIN_GROUP or r.n < MIN_GROUP or pd.isna(r.mediana):
+            continue
+        out.append({
+            "rok": year, "poziom": r.poziom, "podtyp": r.podtyp if r.poziom != LEVEL_REGION else "",
+            "przedzial": r.przedzial if r.poziom == LEVEL_GROUP else "", "wskaznik": r.wskaznik,
+            "n_grupy": int(r.n_grupy), "n": int(r.n), "mediana": float(r.mediana),
+        })
+    return out
 
 
 # =============================================================================== helpers

@@ -159,3 +159,15 @@ def _region(facts: _Facts, lib: pd.DataFrame, nums: pd.DataFrame, stats: pd.Data
     df["wartosc"] = df["wartosc"].astype(float)
     df["mediana_bibliotek"] = df["mediana_bibliotek"].astype(float)
     return df
+
+
+def group_statistics(facts: _Facts, libraries: pd.DataFrame) -> pd.DataFrame:
+    """The statistics of the groups, subtypes and region of a table of libraries: the
+    consolidator's ``libraries``, or one year of the database (benchmarks, trends). The
+    table needs ``podtyp`` and ``przedzial``; a numeric item or indicator without a column
+    (a year of another edition) counts as empty."""
+    absent = [c for c in [f"P{it.nr:02d}" for it in facts.numeric] + list(facts.codes) if c not in libraries.columns]
+    if absent:
+        libraries = libraries.assign(**{c: float("nan") for c in absent})
+    nums = numeric_items(facts, libraries)
+    return _group_stats(facts, libraries, _Aggregator(facts, libraries, nums))

@@ -1,4 +1,10 @@
-"""The consolidation job: files → reader → :func:`~xl_afbp.consolidate.consolidate` → outputs → database."""
+"""The consolidation job: files → reader → :func:`~xl_afbp.consolidate.consolidate` → database → outputs.
+
+One run is one survey year: ``year`` given, or the one the files state (files of several
+years are refused, :class:`~xl_afbp.consolidate.MixedYears`, before anything is written).
+The files are read with the edition that serves that year (or the one given). The database
+is written before the summary workbook, whose trend sheets show every year it holds.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ..consolidate.core import consolidate
+from ..consolidate.entries import survey_year
 from ..consolidate.evaluation import attach_evaluation
 from ..consolidate.records import Consolidation
+from ..consolidate.trends import Trends, trends
 from ..engine import Engine, get_engine
+from ..spec.editions import choose_edition
 from ..outputs.csvfiles import write_csvs
 from ..outputs.report import render_report
 from ..outputs.summary import write_workbook
@@ -41,16 +50,17 @@ class OutputError(RuntimeError):
         self.failures, self.written = failures, written
 
 
-def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None, then: Callable[[], Any] | None = None) -> dict[str, Path]:
+def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None, then: Callable[[], Any] | None = None, trends_of: Callable[[], Trends | None] | None = None) -> dict[str, Path]:
     """Every file of the summary folder; returns name → path.
 
     Each output is attempted even when another one fails (then :class:`OutputError` lists
     the failures after everything else was written). For large regions the HTML report
-    (matplotlib) is rendered in a forked process while this one writes the workbook, the
-    CSVs and runs ``then`` (the database import)."""
+    (matplotlib) is rendered in a forked process while this one writes the CSVs and runs
+    ``then`` (the database import); the workbook is written after it, with the trends
+    ``trends_of`` computes (from the database: every year, this one included)."""
     from ..outputs.benchmark import write_benchmark
 
-    engine = engine or get_engine(2016)
+    engine = engine or get_engine(con.year)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report = out / "raport.html"
@@ -67,23 +77,33 @@ def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None
         except Exception as exc:  # noqa: BLE001 - the other outputs are still written
             failures[name] = exc
 
-    # the two slowest writers run in forked processes for large regions (they only write files)
+    # the two slowest writers run in forked processes for large regions (they only write
+    # files); the workbook starts once the database holds this year (its trend sheets)
+    found: list[Trends | None] = []
     forked: dict[str, tuple[Path, Callable[[], Any]]] = {
         "raport.html": (report, lambda: render_report(con, report, engine=engine)),
-        "podsumowanie.xlsx": (out / "podsumowanie.xlsx", lambda: write_workbook(con, out / "podsumowanie.xlsx", engine=engine)),
+        "podsumowanie.xlsx": (out / "podsumowanie.xlsx", lambda: write_workbook(con, out / "podsumowanie.xlsx", engine=engine, trends=found[0] if found else None)),
     }
     children = {}
-    if len(con.libraries) >= PARALLEL_FROM and hasattr(os, "fork"):
-        ctx = multiprocessing.get_context("fork")
-        for name, (target, fn) in forked.items():
-            target.unlink(missing_ok=True)
-            children[name] = ctx.Process(target=_child, args=(fn,), daemon=True)
-            children[name].start()
+    parallel = len(con.libraries) >= PARALLEL_FROM and hasattr(os, "fork")
+
+    def fork(name: str) -> None:
+        target, fn = forked[name]
+        target.unlink(missing_ok=True)
+        children[name] = multiprocessing.get_context("fork").Process(target=_child, args=(fn,), daemon=True)
+        children[name].start()
+
+    if parallel:
+        fork("raport.html")
     attempt("CSV", lambda: write_csvs(con, out))
     bench = f"benchmark-{con.year}.csv"
     attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
     if then is not None:
         attempt("database", then)
+    if trends_of is not None:
+        attempt("trends", lambda: found.append(trends_of()))
+    if parallel:
+        fork("podsumowanie.xlsx")
     for name, (target, fn) in forked.items():
         proc = children.get(name)
         if proc is not None:
@@ -166,6 +186,7 @@ class RunReport:
     outputs: dict[str, Path]
     database: Any = None  # xl_afbp.database.StoreReport
     inputs: int = 0
+    notes: tuple[str, ...] = ()  # the year and edition the run took, and why
 
     def __repr__(self) -> str:
         return f"<RunReport {self.consolidation!r}; outputs in {next(iter(self.outputs.values())).parent if self.outputs else '-'}; exit {self.exit_code}>"
@@ -186,19 +207,21 @@ def run_consolidation(
     out: Path | str = DEFAULT_OUT,
     db: Path | str | None = DEFAULT_DB,
     year: int | None = None,
+    edition: str | Path | None = None,
     region: str | None = None,
     progress: bool = True,
     workers: int | None = None,
     engine: Engine | None = None,
 ) -> RunReport:
-    """Files and folders → reader → :func:`consolidate` → outputs → database (``db=None``: none)."""
-    engine = engine or get_engine(2016)
+    """Files and folders → reader → :func:`consolidate` → database (``db=None``: none) →
+    outputs. ``year``: the survey year (default: the one the files state); ``edition`` or
+    ``engine``: the form edition (default: the newest that serves the year)."""
     out = Path(out)
     exclude: list[Path | str] = [out]
     if db is not None:
         exclude += [db, f"{db}-journal", f"{db}-wal", f"{db}-shm"]
     paths = collect_inputs(inputs, exclude=exclude)
-    subs = read_files(paths, workers=workers, progress=progress, engine=engine)
+    subs, engine, year, notes = read_for_year(paths, year=year, edition=edition, engine=engine, workers=workers, progress=progress)
     con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, progress=progress)
     stored: list[Any] = []
 
@@ -208,5 +231,35 @@ def run_consolidation(
 
             stored.append(store(db, con))
 
-    outputs = write_outputs(con, out, engine=engine, then=to_database)
-    return RunReport(con, outputs, stored[0] if stored else None, len(paths))
+    def history() -> Trends:
+        if db is not None and stored:
+            from ..database import history as db_history
+
+            return trends(db_history(db), engine)
+        return trends(con.libraries.assign(rok=con.year), engine)
+
+    outputs = write_outputs(con, out, engine=engine, then=to_database, trends_of=history)
+    return RunReport(con, outputs, stored[0] if stored else None, len(paths), tuple(notes))
+
+
+def read_for_year(paths: Sequence[Path], *, year: int | None = None, edition: str | Path | None = None, engine: Engine | None = None, workers: int | None = None, progress: bool = True) -> tuple[list[Any], Engine, int | None, list[str]]:
+    """(submissions, engine, survey year, notes): the files read with the edition of their
+    survey year. Without a year the files say it (:func:`survey_year`; several years raise
+    :class:`~xl_afbp.consolidate.MixedYears`); they are read once with the newest edition,
+    and again only when an older edition serves their year."""
+    notes: list[str] = []
+    chosen = engine is not None or edition is not None
+    if engine is None:
+        choice = choose_edition(edition, year)
+        engine = get_engine(choice.source)
+    subs = read_files(paths, workers=workers, progress=progress, engine=engine)
+    if year is None:
+        year = survey_year(subs)
+        if year is not None:
+            notes.append(f"survey year {year} (from the files)")
+            if not chosen and (serving := choose_edition(None, year)).spec.digest != engine.spec.digest:
+                engine = get_engine(serving.source)
+                subs = read_files(paths, workers=workers, progress=progress, engine=engine)
+    why = "" if chosen else f" (the newest edition serving {year})" if year is not None else " (the newest shipped edition)"
+    notes.append(f"edition {engine.spec.edition.id}{why}")
+    return subs, engine, year, notes

@@ -14,11 +14,13 @@ from openpyxl.styles import Alignment
 
 from .. import status as st
 from ..consolidate.facts import _Facts, _facts
-from ..consolidate.records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Consolidation, DUPLICATE, LEVEL_SUBTYPE, REJECTED, SUPERSEDED
+from ..consolidate.records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Consolidation, DUPLICATE, LEVEL_SUBTYPE, MIN_GROUP, REJECTED, SUPERSEDED
+from ..consolidate.trends import Trends
 from ..engine import Engine, get_engine
 from ..workbook import styles as sty
 from ..workbook.cells import set_text
 from .sheetwriter import _SummaryWriter, _col, _item_format
+from .trendsheets import write_trend_sheets
 
 
 AGG_FILL = "FCE4D6"  # the aggregate columns: "this is not a median"
@@ -45,10 +47,11 @@ class _Sheets:
         return {f"P{it.nr:02d}": it for it in self.facts.items}
 
 
-def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = None) -> Path:
+def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = None, trends: Trends | None = None) -> Path:
     """``podsumowanie.xlsx``: Podsumowanie, Biblioteki, Wskaźniki wg grup, Powiaty, Region,
-    Wykresy, Kontrola, Import, Brakujące – one function per sheet, in that order."""
-    facts = _facts(engine or get_engine(2016))
+    Wykresy, the trend sheets (with ``trends``: every year of the database,
+    :mod:`.trendsheets`), Kontrola, Import, Brakujące – one function per sheet, in that order."""
+    facts = _facts(engine or get_engine(con.year))
     x = _Sheets(_SummaryWriter(con, facts), con, facts)
     _sheet_summary(x)
     _sheet_libraries(x)
@@ -56,6 +59,8 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     _sheet_powiaty(x)
     _sheet_region(x)
     _sheet_charts(x)
+    if trends is not None:
+        write_trend_sheets(x, trends)
     _sheet_findings(x)
     _sheet_import(x)
     _sheet_missing(x)
@@ -107,6 +112,9 @@ def _sheet_summary(x: _Sheets) -> None:
         ("Powiaty", "liczba bibliotek, sumy pozycji addytywnych i wskaźniki zagregowane (ilorazy sum) w powiatach"),
         ("Region", "sumy pozycji addytywnych regionu i wskaźniki zagregowane liczone tym samym silnikiem z sum (nie mediany); obok, osobno, mediana bibliotek"),
         ("Wykresy", "mediany kluczowych wskaźników wg podtypu i liczba bibliotek wg podtypu"),
+        ("Trendy – region", "kluczowe wskaźniki regionu w każdym roku z bazy danych: wskaźnik zagregowany i mediana bibliotek, z wykresami"),
+        ("Trendy – grupy", f"mediany kluczowych wskaźników w podtypach i grupach (co najmniej {MIN_GROUP} biblioteki) w kolejnych latach, z wykresem indeksu"),
+        ("Historia bibliotek", "kluczowe wskaźniki każdej biblioteki rok po roku"),
         ("Kontrola", "każdy błąd, ostrzeżenie, różnica K-03 i puste pole – biblioteka, kontrola, waga, komunikat, wartości"),
         ("Import", "każdy otrzymany plik: SHA-256, rozmiar, identyfikator, status importu i powód"),
         ("Brakujące", "biblioteki z listy, od których nie ma przyjętego formularza"),

@@ -245,8 +245,8 @@ def _check_meta(meta: dict[str, Any], engine, looks_ours: bool) -> None:
         if year == edition.year and version == edition.spec_version:
             raise _Reject("meta_altered", detail="suma kontrolna nie pasuje do żadnej edycji")
         raise _Reject("wrong_edition", found=f"AFBP {year}, wersja {version}", expected=ours, year=edition.year)
-    if data_year is not None and data_year != edition.year:
-        raise _Reject("wrong_edition", found=f"dane za rok {data_year}", expected=f"dane za rok {edition.year}", year=edition.year)
+    if data_year is not None and data_year < edition.serves_from:  # a later year is the batch's to judge (wrong_year)
+        raise _Reject("wrong_edition", found=f"dane za rok {data_year}", expected=f"dane za rok {edition.serves_from} lub późniejszy", year=edition.serves_from)
     units = _as_int(meta.get("units"))
     if units is None or not 1 <= units <= 1001:
         raise _Reject("meta_altered", detail="liczba jednostek K-03")

@@ -8,6 +8,7 @@ defined names that Excel accepts). The codes are listed in :mod:`.errors`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Iterable
 
@@ -201,7 +202,26 @@ def lint(spec: Spec) -> list[SpecIssue]:
         if why and not spec.aggregate_note(ind.code):
             issue(Code.SPEC009, ind.loc, f"indicator {ind.code} cannot aggregate as a ratio of sums: {why}", "List it under not_ratio_of_sums with the reason")
     _lint_comparisons(spec, issue, expression)
+    _lint_edition(spec, issue)
     return issues
+
+
+def _lint_edition(spec: Spec, issue) -> None:
+    """The stamp that chooses the edition for a survey year: whole years, a name that can
+    be a folder, a title whose only placeholder is ``{year}`` (the survey year)."""
+    ed = spec.edition
+    loc = ed.loc
+    for key in ("year", "first_year"):
+        value = getattr(ed, key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999):
+            issue(Code.SPEC009, loc, f"edition.{key} {value!r} is not a year", "Write a year such as 2016")
+    if isinstance(ed.first_year, int) and isinstance(ed.year, int) and ed.first_year < ed.year:
+        issue(Code.SPEC009, loc, f"edition.first_year {ed.first_year} comes before edition.year {ed.year}", "An edition serves its own year and later ones: raise first_year or drop it")
+    if ed.name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", str(ed.name)):
+        issue(Code.SPEC009, loc, f"edition.name {ed.name!r} cannot be a folder name", "Use letters, digits, '-', '_' and '.', e.g. 'afbp-2018'")
+    braces = re.sub(r"\{year\}", "", str(ed.title))
+    if "{" in braces or "}" in braces:
+        issue(Code.SPEC003, loc, f"edition.title {ed.title!r} has a placeholder other than {{year}}", "Write the survey year as {year}, e.g. 'dane za {year} r.'")
 
 
 def _why_not_ratio_of_sums(spec: Spec, resolve, formula: str) -> str:

@@ -86,19 +86,43 @@ def _loader_for(file: str):
     return Loader
 
 
+SHIPPED_PREFIX = "afbp-"
+
+
+def _shipped_base() -> Path:
+    return Path(str(resources.files("xl_afbp") / "editions"))
+
+
 def edition_path(edition: int | str) -> Path:
-    """Folder of a shipped edition (``2016`` → ``xl_afbp/editions/afbp-2016``)."""
-    base = Path(str(resources.files("xl_afbp") / "editions"))
-    path = base / f"afbp-{edition}"
-    if not path.exists():
-        have = sorted(p.name.removeprefix("afbp-") for p in base.glob("afbp-*"))
-        raise FileNotFoundError(f"no shipped edition {edition!r}; available: {', '.join(have)}")
+    """Folder of a shipped edition (``2016`` or ``afbp-2016`` → ``xl_afbp/editions/afbp-2016``)."""
+    base = _shipped_base()
+    path = base / f"{SHIPPED_PREFIX}{str(edition).removeprefix(SHIPPED_PREFIX)}"
+    if not path.is_dir():
+        have = sorted(p.name for p in base.glob(f"{SHIPPED_PREFIX}*") if p.is_dir())
+        raise FileNotFoundError(f"no shipped edition {edition!r}; shipped: {', '.join(have)} (or give the path of an edition folder)")
     return path
 
 
 def available_editions() -> list[int]:
-    base = Path(str(resources.files("xl_afbp") / "editions"))
-    return sorted(int(p.name.removeprefix("afbp-")) for p in base.glob("afbp-*") if p.is_dir())
+    """The shipped editions by the year of their folder name (``afbp-2016`` → 2016)."""
+    return sorted(int(p.name.removeprefix(SHIPPED_PREFIX)) for p in _shipped_base().glob(f"{SHIPPED_PREFIX}*") if p.is_dir())
+
+
+def edition_key(edition: int | str | Path) -> str:
+    """One name per edition, so each is loaded (and compiled) once: a shipped edition's
+    year (``2016``, ``"afbp-2016"`` or its folder) or the absolute path of any other."""
+    text = str(edition)
+    if isinstance(edition, int) or text.isdigit():
+        return str(int(text))
+    path = Path(text)
+    base = _shipped_base().resolve()
+    if path.exists():
+        resolved = path.resolve()
+        shipped = resolved.parent == base and resolved.name.startswith(SHIPPED_PREFIX)
+        return resolved.name.removeprefix(SHIPPED_PREFIX) if shipped else str(resolved)
+    if text.startswith(SHIPPED_PREFIX) and (base / text).is_dir() and "/" not in text:
+        return text.removeprefix(SHIPPED_PREFIX)
+    return str(path.resolve())
 
 
 def _files(path: Path) -> list[Path]:
@@ -275,7 +299,8 @@ def build_spec(raw: dict[str, Any], files: list[Path] | tuple[Path, ...] = ()) -
 def _read_and_lint(path: Path | str | int) -> tuple[dict[str, Any], list[Path], Spec | None, list[SpecIssue]]:
     from .lint import lint
 
-    p = edition_path(path) if isinstance(path, int) or str(path).isdigit() else Path(path)
+    key = edition_key(path)
+    p = edition_path(key) if key.isdigit() else Path(key)
     raw, issues, files = read_raw(p)
     spec, more = build_spec(raw, files)
     issues += more
@@ -303,5 +328,4 @@ def load_spec(edition: int | str | Path = 2016) -> Spec:
 
     Raises :class:`SpecError` listing every problem when the spec is not clean.
     """
-    key = str(edition) if isinstance(edition, int) or str(edition).isdigit() else str(Path(edition).resolve())
-    return _load_cached(key)
+    return _load_cached(edition_key(edition))

@@ -42,11 +42,31 @@ class Location:
 
 @dataclass(frozen=True)
 class Edition:
+    """The edition stamp. An edition serves the survey years from ``first_year`` (default:
+    its ``year``) until a newer edition starts; the survey year itself is not part of the
+    edition (the 2016 form served later years unchanged), so ``title`` may say ``{year}``."""
+
     form: str
     year: int
     spec_version: str
     title: str
     catalogue: str
+    first_year: int | None = None  # the first survey year the edition serves (default: year)
+    name: str | None = None  # the edition's name, e.g. "afbp-2016" (default: form-year)
+    loc: Location | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def serves_from(self) -> int:
+        return self.first_year if self.first_year is not None else self.year
+
+    @property
+    def id(self) -> str:
+        """The name commands and ``_meta`` use: ``afbp-2016``."""
+        return self.name or f"{self.form.lower()}-{self.year}"
+
+    def title_for(self, year: int | None) -> str:
+        """The title of the forms of survey ``year`` (``{year}`` in the title is replaced)."""
+        return self.title.replace("{year}", str(year if year is not None else self.serves_from))
 
 
 @dataclass(frozen=True)

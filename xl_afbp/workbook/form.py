@@ -168,17 +168,23 @@ def meta_values(engine: Engine, opts: FormOptions, content: FormContent) -> dict
     lib = content.library
     return {
         "form": spec.edition.form,
+        "edition": spec.edition.id,
         "edition_year": spec.edition.year,
         "spec_version": spec.edition.spec_version,
         "spec_sha256": spec.digest,
         "library_id": lib.id if lib else "",
         "teryt": lib.teryt if lib else "",
-        "year": content.year or spec.edition.year,
+        "year": survey_year(spec, content),
         "generated_at": content.generated_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "generator": "xl-afbp",
         "generator_version": __version__,
         "units": opts.units,
     }
+
+
+def survey_year(spec, content: FormContent) -> int:
+    """The survey (data) year of a form: the batch's year, else the edition's first year."""
+    return content.year if content.year is not None else spec.edition.serves_from
 
 
 def polish_date(d: date) -> str:
@@ -243,8 +249,9 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
     """Writes one workbook where :mod:`.layout` says; one method per sheet (K-03, Kontrola and
     Wskaźniki in :mod:`.sheets`)."""
 
-    def __init__(self, engine: Engine, opts: FormOptions, values: dict[str, Any], library_name: str, *, full_lists: bool = True):
+    def __init__(self, engine: Engine, opts: FormOptions, values: dict[str, Any], library_name: str, *, year: int, full_lists: bool = True):
         self.engine, self.spec, self.opts, self.values = engine, engine.spec, opts, values
+        self.year = year  # the survey year: titles, print headers, the instructions
         self.library_name = library_name
         self.full_lists = full_lists
         self.wb = Workbook()
@@ -325,7 +332,7 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
         heights = fit_rows(ws, sheet, self.estimates)
         if sheet.freeze:
             ws.freeze_panes = sheet.freeze
-        setup_page(ws, page, title_rows=sheet.title_rows, title_cols=sheet.title_cols, library=self.library_name, year=self.spec.edition.year)
+        setup_page(ws, page, title_rows=sheet.title_rows, title_cols=sheet.title_cols, library=self.library_name, year=self.year)
         add_breaks(ws, page_breaks(heights, sections_of(sheet), page=page, title_rows=sheet.title_rows, hard=sheet.breaks_before))
 
     @staticmethod
@@ -475,7 +482,7 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
         spec = self.spec
         sheet = self.layout.sheets[FORM]
         hash_items = items_list(i.nr for i in spec.items if i.hash) or "żadnej pozycji"
-        self.title(ws, spec.edition.title, f"Wpisz wartości w żółte pola (kolumna „Wartość”); pod każdą pozycją jest jej definicja. Znak # wolno wpisać tylko w poz. {hash_items}. Szare pola liczą się same.")
+        self.title(ws, spec.edition.title_for(self.year), f"Wpisz wartości w żółte pola (kolumna „Wartość”); pod każdą pozycją jest jej definicja. Znak # wolno wpisać tylko w poz. {hash_items}. Szare pola liczą się same.")
         last_col = len(sheet.grid.columns)
         sections = {s.id: s.label for s in spec.sections}
         prefilled = set(prefilled_items(spec)) if self.opts.personalised else set()
@@ -579,7 +586,7 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
             self.personal(key)
             p = self.layout.personal[key]
             st.label(ws.cell(row=p.row, column=p.col), font=st.BOLD)
-        write_instructions(ws, self.spec, self.opts, first_row=self.layout.sheets[INSTRUCTIONS].row_of("text"))
+        write_instructions(ws, self.spec, self.opts, first_row=self.layout.sheets[INSTRUCTIONS].row_of("text"), year=self.year)
 
 
 def build_form_parts(engine: Engine, opts: FormOptions, content: FormContent, *, library_name: str | None = None, full_lists: bool = True) -> BuiltForm:
@@ -587,7 +594,7 @@ def build_form_parts(engine: Engine, opts: FormOptions, content: FormContent, *,
     the _teryt sheet without its cells, for a template that copies them in)."""
     values = form_values(engine, opts, content)
     name = header_name(opts, values) if library_name is None else library_name
-    builder = _Builder(engine, opts, values, name, full_lists=full_lists)
+    builder = _Builder(engine, opts, values, name, year=survey_year(engine.spec, content), full_lists=full_lists)
     wb = builder.build()
     return BuiltForm(wb, builder.layout, builder.twins)
 

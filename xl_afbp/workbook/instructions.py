@@ -21,10 +21,10 @@ def items_list(numbers) -> str:
     return ", ".join(nums[:-1]) + " i " + nums[-1]
 
 
-def instruction_lines(spec, opts) -> list[tuple[str, str]]:
-    """(kind, text) pairs; kind is 'h' for a heading, 'p' for a paragraph, 'c:<fill>' for a colour key."""
+def instruction_lines(spec, opts, year: int) -> list[tuple[str, str]]:
+    """(kind, text) pairs; kind is 'h' for a heading, 'p' for a paragraph, 'c:<fill>' for a
+    colour key. ``year`` is the survey year of the form."""
     hash_items = items_list(i.nr for i in spec.items if i.hash)
-    year = spec.edition.year
     if opts.personalised:
         name = "Nazwy pliku nie musisz zmieniać – plik ma już identyfikator Twojej biblioteki."
     else:
@@ -50,7 +50,7 @@ def instruction_lines(spec, opts) -> list[tuple[str, str]]:
         ("c:warn", "Pomarańczowy – ostrzeżenie albo różnica względem K-03: sprawdź."),
         ("c:error", "Czerwony – błąd do poprawienia (także pole z niepoprawną wartością)."),
         ("h", "O formularzu"),
-        ("p", f"{spec.edition.title} (wersja formularza {spec.edition.spec_version}). Badanie AFBP prowadzi Stowarzyszenie Bibliotekarzy Polskich."),
+        ("p", f"{spec.edition.title_for(year)} (edycja formularza {spec.edition.id}, wersja {spec.edition.spec_version}). Badanie AFBP prowadzi Stowarzyszenie Bibliotekarzy Polskich."),
     ]
     return lines
 
@@ -58,10 +58,10 @@ def instruction_lines(spec, opts) -> list[tuple[str, str]]:
 FILLS = {"input": st.INPUT_FILL, "prefilled": st.PREFILLED_FILL, "computed": st.COMPUTED_FILL, "ok": st.OK_FILL, "warn": st.WARN_FILL, "error": st.ERROR_FILL}
 
 
-def write_instructions(ws: Worksheet, spec, opts, *, first_row: int) -> None:
+def write_instructions(ws: Worksheet, spec, opts, *, first_row: int, year: int) -> None:
     ws.cell(row=1, column=1, value="AFBP – instrukcja wypełniania").font = st.TITLE_FONT
     row = first_row
-    for kind, text in instruction_lines(spec, opts):
+    for kind, text in instruction_lines(spec, opts, year):
         if kind == "h":
             if row > first_row:
                 row += 1

@@ -31,7 +31,7 @@ SHEETS = ("Instrukcja", "Dane podstawowe", "Formularz", "K-03", "Kontrola", "Wsk
 INSTRUCTIONS, BASIC, FORM, K03, CHECKS, INDICATORS = SHEETS
 LISTS, TERYT, META = "_listy", "_teryt", "_meta"
 PERSONAL_BASIC = ("NAZWA", "ORGANIZATOR", "PODTYP", "WOJEWODZTWO", "POWIAT", "GMINA", "MIEJSCOWOSC", "TERYT", "PRZEDZIAL", "WWW")
-META_KEYS = ("form", "edition_year", "spec_version", "spec_sha256", "library_id", "teryt", "year", "generated_at", "generator", "generator_version", "units")
+META_KEYS = ("form", "edition", "edition_year", "spec_version", "spec_sha256", "library_id", "teryt", "year", "generated_at", "generator", "generator_version", "units")
 #: The summary cells at the top of *Kontrola*, with their labels. A new summary cell of the
 #: engine gets a line here.
 SUMMARY = (

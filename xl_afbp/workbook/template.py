@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from ..engine import Engine
 from .cached import CacheEnv, Twin, cached_value_xml
 from .. import names
-from .form import HEADER_TOKEN, FormContent, FormOptions, build_form_parts, form_inputs, form_values, header_name, open_when_empty
+from .form import HEADER_TOKEN, FormContent, FormOptions, build_form_parts, form_inputs, form_values, header_name, open_when_empty, survey_year
 from .layout import TERYT, FormLayout
 from .printing import header_text
 from ..ooxml.cells import cell_xml
@@ -134,9 +134,12 @@ class _Part:
 class FormTemplate:
     """One pre-built workbook layout, cut where each library's values go."""
 
-    def __init__(self, engine: Engine, opts: FormOptions):
+    def __init__(self, engine: Engine, opts: FormOptions, year: int | None = None):
+        """``year``: the survey year of the batch (titles, headers, instructions are static
+        text of the template; a copy's content must be of the same year)."""
         self.engine, self.opts = engine, opts
-        blank = FormContent(library=_placeholder_library() if opts.personalised else None, generated_at="-")
+        blank = FormContent(library=_placeholder_library() if opts.personalised else None, generated_at="-", year=year)
+        self.year = survey_year(engine.spec, blank)
         built = build_form_parts(engine, opts, blank, library_name=HEADER_TOKEN if opts.personalised else "", full_lists=False)
         buf = io.BytesIO()
         built.wb.save(buf)
@@ -184,6 +187,8 @@ class FormTemplate:
         return values, self.cached_values(values, content), escape(header_text(header_name(self.opts, values)))
 
     def render(self, content: FormContent, path: Path | str) -> Path:
+        if survey_year(self.engine.spec, content) != self.year:
+            raise ValueError(f"a template of the survey year {self.year} cannot render a form of {survey_year(self.engine.spec, content)}")
         values, cache, name = self._inputs(content)
         members = []
         for part, member in self.members.items():
