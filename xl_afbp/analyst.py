@@ -192,7 +192,7 @@ def build_analyst_workbook(
     engine: Engine | None = None,
     indicators: Sequence[str] | None = None,
 ) -> Workbook:
-    engine = engine or get_engine(2016)
+    engine = engine or get_engine()
     spec = engine.spec
     indicators = tuple(indicators) if indicators is not None else spec.key_indicators
     table = _normalize_rows(rows) if rows is not None else example_rows()

@@ -450,12 +450,14 @@ def _engine_for(edition: str) -> Engine:
     return Engine(load_spec(edition))
 
 
-def get_engine(edition: int | str = 2016) -> Engine:
+def get_engine(edition: int | str | None = None) -> Engine:
     """The compiled engine of a shipped edition (``2016``, ``afbp-2016``) or an edition
-    path (cached: one engine per edition, however it is named)."""
-    from .spec.load import edition_key
+    path (cached: one engine per edition, however it is named). ``None``: the newest shipped
+    edition — what a library call without a year means; commands choose by survey year
+    (:func:`xl_afbp.spec.editions.choose_edition`)."""
+    from .spec.load import available_editions, edition_key
 
-    return _engine_for(edition_key(edition))
+    return _engine_for(edition_key(available_editions()[-1] if edition is None else edition))
 
 
 __all__ = ["Engine", "ExprError", "Expression", "Formula", "K03Comparison", "K03Result", "Result", "RuleResult", "get_engine"]

@@ -117,7 +117,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 
 
 @functools.lru_cache(maxsize=8)
-def allowed_subtypes(edition: int | str = 2016) -> tuple[str, ...]:
+def allowed_subtypes(edition: int | str | None = None) -> tuple[str, ...]:
     """The library subtypes a list may name: the choices of the spec's subtype field."""
     from .spec import load_spec
 

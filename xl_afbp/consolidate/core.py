@@ -65,7 +65,7 @@ def consolidate(
     ``expected`` is the coordinator's library list: a CSV path (``read_library_csv``) or
     rows with at least ``id``. ``year`` defaults to the year the forms state (see :func:`judge`).
     """
-    engine = engine or get_engine(2016)
+    engine = engine or get_engine()
     facts = _facts(engine)
     exp_rows = _expected_rows(expected)
     exp = {str(r["id"]).strip(): r for r in exp_rows} if exp_rows is not None else None

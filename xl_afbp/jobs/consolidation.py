@@ -159,7 +159,7 @@ def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: b
     the compact evaluation travels back, and the engine ran once per file."""
     from ..reader import read_many
 
-    engine = engine or get_engine(2016)
+    engine = engine or get_engine()
     then = partial(attach_evaluation, engine)
     try:
         subs = list(read_many(list(paths), workers=workers, progress=progress, engine=engine, then=then))

@@ -96,7 +96,7 @@ def render_report(con: Consolidation, path: Path, *, engine: Engine | None = Non
 
     import jinja2
 
-    engine = engine or get_engine(2016)
+    engine = engine or get_engine()
     facts = _facts(engine)
     source = (importlib.resources.files("xl_afbp.templates") / "raport.html.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)

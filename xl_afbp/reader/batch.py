@@ -63,7 +63,7 @@ def read_many(
     paths = [Path(p) for p in paths]
     if not paths:
         return []
-    engine = engine or get_engine(2016)
+    engine = engine or get_engine()
     prepare(engine)
     if workers is None:
         workers = 1 if len(paths) < IN_PROCESS_BELOW else min(2, os.cpu_count() or 1)

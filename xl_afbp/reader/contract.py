@@ -109,7 +109,7 @@ def prepare(engine=None) -> None:
     """Build what reading needs once (engine, expected layouts): call before forking."""
     from ..engine import get_engine
 
-    c = _contract(engine or get_engine(2016))
+    c = _contract(engine or get_engine())
     _layout(c, True)
     _layout(c, False)
     _known_editions()

@@ -55,7 +55,7 @@ def read_submission(path: Path | str, *, engine=None, limits: Limits = Limits())
         if engine is None:
             from ..engine import get_engine
 
-            engine = get_engine(2016)
+            engine = get_engine()
         return _FileReader(path, raw, sha, engine, limits, ctx).read()
     except _Reject as rej:
         return _submission(path, sha, size, rej.code, rej.reason, **ctx)

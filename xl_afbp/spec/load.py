@@ -323,9 +323,10 @@ def _load_cached(key: str) -> Spec:
     return spec
 
 
-def load_spec(edition: int | str | Path = 2016) -> Spec:
-    """Load and lint an edition: a shipped year (``2016``) or a path to a YAML file/folder.
+def load_spec(edition: int | str | Path | None = None) -> Spec:
+    """Load and lint an edition: a shipped year (``2016``) or a path to a YAML file/folder;
+    ``None``: the newest shipped edition.
 
     Raises :class:`SpecError` listing every problem when the spec is not clean.
     """
-    return _load_cached(edition_key(edition))
+    return _load_cached(edition_key(available_editions()[-1] if edition is None else edition))

@@ -41,7 +41,7 @@ def fill_form(src: Path | str, data: FormData, dst: Path | str, *, engine=None) 
 
     wb = load_workbook(src)
     targets = name_targets(wb)
-    engine = engine or get_engine(2016)
+    engine = engine or get_engine()
 
     for name, value, offset in typed_values(data, engine, available=set(targets)):
         sheet, (c1, r1, c2, _r2) = targets[name]
