@@ -24,13 +24,17 @@ def _add(sub) -> None:
     p.add_argument("--year", type=int, default=None, help="survey year (default: the year in the forms)")
     p.add_argument("--region", default=None, help="region name for the titles (default: from --expected or the forms)")
     p.add_argument("--workers", type=int, default=None, help="processes for reading and recomputing (default: 2 for large batches)")
+    p.add_argument("--include-flagged", action="store_true", help="statistics also use values the checks mark as errors (default: left out and counted)")
+    p.add_argument("--csv", choices=["excel", "machine"], default="excel", help="CSV files for a Polish Excel (default: UTF-8 with BOM, ';', decimal comma) or for programs ('machine': ',', decimal point)")
+    p.add_argument("--feedback", action="store_true", help="also write a feedback PDF per accepted library and a mail-merge CSV into OUT/informacje")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..consolidate import STATUS_PL
-    from ..jobs.consolidation import DEFAULT_DB, DEFAULT_OUT, run_consolidation
+    from ..outputs.csvfiles import DIALECTS
+    from ..jobs.consolidation import DEFAULT_DB, DEFAULT_OUT, FEEDBACK_DIR, run_consolidation
 
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
@@ -55,16 +59,22 @@ def run(args: argparse.Namespace) -> int:
 
     if not collect_inputs(args.inputs, exclude=[out] + ([db] if db else [])):
         raise UsageError(f"no files in {', '.join(map(str, args.inputs))}")
-    report = run_consolidation(args.inputs, expected=args.expected, out=out, db=db, year=args.year, region=args.region, progress=not args.quiet, workers=args.workers)
+    report = run_consolidation(
+        args.inputs, expected=args.expected, out=out, db=db, year=args.year, region=args.region, progress=not args.quiet, workers=args.workers,
+        include_flagged=args.include_flagged, dialect=DIALECTS[args.csv], feedback=args.feedback,
+    )
     con = report.consolidation
     counts = con.counts
     print(f"Plików: {report.inputs} — " + ", ".join(f"{STATUS_PL[k]}: {v}" for k, v in counts.items() if v))
     print(f"Bibliotek w zestawieniu: {len(con.libraries)}" + (f" z {con.expected_count} oczekiwanych; brakuje {len(con.missing)}" if con.expected_count is not None else ""))
-    print(f"Zestawienie: {out / 'podsumowanie.xlsx'}, raport: {out / 'raport.html'}, dziennik importu: {out / 'import.csv'}")
+    print(f"Zestawienie: {out / 'podsumowanie.xlsx'}; raport do publikacji: {out / 'raport.html'}, {out / 'raport.pdf'}; raport kontroli: {out / 'kontrola.html'}; dziennik importu: {out / 'import.csv'}")
+    if args.feedback:
+        print(f"Informacje zwrotne dla bibliotek: {out / FEEDBACK_DIR} (lista do korespondencji seryjnej: {FEEDBACK_DIR}/korespondencja.csv)")
     if db is not None and report.database is not None:
         d = report.database
         print(f"Baza danych: {db} (nowe pliki: {d.new}, bez zmian: {d.unchanged}, zastąpione dane bibliotek: {d.replaced})")
+    for name, reason in report.failures.items():
+        print(f"Nie zapisano: {name} – {reason}")
     if report.rejected:
         print(f"Odrzucono {report.rejected} plik(ów): powody w {out / 'import.csv'} (arkusz Import)")
-        return 1
-    return 0
+    return report.exit_code

@@ -24,16 +24,22 @@ STATUS_PL = VERDICT_PL
 
 LEVEL_GROUP = "podtyp × przedział"
 LEVEL_SUBTYPE = "podtyp"
+LEVEL_BAND = "przedział"
 LEVEL_REGION = "region"
 ALL_SUBTYPES = "(wszystkie)"
+#: the fewest values a published statistic may rest on: a group of one or two libraries
+#: would reveal a library's own value (its median, mean, aggregate, benchmark)
+MIN_GROUP = 3
+SMALL_GROUP_NOTE = f"mniej niż {MIN_GROUP} biblioteki z wartością – statystyk nie podaje się"
 NO_SUBTYPE = "(brak podtypu)"
 NO_POWIAT = "(brak powiatu)"
-BASIC_COLUMNS = ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")
+BASIC_COLUMNS = ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt", "email")
 FINDING_COLUMNS = ["id", "nazwa", "plik", "rodzaj", "kontrola", "waga", "komunikat", "wartosci", "afbp", "k03", "k03_gorna"]
 IMPORT_COLUMNS = ["plik", "nazwa_pliku", "sha256", "rozmiar", "id", "nazwa", "status", "kod", "powod", "uwagi", "zapisano"]
 MISSING_COLUMNS = ["id", "nazwa", "podtyp", "powiat", "gmina", "email", "uwagi"]
-STAT_COLUMNS = ["poziom", "podtyp", "przedzial", "wskaznik", "nazwa", "jednostka", "n_grupy", "n", "srednia", "mediana", "q1", "q3", "min", "max", "agregat", "agregat_uwagi"]
-REGION_COLUMNS = ["rodzaj", "kod", "nazwa", "jednostka", "wartosc", "n", "n_brak", "mediana_bibliotek", "uwagi"]
+STAT_COLUMNS = ["poziom", "podtyp", "przedzial", "wskaznik", "nazwa", "jednostka", "n_grupy", "n", "n_pominiete", "srednia", "mediana", "q1", "q3", "min", "max", "agregat", "agregat_uwagi", "uwagi"]
+REGION_COLUMNS = ["rodzaj", "kod", "nazwa", "jednostka", "wartosc", "n", "n_brak", "n_pominiete", "mediana_bibliotek", "uwagi"]
+REVIEW_COLUMNS = ["id", "nazwa", "podtyp", "przedzial", "wskaznik", "wskaznik_nazwa", "jednostka", "wartosc", "grupa", "n_grupy", "mediana", "q1", "q3", "iloraz", "powod", "wartosci"]
 
 
 # =============================================================================== records
@@ -75,6 +81,18 @@ class Consolidation:
     entries: list[Entry] = field(default_factory=list, repr=False)
     expected_count: int | None = None
     generated_at: str = ""
+    #: per library (rows of ``libraries``): True where a value is left out of the statistics
+    #: (indicator codes and item columns ``P01`` …); all False with ``include_flagged``
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    #: "Do sprawdzenia": values far from their group (consolidate.review)
+    review: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    #: values the checks mark as errors are in the statistics (``--include-flagged``)
+    include_flagged: bool = False
+    #: units reported by more than one library, counted once (consolidate.population.Overlap)
+    overlaps: list[Any] = field(default_factory=list, repr=False)
+    #: how many values were left out of the statistics, and of how many libraries
+    flagged_values: int = 0
+    flagged_libraries: int = 0
 
     @property
     def region_label(self) -> str:
@@ -101,7 +119,7 @@ class Consolidation:
         """Rows of ``benchmark-<year>.csv``: group and subtype medians (not the region)."""
         out = []
         for r in self.group_stats.itertuples(index=False):
-            if r.poziom == LEVEL_REGION or r.n == 0 or pd.isna(r.mediana):
+            if r.poziom not in (LEVEL_GROUP, LEVEL_SUBTYPE) or r.n == 0 or pd.isna(r.mediana):
                 continue
             out.append({"podtyp": r.podtyp, "przedzial": r.przedzial if r.poziom == LEVEL_GROUP else "", "wskaznik": r.wskaznik, "n": int(r.n), "mediana": float(r.mediana)})
         return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -13,8 +13,11 @@ from ..consolidate.core import consolidate
 from ..consolidate.evaluation import attach_evaluation
 from ..consolidate.records import Consolidation
 from ..engine import Engine, get_engine
-from ..outputs.csvfiles import write_csvs
-from ..outputs.report import render_report
+from ..consolidate.facts import _facts
+from ..outputs.csvfiles import EXCEL_PL, CsvDialect, write_csvs
+from ..outputs.feedback import write_feedback
+from ..outputs.publication import Trends, render_report, render_report_pdf
+from ..outputs.quality import render_quality
 from ..outputs.summary import write_workbook
 from ..verdicts import message, verdict_of
 
@@ -22,6 +25,8 @@ from ..verdicts import message, verdict_of
 PARALLEL_FROM = 300
 DEFAULT_OUT = Path("build") / "summary"
 DEFAULT_DB = Path("build") / "afbp.sqlite"
+#: the feedback sheets' folder inside the output folder
+FEEDBACK_DIR = "informacje"
 
 
 # =============================================================================== the job
@@ -41,13 +46,26 @@ class OutputError(RuntimeError):
         self.failures, self.written = failures, written
 
 
-def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None, then: Callable[[], Any] | None = None) -> dict[str, Path]:
+def write_outputs(
+    con: Consolidation,
+    out: Path,
+    *,
+    engine: Engine | None = None,
+    then: Callable[[], Any] | None = None,
+    dialect: CsvDialect = EXCEL_PL,
+    feedback: bool = False,
+    trends: Trends | None = None,
+    progress: bool = False,
+) -> dict[str, Path]:
     """Every file of the summary folder; returns name → path.
 
+    The publication (``raport.html``, ``raport.pdf``), the coordinator's quality report
+    (``kontrola.html``), ``podsumowanie.xlsx``, the CSV tables (``dialect``), the benchmark,
+    and with ``feedback`` a PDF per library in ``informacje/`` with ``korespondencja.csv``.
     Each output is attempted even when another one fails (then :class:`OutputError` lists
-    the failures after everything else was written). For large regions the HTML report
-    (matplotlib) is rendered in a forked process while this one writes the workbook, the
-    CSVs and runs ``then`` (the database import)."""
+    the failures, with their reasons, after everything else was written). For large regions
+    the HTML report (matplotlib) is rendered in a forked process while this one writes the
+    workbook, the CSVs and runs ``then`` (the database import)."""
     from ..outputs.benchmark import write_benchmark
 
     engine = engine or get_engine(2016)
@@ -69,7 +87,7 @@ def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None
 
     # the two slowest writers run in forked processes for large regions (they only write files)
     forked: dict[str, tuple[Path, Callable[[], Any]]] = {
-        "raport.html": (report, lambda: render_report(con, report, engine=engine)),
+        "raport.html": (report, lambda: render_report(con, report, engine=engine, trends=trends)),
         "podsumowanie.xlsx": (out / "podsumowanie.xlsx", lambda: write_workbook(con, out / "podsumowanie.xlsx", engine=engine)),
     }
     children = {}
@@ -79,9 +97,13 @@ def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None
             target.unlink(missing_ok=True)
             children[name] = ctx.Process(target=_child, args=(fn,), daemon=True)
             children[name].start()
-    attempt("CSV", lambda: write_csvs(con, out))
+    attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
     bench = f"benchmark-{con.year}.csv"
     attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
+    attempt("kontrola.html", lambda: render_quality(con, out / "kontrola.html", engine=engine))
+    attempt("raport.pdf", lambda: render_report_pdf(con, out / "raport.pdf", engine=engine, trends=trends))
+    if feedback:
+        attempt(FEEDBACK_DIR, lambda: write_feedback(con, out / FEEDBACK_DIR, engine=engine, progress=progress, dialect=dialect))
     if then is not None:
         attempt("database", then)
     for name, (target, fn) in forked.items():
@@ -166,6 +188,8 @@ class RunReport:
     outputs: dict[str, Path]
     database: Any = None  # xl_afbp.database.StoreReport
     inputs: int = 0
+    #: outputs (or the database) that could not be written: name → "ErrorType: reason"
+    failures: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"<RunReport {self.consolidation!r}; outputs in {next(iter(self.outputs.values())).parent if self.outputs else '-'}; exit {self.exit_code}>"
@@ -176,7 +200,7 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.rejected else 0
+        return 1 if self.rejected or self.failures else 0
 
 
 def run_consolidation(
@@ -190,8 +214,14 @@ def run_consolidation(
     progress: bool = True,
     workers: int | None = None,
     engine: Engine | None = None,
+    include_flagged: bool = False,
+    dialect: CsvDialect = EXCEL_PL,
+    feedback: bool = False,
+    trends: Trends | None = None,
 ) -> RunReport:
-    """Files and folders → reader → :func:`consolidate` → outputs → database (``db=None``: none)."""
+    """Files and folders → reader → :func:`consolidate` → outputs → database (``db=None``:
+    none). An output or the database that fails is reported in :attr:`RunReport.failures`;
+    the others are written."""
     engine = engine or get_engine(2016)
     out = Path(out)
     exclude: list[Path | str] = [out]
@@ -199,7 +229,7 @@ def run_consolidation(
         exclude += [db, f"{db}-journal", f"{db}-wal", f"{db}-shm"]
     paths = collect_inputs(inputs, exclude=exclude)
     subs = read_files(paths, workers=workers, progress=progress, engine=engine)
-    con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, progress=progress)
+    con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, progress=progress, include_flagged=include_flagged)
     stored: list[Any] = []
 
     def to_database() -> None:
@@ -208,5 +238,10 @@ def run_consolidation(
 
             stored.append(store(db, con))
 
-    outputs = write_outputs(con, out, engine=engine, then=to_database)
-    return RunReport(con, outputs, stored[0] if stored else None, len(paths))
+    failures: dict[str, str] = {}
+    try:
+        outputs = write_outputs(con, out, engine=engine, then=to_database, dialect=dialect, feedback=feedback, trends=trends, progress=progress)
+    except OutputError as exc:
+        outputs = exc.written
+        failures = {name: f"{type(e).__name__}: {e}" for name, e in exc.failures.items()}
+    return RunReport(con, outputs, stored[0] if stored else None, len(paths), failures)
