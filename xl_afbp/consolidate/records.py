@@ -153,7 +153,7 @@ def _as_utc(v: Any) -> datetime | None:
 def _mtime(path: Path) -> datetime | None:
     try:
         return datetime.fromtimestamp(Path(path).stat().st_mtime, timezone.utc)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a name no file system can encode (a lone surrogate)
         return None
 
 

@@ -248,6 +248,10 @@ class _Publication:
         return s if s.blocks else None
 
     def sections(self) -> list[Section]:
+        if not len(self.con.libraries):
+            empty = Section("wyniki", "Wyniki")
+            empty.paragraphs.append("Nie przyjęto żadnego formularza: nie ma wyników do opublikowania.")
+            return [self.summary(), self.method(), empty]
         out = [self.summary(), self.method(), self.libraries(),
                self.by_level(LEVEL_SUBTYPE, "podtyp", "Kluczowe wskaźniki wg podtypu biblioteki", "podtypu"),
                self.by_level(LEVEL_BAND, "przedzial", "Kluczowe wskaźniki wg przedziału liczby mieszkańców", "przedziału liczby mieszkańców"),

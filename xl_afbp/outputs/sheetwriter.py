@@ -107,7 +107,8 @@ class _SummaryWriter:
         ws["A1"].data_type = "s"
         ws["A1"].font = sty.TITLE_FONT
         for i, note in enumerate(notes, start=2):
-            ws.cell(row=i, column=1, value=ooxml_text(note)).font = sty.NOTE_FONT
+            cell = ws.cell(row=i, column=1, value=ooxml_text(note))
+            cell.font, cell.data_type = sty.NOTE_FONT, "s"
         return ws
 
     def table(self, ws, header_row: int, columns: Sequence[tuple[str, str, str | None, float]], rows: list[list[Any]], *, styles: Callable[[int], list[int]] | None = None, freeze_col: int = 1, special: dict[str, str] | None = None) -> int:
@@ -116,7 +117,9 @@ class _SummaryWriter:
 
         from ..workbook import styles as sty
 
-        sty.header_row(ws, header_row, [ooxml_text(c[1]) for c in columns])  # a group's name may be a subtype a form typed
+        sty.header_row(ws, header_row, [ooxml_text(c[1]) for c in columns])
+        for i in range(1, len(columns) + 1):  # a group's name may be a subtype a form typed: text, never a formula
+            ws.cell(row=header_row, column=i).data_type = "s"
         for k, fill in (special or {}).items():
             for i, c in enumerate(columns, start=1):
                 if c[0] == k:
