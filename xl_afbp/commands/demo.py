@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_demo(args.out, region=args.region, progress=not args.quiet)
     print()
     print("Gotowe. Podsumowanie regionu:")
-    for label, key in (("skoroszyt", "summary"), ("raport HTML", "report"), ("baza danych", "db"), ("dziennik importu", "import_log"), ("pusty formularz", "blank")):
-        print(f"  {label:17} {result[key]}")
+    for label, key in (("skoroszyt", "summary"), ("raport (HTML)", "report"), ("raport (PDF)", "pdf"), ("raport kontroli", "quality"), ("informacje zwrotne", "feedback"),
+                       ("baza danych", "db"), ("dziennik importu", "import_log"), ("pusty formularz", "blank")):
+        print(f"  {label:18} {result[key]}")
     return 0

@@ -50,9 +50,11 @@ from .records import (
     ACCEPTED_WITH_WARNINGS,
     ALL_SUBTYPES,
     DUPLICATE,
+    LEVEL_BAND,
     LEVEL_GROUP,
     LEVEL_REGION,
     LEVEL_SUBTYPE,
+    MIN_GROUP,
     REJECTED,
     STATUS_PL,
     SUPERSEDED,
@@ -62,6 +64,6 @@ from .records import (
 )
 
 __all__ = [
-    "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "ALL_SUBTYPES", "DUPLICATE", "LEVEL_GROUP", "LEVEL_REGION", "LEVEL_SUBTYPE",
+    "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "ALL_SUBTYPES", "DUPLICATE", "LEVEL_BAND", "LEVEL_GROUP", "LEVEL_REGION", "LEVEL_SUBTYPE", "MIN_GROUP",
     "REJECTED", "STATUS_PL", "SUPERSEDED", "USED", "Consolidation", "Entry", "assign_statuses", "consolidate", "evaluate_all", "evaluate_form", "judge",
 ]

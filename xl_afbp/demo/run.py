@@ -138,5 +138,6 @@ def _consolidate(returned: list[Path], libs_csv: Path, out: Path, region: str, p
 
     summary = out / "summary"
     db = out / "afbp.sqlite"
-    report = run_consolidation([out / "returned"], expected=libs_csv, out=summary, db=db, year=2016, region=region, progress=progress)
-    return {"summary": summary / "podsumowanie.xlsx", "report": summary / "raport.html", "db": db, "import_log": summary / "import.csv", "result": report}
+    report = run_consolidation([out / "returned"], expected=libs_csv, out=summary, db=db, year=2016, region=region, progress=progress, feedback=True)
+    return {"summary": summary / "podsumowanie.xlsx", "report": summary / "raport.html", "pdf": summary / "raport.pdf", "quality": summary / "kontrola.html",
+            "feedback": summary / "informacje", "db": db, "import_log": summary / "import.csv", "result": report}

@@ -142,7 +142,7 @@ def _sheet_libraries(x: _Sheets) -> None:
     lib = con.libraries
     ws = w.sheet("Biblioteki", f"Biblioteki – AFBP {con.year}", ["Biblioteki w zestawieniu i status ich formularzy; wartości pozycji i wskaźniki na kolejnych arkuszach (Dane …, Usługi, Wskaźniki …).",
                                                                "Pominięte: pozycje, których wartości kontrole oznaczają jako błędne, i wskaźniki, które ich nie wliczają do statystyk."])
-    widths = {"id": 16, "nazwa": 40, "podtyp": 26, "przedzial": 14, "powiat": 20, "gmina": 22, "status": 12, "bledy": 8, "ostrzezenia": 10, "braki": 8, "pominiete": 26, "import": 16, "plik": 22}
+    widths = {"id": 16, "nazwa": 40, "organizator": 22, "podtyp": 26, "przedzial": 14, "powiat": 20, "gmina": 22, "miejscowosc": 16, "status": 12, "bledy": 8, "ostrzezenia": 10, "braki": 8, "pominiete": 26, "import": 16, "plik": 22}
     columns = [(c, w.headers.get(c, c), "0" if c in ("bledy", "ostrzezenia", "braki") else None, widths[c]) for c in widths]
     keys = [c[0] for c in columns]
     last = w.table(ws, 5, columns, _rows(lib, keys), freeze_col=2)
