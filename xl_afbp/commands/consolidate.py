@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .base import UsageError, command
+from .base import UsageError, batch_args, check_batch_args, command
 
 
 @command("consolidate")
@@ -16,18 +16,10 @@ def _add(sub) -> None:
         description="Read every file of INPUTS (files and folders, recursively; every file gets a row of the import log), "
         "recompute indicators, rules and K-03 checks from the inputs, and write the regional summary.",
     )
-    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="returned files or folders holding them")
-    p.add_argument("--expected", type=Path, help="CSV of the libraries expected to answer (the list the forms were generated from): lists the missing ones")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default build/summary)")
+    batch_args(p, out_help="output folder (default build/summary)")
     p.add_argument("--db", type=Path, default=None, help="SQLite database of all years (default build/afbp.sqlite)")
     p.add_argument("--no-db", action="store_true", help="do not write the database")
-    p.add_argument("--year", type=int, default=None, help="survey year (default: the year in the forms)")
-    p.add_argument("--region", default=None, help="region name for the titles (default: from --expected or the forms)")
-    p.add_argument("--workers", type=int, default=None, help="processes for reading and recomputing (default: 2 for large batches)")
-    p.add_argument("--include-flagged", action="store_true", help="statistics also use values the checks mark as errors (default: left out and counted)")
-    p.add_argument("--csv", choices=["excel", "machine"], default="excel", help="CSV files for a Polish Excel (default: UTF-8 with BOM, ';', decimal comma) or for programs ('machine': ',', decimal point)")
     p.add_argument("--feedback", action="store_true", help="also write a feedback PDF per accepted library and a mail-merge CSV into OUT/informacje")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
@@ -36,12 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from ..outputs.csvfiles import DIALECTS
     from ..jobs.consolidation import DEFAULT_DB, DEFAULT_OUT, FEEDBACK_DIR, run_consolidation
 
-    missing = [str(p) for p in args.inputs if not p.exists()]
-    if missing:
-        raise UsageError(f"input not found: {', '.join(missing)}")
+    check_batch_args(args)
     if args.expected is not None:
-        if not args.expected.is_file():
-            raise UsageError(f"--expected: file not found: {args.expected}")
         from ..regions import read_library_csv
 
         rows, errors = read_library_csv(args.expected)
@@ -49,8 +37,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--expected {args.expected}: {errors[0][1]}")
         for line, reason in errors:
             print(f"{args.expected}:{line}: pominięto: {reason}")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError("--workers must be at least 1")
     if args.no_db and args.db is not None:
         raise UsageError("--db and --no-db exclude each other")
     out = args.out or DEFAULT_OUT

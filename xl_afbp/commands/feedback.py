@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .base import UsageError, command
+from .base import UsageError, batch_args, check_batch_args, command
 
 
 @command("feedback")
@@ -16,15 +16,7 @@ def _add(sub) -> None:
         description="Read the returned files as consolidate does and write, for every accepted library, a PDF with its indicators "
         "against its group's quartiles and the region, an index chart and the checks it failed, plus korespondencja.csv (id, library, e-mail, file).",
     )
-    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="returned files or folders holding them")
-    p.add_argument("--expected", type=Path, help="CSV of the libraries expected to answer (e-mail addresses of libraries whose form has none)")
-    p.add_argument("--out", type=Path, default=Path("build") / "summary" / "informacje", help="output folder (default build/summary/informacje)")
-    p.add_argument("--year", type=int, default=None, help="survey year (default: the year in the forms)")
-    p.add_argument("--region", default=None, help="region name for the titles")
-    p.add_argument("--include-flagged", action="store_true", help="group statistics also use values the checks mark as errors")
-    p.add_argument("--csv", choices=["excel", "machine"], default="excel", help="dialect of korespondencja.csv (default: Polish Excel)")
-    p.add_argument("--workers", type=int, default=None, help="processes for reading and rendering")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch_args(p, out_help="output folder (default build/summary/informacje)")
     p.set_defaults(func=run)
 
 
@@ -35,11 +27,8 @@ def run(args: argparse.Namespace) -> int:
     from ..outputs.csvfiles import DIALECTS
     from ..outputs.feedback import MAIL_MERGE, write_feedback
 
-    missing = [str(p) for p in args.inputs if not p.exists()]
-    if missing:
-        raise UsageError(f"input not found: {', '.join(missing)}")
-    if args.expected is not None and not args.expected.is_file():
-        raise UsageError(f"--expected: file not found: {args.expected}")
+    check_batch_args(args)
+    args.out = args.out or Path("build") / "summary" / "informacje"
     paths = collect_inputs(args.inputs, exclude=[args.out])
     if not paths:
         raise UsageError(f"no files in {', '.join(map(str, args.inputs))}")
