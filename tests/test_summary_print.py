@@ -59,7 +59,7 @@ def test_every_sheet_fits_the_width_with_titles_header_and_footer(printed):
     book, _ = printed
     wb = load_workbook(book)
     for ws in wb.worksheets:
-        assert ws.page_setup.paperSize == ws.PAPERSIZE_A4 and ws.page_setup.orientation == "landscape", ws.title
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
         assert "wielkopolskie" in ws.oddHeader.left.text and "2016" in ws.oddHeader.right.text, ws.title
         assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text, ws.title
