@@ -17,6 +17,7 @@ class Cell:
     text: str
     number: bool = False
     css: str = ""
+    span: int = 1  # columns the cell spans (a group heading across the table)
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ class _Sheet:
             code = ind.code
             if ind.perspective != current:
                 current = ind.perspective
-                rows.append([Cell(persp.get(current, current), css="group"), *(Cell("", css="group") for _ in range(7))])
+                rows.append([Cell(persp.get(current, current), css="group", span=8)])
             v = lib[code]
             med = group.stats.loc[code, "mediana"] if code in group.stats.index else math.nan
             index = float(v) / float(med) * 100 if is_number(v) and is_number(med) and float(med) != 0 else None

@@ -195,16 +195,16 @@ class _Publication:
         facts = self.facts
         s = Section("wskazniki", "Wszystkie wskaźniki regionu")
         persp = {p.id: p.label for p in facts.spec.perspectives}
-        head = [("Kod", "Wskaźnik", "Jednostka", "Zagregowany", "Mediana", "Q1", "Q3", "n", "Pominięte")]
+        head = [("Kod", "Wskaźnik [jednostka]", "Zagregowany", "Mediana", "Q1", "Q3", "n", "Pominięte")]
         rows = []
         current = None
         for ind in facts.spec.indicators:
             if ind.perspective != current:
                 current = ind.perspective
-                rows.append([Cell(persp.get(current, current), css="group"), *(Cell("", css="group") for _ in range(8))])
+                rows.append([Cell(persp.get(current, current), css="group", span=len(head[0]))])
             r = self.region.loc[ind.code].to_dict() | {"wskaznik": ind.code}
             agg = self.value(r, "agregat") if is_number(r["agregat"]) or r["uwagi"] else DASH
-            rows.append([text(ind.code), text(ind.name), text(ind.unit), num(agg, "agg"), num(self.value(r, "mediana")), num(self.value(r, "q1")), num(self.value(r, "q3")), num(format_count(r["n"])), num(format_count(r["n_pominiete"]))])
+            rows.append([text(ind.code), text(self.ind_title(ind.code)), num(agg, "agg"), num(self.value(r, "mediana")), num(self.value(r, "q1")), num(self.value(r, "q3")), num(format_count(r["n"])), num(format_count(r["n_pominiete"]))])
         note = "Zagregowany: iloraz sum pozycji bibliotek z wartością wskaźnika; „—” przy wskaźnikach z pozycją nieaddytywną (godziny, satysfakcja, usługi) lub stałą w formule. Pominięte: wartości oznaczone przez kontrolę jako błędne."
         s.blocks.append(self.numbers.table("Wskaźniki regionu: wskaźnik zagregowany i rozkład wartości bibliotek", head, rows, self.source, note))
         sums = self.con.region[self.con.region["rodzaj"] == "suma pozycji"]
