@@ -332,9 +332,10 @@ def test_publication_names_no_file_no_library_and_has_method_tables_and_sources(
     assert "Metoda" in html and "Rysunek 1." in html
     pdf = pdf_text(region.out / "raport.pdf")
     assert "Tabela 1." in pdf and "Źródło:" in pdf and "Metoda" in pdf
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(region.out / "raport.pdf")], capture_output=True, text=True).stdout).group(1))
-    assert pages >= 3
-    assert "A4" in subprocess.run(["pdfinfo", str(region.out / "raport.pdf")], capture_output=True, text=True).stdout or True
+    info = subprocess.run(["pdfinfo", str(region.out / "raport.pdf")], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 3
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)  # A4 portrait, in mm
 
 
 def test_quality_report_has_the_import_log_errors_review_and_contacts(region):
@@ -372,3 +373,38 @@ def test_csv_opens_in_polish_excel_and_the_machine_option(region, tmp_path):
     raw = (tmp_path / "region.csv").read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf") and b"," in raw.splitlines()[0] and b";" not in raw.splitlines()[0]
     assert re.search(rb",\d+\.\d{2},", raw)
+
+
+# ----------------------------------------------------------------------------- 5. trends drop in
+def test_trends_section_appears_with_several_years_only(engine, tmp_path):
+    """The publication's trends block (fed by :class:`Trends`, the shape the yearly cycle's
+    trend data is converted to): a numbered figure per indicator with its years and a source
+    line when there are two years or more; nothing with one year."""
+    from xl_afbp import consolidate as c
+    from xl_afbp.outputs.publication import Trends, TrendSeries, publication_html
+    from xl_afbp.reader import Submission
+
+    subs = []
+    for i in range(4):
+        form = simulate_form(5000 + 700 * i, 1, seed=f"trend-{i}")
+        form.basic |= {"NAZWA": f"Biblioteka {i}", "PODTYP": "biblioteka gminy wiejskiej", "POWIAT": "nyski", "GMINA": f"Gmina {i}"}
+        subs.append(Submission(path=tmp_path / f"T{i}.xlsx", name=f"T{i}.xlsx", sha256=f"{i:064x}", size=1, verdict="accepted", code="ok", reason="", library_id=f"T{i}", meta={"library_id": f"T{i}", "year": YEAR}, data=form))
+    con = c.consolidate(subs, engine=engine, region="opolskie")
+    codes = list(engine.spec.key_indicators[:2])
+    series = tuple(TrendSeries(code, group, (1.5 + k, 1.75 + k, 2.0 + k), (4, 4, 4)) for k, code in enumerate(codes) for group in ("region", "biblioteka gminy wiejskiej"))
+    html = publication_html(con, engine=engine, trends=Trends((2014, 2015, 2016), series))
+    visible = " ".join(html_tables_from(html).text)
+    assert "Zmiany w latach 2014–2016" in visible
+    figures = re.findall(r"<p class=\"caption\">Rysunek (\d+)\. ([A-Z]\d+): [^<]*? w latach 2014–2016</p>", html)
+    assert [code for _, code in figures] == codes  # one figure per indicator, in order
+    numbers = [int(n) for n, _ in figures]
+    assert numbers == list(range(numbers[0], numbers[0] + len(codes)))  # numbered after the other figures
+    assert html.count("Źródło: opracowanie własne na podstawie formularzy AFBP za lata 2014–2016.") == len(codes)
+    one_year = publication_html(con, engine=engine, trends=Trends((2016,), series[:1]))
+    assert "Zmiany w latach" not in one_year and "Zmiany w latach" not in publication_html(con, engine=engine)
+
+
+def html_tables_from(html: str) -> _Tables:
+    p = _Tables()
+    p.feed(html)
+    return p
