@@ -42,6 +42,15 @@ def spec_source(args: argparse.Namespace) -> str | int:
     return args.spec or args.year or 2016
 
 
+def batch_parser(sub, name: str, *, help: str, description: str, out_help: str, func: Handler) -> argparse.ArgumentParser:
+    """The sub-command ``name`` over returned files, with :func:`batch_args`; the caller
+    adds its own options to the parser returned."""
+    p = sub.add_parser(name, help=help, description=description)
+    batch_args(p, out_help=out_help)
+    p.set_defaults(func=func)
+    return p
+
+
 def batch_args(p: argparse.ArgumentParser, *, out_help: str) -> None:
     """The arguments every command over returned files shares (consolidate, feedback)."""
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="returned files or folders holding them")

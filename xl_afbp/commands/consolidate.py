@@ -5,22 +5,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .base import UsageError, batch_args, check_batch_args, command
+from .base import UsageError, batch_parser, check_batch_args, command
 
 
 @command("consolidate")
 def _add(sub) -> None:
-    p = sub.add_parser(
+    p = batch_parser(
+        sub,
         "consolidate",
         help="consolidate returned forms: summary workbook, CSVs, HTML report, import log, database",
         description="Read every file of INPUTS (files and folders, recursively; every file gets a row of the import log), "
         "recompute indicators, rules and K-03 checks from the inputs, and write the regional summary.",
+        out_help="output folder (default build/summary)",
+        func=run,
     )
-    batch_args(p, out_help="output folder (default build/summary)")
     p.add_argument("--db", type=Path, default=None, help="SQLite database of all years (default build/afbp.sqlite)")
     p.add_argument("--no-db", action="store_true", help="do not write the database")
     p.add_argument("--feedback", action="store_true", help="also write a feedback PDF per accepted library and a mail-merge CSV into OUT/informacje")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

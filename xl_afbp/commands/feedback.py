@@ -5,19 +5,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .base import UsageError, batch_args, check_batch_args, command
+from .base import UsageError, batch_parser, check_batch_args, command
 
 
 @command("feedback")
 def _add(sub) -> None:
-    p = sub.add_parser(
+    batch_parser(
+        sub,
         "feedback",
         help="a feedback PDF per accepted library (its indicators against its group) and a mail-merge CSV",
         description="Read the returned files as consolidate does and write, for every accepted library, a PDF with its indicators "
         "against its group's quartiles and the region, an index chart and the checks it failed, plus korespondencja.csv (id, library, e-mail, file).",
+        out_help="output folder (default build/summary/informacje)",
+        func=run,
     )
-    batch_args(p, out_help="output folder (default build/summary/informacje)")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
