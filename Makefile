@@ -2,13 +2,14 @@
 #   make demo   the main job on embedded default data
 #   make test   the whole test suite (installs LibreOffice and Gnumeric, the formula oracles, when
 #               missing, and the Node packages of package-lock.json: Pyodide, the Python of xlwings Lite)
+#   both install pango and DejaVu fonts for WeasyPrint, which renders the PDF reports (`make pdf`)
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 NODE_STAMP = node_modules/.installed
 
-.PHONY: demo test venv libreoffice gnumeric node bench clean
+.PHONY: demo test venv pdf libreoffice gnumeric node bench clean
 
 venv: $(STAMP)
 
@@ -27,6 +28,12 @@ define apt_install
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
 	fi
 endef
+
+# WeasyPrint renders the publication and the feedback sheets to PDF: it needs pango (text
+# layout, with harfbuzz and fontconfig) and fonts with Polish letters (DejaVu); pdftotext
+# (poppler-utils) reads the PDFs back in the tests.
+pdf:
+	$(call apt_install,libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core poppler-utils,ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset && fc-list 2>/dev/null | grep -qi "DejaVu Sans" && command -v pdftotext >/dev/null 2>&1)
 
 # LibreOffice headless is the spreadsheet oracle of the tests and renders the docs' images.
 libreoffice:
@@ -51,10 +58,10 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-demo: venv
+demo: venv pdf
 	$(VENV)/bin/xl-afbp demo
 
-test: venv libreoffice gnumeric node
+test: venv pdf libreoffice gnumeric node
 	$(PY) -m pytest -q
 
 bench: venv

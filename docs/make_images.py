@@ -52,20 +52,18 @@ def summary_images() -> None:
         print(sheet, png)
 
 
-def report_image() -> None:
-    """A screenshot of raport.html, when headless Chromium is installed (optional)."""
+def pdf_images() -> None:
+    """A page of the publication (raport.pdf) and of one feedback sheet, through pdftoppm."""
     import subprocess
 
-    report = ROOT / "build" / "demo" / str(DEMO_YEARS[-1]) / "summary" / "raport.html"
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not (report.exists() and chromium):
-        print("no raport.html or no chromium: report picture skipped")
-        return
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--window-size=1200,1500",
-                        f"--screenshot={OUT / 'report.png'}", report.as_uri()], check=True, capture_output=True, timeout=120)
-    print("raport.html", OUT / "report.png")
+    summary = ROOT / "build" / "demo" / str(DEMO_YEARS[-1]) / "summary"
+    sheets = sorted((summary / "informacje").glob("*.pdf"))
+    for pdf, page, name in ((summary / "raport.pdf", 3, "publication-page"), (sheets[0] if sheets else None, 1, "feedback-page")):
+        if pdf is None or not pdf.exists():
+            print(f"no {name} source: run `make demo` first")
+            continue
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(OUT / name)], check=True)
+        print(pdf.name, OUT / f"{name}.png")
 
 
 if __name__ == "__main__":
@@ -73,5 +71,5 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         form_images(Path(tmp))
     summary_images()
-    report_image()
+    pdf_images()
     shutil.rmtree(OUT / ".render", ignore_errors=True)

@@ -10,6 +10,7 @@ saved. The region is built once per module (~40 s, most of it openpyxl filling t
 
 from __future__ import annotations
 
+import copy
 import csv
 import math
 import random
@@ -223,7 +224,58 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
     return q[0], q[2]
 
 
-def test_group_statistics_match_an_independent_computation(region, engine):
+#: the items an error-level check reads when a planted mistake fails it: L1 compares items 5
+#: and 6; a '#' where it is not allowed leaves no number to leave out; too many decimals:
+#: the changed item itself (found by comparing with the clean form, see _planted_items)
+ERROR_READS = {"rule_error": {5, 6}, "hash_not_allowed": set()}
+
+
+def _planted_items(region, lib_id: str, kind: str) -> set[int]:
+    """The items whose value the tool must not accept in ``lib_id``'s form: the items the
+    failed check reads, or the items the mistake changed (the clean form, same seed)."""
+    if kind in ERROR_READS:
+        return ERROR_READS[kind]
+    lib = next(x for x in read_libraries(region.libs_csv)[0] if x.id == lib_id)
+    clean = simulate_form(lib.mieszkancy, lib.filie, seed=f"t-{lib_id}", podtyp=lib.podtyp, organizator=lib.organizator, www=lib.www or None)
+    planted = _simulated(lib, kind, "t")
+    return {nr for nr, v in planted.items.items() if v != clean.items.get(nr)}
+
+
+def _reading(engine, items: set[int]) -> set[str]:
+    """The indicators that read any of ``items``, found by the engine as a black box: change
+    the item on a clean form and see which indicators move (not the consolidator's parsing)."""
+    base = simulate_form(20000, 2, seed="reads")
+    before = engine.evaluate(base).indicators
+    out = set()
+    for nr in items:
+        moved = copy.deepcopy(base)
+        moved.items[nr] = moved.items[nr] * 1.37 + 3
+        after = engine.evaluate(moved).indicators
+        out |= {code for code, v in after.items() if v != before[code]}
+    return out
+
+
+@pytest.fixture(scope="module")
+def left_out_items(region) -> dict[str, set[int]]:
+    """Per library: the items whose value must stay out of the sums (planted error-level
+    mistakes only; every other form is clean)."""
+    return {i: _planted_items(region, i, kind) for i, kind in region.plan["mistakes"].items() if kind in ("rule_error", "hash_not_allowed", "too_many_decimals")}
+
+
+@pytest.fixture(scope="module")
+def left_out(engine, left_out_items) -> dict[str, set[str]]:
+    """Per library: the indicators whose value must stay out of the statistics."""
+    return {i: _reading(engine, items) for i, items in left_out_items.items()}
+
+
+def _accepted(region, code: str, left_out: dict[str, set[str]]) -> pd.Series:
+    """The library values of ``code`` that enter the statistics: without the planted
+    mistakes' values (computed here, independently of the consolidator's mask)."""
+    lib = region.con.libraries
+    return lib[code].where([not (i in left_out and code in left_out[i]) for i in lib["id"]])
+
+
+def test_group_statistics_match_an_independent_computation(region, engine, left_out):
     lib = region.con.libraries
     gs = region.con.group_stats
     codes = [i.code for i in engine.spec.indicators]
@@ -231,24 +283,29 @@ def test_group_statistics_match_an_independent_computation(region, engine):
     for i, r in enumerate(lib.to_dict("records")):
         groups.setdefault((c.LEVEL_GROUP, r["podtyp"], r["przedzial"]), []).append(i)
         groups.setdefault((c.LEVEL_SUBTYPE, r["podtyp"], ""), []).append(i)
+        groups.setdefault((c.LEVEL_BAND, c.ALL_SUBTYPES, r["przedzial"]), []).append(i)
         groups.setdefault((c.LEVEL_REGION, c.ALL_SUBTYPES, ""), []).append(i)
     got = {(r["poziom"], r["podtyp"], r["przedzial"], r["wskaznik"]): r for r in gs.to_dict("records")}
     assert len(got) == len(groups) * len(codes) == len(gs)
-    checked = 0
+    checked = suppressed = 0
     for key, rows in groups.items():
         for code in codes:
-            values = [v for v in lib[code].iloc[rows] if not math.isnan(v)]
+            acc = _accepted(region, code, left_out)
+            values = [v for v in acc.iloc[rows] if not math.isnan(v)]
             r = got[(*key, code)]
             assert r["n_grupy"] == len(rows) and r["n"] == len(values)
-            if not values:
-                assert all(math.isnan(r[k]) for k in ("srednia", "mediana", "q1", "q3", "min", "max"))
+            assert r["n_pominiete"] == int(lib[code].iloc[rows].notna().sum()) - len(values)
+            if len(values) < c.MIN_GROUP:  # nothing resting on one or two libraries
+                assert all(math.isnan(r[k]) for k in ("srednia", "mediana", "q1", "q3", "min", "max", "agregat"))
+                suppressed += bool(values)
                 continue
             q1, q3 = _quartiles(values)
             expected = {"srednia": statistics.fmean(values), "mediana": statistics.median(values), "q1": q1, "q3": q3, "min": min(values), "max": max(values)}
             for k, v in expected.items():
                 assert r[k] == pytest.approx(v, rel=1e-12, abs=1e-12), (key, code, k)
             checked += 1
-    assert checked > 500
+    assert checked > 500 and suppressed > 0
+    assert int(gs["n_pominiete"].sum()) > 0  # the planted mistakes left values out
     assert set(gs[gs["poziom"] == c.LEVEL_SUBTYPE]["podtyp"]) == set(lib["podtyp"])
 
 
@@ -267,23 +324,35 @@ RATIOS = {  # indicator: (numerator items, denominator items, multiplier)
 }
 
 
-def test_aggregates_are_ratios_of_sums(region):
+def _population(rows) -> float:
+    """Each inhabitant once: the largest population reported for a gmina (TERC WWPPGG)."""
+    units: dict[str, float] = {}
+    for teryt, p in zip(rows["teryt"], _numbers(rows["P01"])):
+        key = str(teryt)[:6] if str(teryt)[:6].isdigit() else f"#{len(units)}"
+        units[key] = max(units.get(key, 0.0), p)
+    return math.fsum(units.values())
+
+
+def test_aggregates_are_ratios_of_sums(region, left_out):
     lib = region.con.libraries
     gs = region.con.group_stats
     for code, (num, den, mult) in RATIOS.items():
+        acc = _accepted(region, code, left_out)
         for r in gs[gs["wskaznik"] == code].to_dict("records"):
             if r["poziom"] == c.LEVEL_REGION:
                 rows = lib
             elif r["poziom"] == c.LEVEL_SUBTYPE:
                 rows = lib[lib["podtyp"] == r["podtyp"]]
+            elif r["poziom"] == c.LEVEL_BAND:
+                rows = lib[lib["przedzial"] == r["przedzial"]]
             else:
                 rows = lib[(lib["podtyp"] == r["podtyp"]) & (lib["przedzial"] == r["przedzial"])]
-            rows = rows[rows[code].notna()]  # the libraries with a value of the indicator
-            if not len(rows):
+            rows = rows[acc.loc[rows.index].notna()]  # the libraries with an accepted value of the indicator
+            if len(rows) < c.MIN_GROUP:
                 assert math.isnan(r["agregat"])
                 continue
-            n = sum(sum(_numbers(rows[col])) for col in num)
-            d = sum(sum(_numbers(rows[col])) for col in den)
+            n = sum(_population(rows) if col == "P01" else math.fsum(_numbers(rows[col])) for col in num)
+            d = sum(_population(rows) if col == "P01" else math.fsum(_numbers(rows[col])) for col in den)
             assert r["agregat"] == pytest.approx(n / d * mult, rel=1e-12), (code, r["podtyp"], r["przedzial"])
     # non-additive inputs and "+1" divisors have no aggregate, and say why
     for code in ("Z09", "U02", "Z12", "Z11"):
@@ -293,19 +362,20 @@ def test_aggregates_are_ratios_of_sums(region):
     assert region_rows.loc["U05", "wartosc"] == pytest.approx(gs[(gs["poziom"] == c.LEVEL_REGION) & (gs["wskaznik"] == "U05")]["agregat"].iloc[0])
 
 
-def test_region_sums_equal_the_sum_over_libraries(region, engine):
+def test_region_sums_equal_the_sum_over_libraries(region, engine, left_out_items):
     lib = region.con.libraries
     sums = region.con.region[region.con.region["rodzaj"] == "suma pozycji"].set_index("kod")
     additive = [it for it in engine.spec.items if it.additive]
     assert list(sums.index) == [f"P{it.nr:02d}" for it in additive]
     for it in additive:
         col = f"P{it.nr:02d}"
-        values = [v for v in _numbers(lib[col]) if v is not None]
-        assert sums.loc[col, "wartosc"] == pytest.approx(math.fsum(values), rel=1e-12)
-        assert sums.loc[col, "n"] == len(values) and sums.loc[col, "n_brak"] == len(lib) - len(values)
+        keep = lib[[it.nr not in left_out_items.get(i, ()) for i in lib["id"]]]
+        values = [v for v in _numbers(keep[col]) if v is not None]
+        expected = _population(keep[[v is not None for v in _numbers(keep[col])]]) if col == "P01" else math.fsum(values)
+        assert sums.loc[col, "wartosc"] == pytest.approx(expected, rel=1e-12)
+        assert sums.loc[col, "n"] == len(values) and sums.loc[col, "n_brak"] + sums.loc[col, "n_pominiete"] == len(lib) - len(values)
     powiaty = region.con.powiaty
     assert powiaty["biblioteki"].sum() == len(lib)
-    assert powiaty["P01"].sum() == pytest.approx(sums.loc["P01", "wartosc"])
     assert powiaty["oczekiwane"].sum() == N_LIBRARIES
 
 
@@ -313,7 +383,7 @@ def test_order_of_inputs_does_not_change_the_result(region, engine):
     shuffled = list(region.subs)
     random.Random(7).shuffle(shuffled)
     other = c.consolidate(shuffled, engine=engine, expected=region.libs_csv)
-    for name in ("libraries", "group_stats", "powiaty", "region", "findings", "import_log", "missing"):
+    for name in ("libraries", "group_stats", "powiaty", "region", "findings", "import_log", "missing", "review", "excluded"):
         pd.testing.assert_frame_equal(getattr(other, name), getattr(region.con, name), check_exact=True, obj=name)
 
 
@@ -349,18 +419,19 @@ def test_output_files(region):
     for name in ("podsumowanie.xlsx", "biblioteki.csv", "wskazniki_grupy.csv", "kontrola.csv", "import.csv", "benchmark-2016.csv", "raport.html"):
         assert name in out and out[name].is_file() and out[name].stat().st_size > 0, name
     wb = load_workbook(out["podsumowanie.xlsx"])
-    assert {"Biblioteki", "Wskaźniki wg grup", "Powiaty", "Region", "Kontrola", "Import", "Brakujące"} <= set(wb.sheetnames)
+    assert {"Biblioteki", "Wskaźniki wg grup", "Wg podtypów", "Wg przedziałów", "Powiaty", "Region", "Kontrola", "Do sprawdzenia", "Import", "Brakujące"} <= set(wb.sheetnames)
     ws = wb["Biblioteki"]
     assert ws.freeze_panes and ws.auto_filter.ref
-    assert ws.max_row == 4 + len(region.con.libraries)
+    assert ws.max_row == 5 + len(region.con.libraries)
     assert len(wb["Wykresy"]._charts) >= 2
     assert wb["Import"].max_row == 4 + len(region.con.import_log)
     headers = [cell.value for cell in wb["Wskaźniki wg grup"][5]]
     assert any("iloraz sum" in h and "nie mediana" in h for h in headers if h)
     html = out["raport.html"].read_text(encoding="utf-8")
-    assert "To nie są mediany" in html and "@media print" in html and "data:image/png;base64," in html
+    assert "Wskaźnik zagregowany" in html and "@media print" in html and "data:image/png;base64," in html
+    quality = out["kontrola.html"].read_text(encoding="utf-8")
     for lib_id in region.plan["missing"]:
-        assert lib_id in html
+        assert lib_id in quality and lib_id not in html
 
 
 def test_csv_outputs_feed_the_generator(region):
@@ -404,16 +475,16 @@ def test_text_from_files_never_becomes_a_formula(region):
     for name, path in out.items():
         if not name.endswith(".csv"):
             continue
-        with open(path, encoding="utf-8", newline="") as fh:
-            for row in csv.reader(fh):
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.reader(fh, delimiter=";" if name != "benchmark-2016.csv" else ","):
                 for field in row:
                     if field.startswith(("=", "+", "@")):
                         pytest.fail(f"{name}: {field!r} would run as a formula")
                     if field.startswith("-"):
-                        float(field)  # only negative numbers may start with '-'
-    text = (out["biblioteki.csv"]).read_text(encoding="utf-8")
+                        float(field.replace(",", "."))  # only negative numbers may start with '-'
+    text = (out["biblioteki.csv"]).read_text(encoding="utf-8-sig")
     assert "'" + EVIL_NAME.replace('"', '""') in text
-    html = out["raport.html"].read_text(encoding="utf-8")
+    html = out["kontrola.html"].read_text(encoding="utf-8")
     assert "<b>klik</b>" not in html and "&lt;b&gt;klik&lt;/b&gt;" in html
 
 
@@ -507,7 +578,7 @@ def test_cli_exit_codes(region, tmp_path, capsys):
     assert main(["consolidate", str(good), "--out", str(tmp_path / "s2"), "--no-db", "--quiet", "--expected", str(region.libs_csv)]) == 1
     printed = capsys.readouterr().out
     assert "Odrzucono 1" in printed and "brakuje" in printed
-    assert len(pd.read_csv(tmp_path / "s2" / "import.csv")) == 4
+    assert len(pd.read_csv(tmp_path / "s2" / "import.csv", sep=";")) == 4
     assert main(["consolidate", str(tmp_path / "nie-ma"), "--quiet"]) == 2
     assert main(["consolidate", str(good), "--expected", str(tmp_path / "nie-ma.csv"), "--quiet"]) == 2
 

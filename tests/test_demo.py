@@ -16,26 +16,36 @@ def _csv(path):
         return list(csv.DictReader(fh))
 
 
+def _excel_csv(path):
+    """A summary table as a Polish Excel reads it (BOM, ';')."""
+    with open(path, encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh, delimiter=";"))
+
+
 def test_demo_runs_two_survey_years_and_reports_what_happened(demo_run):
     out, code, printed = demo_run
     assert code == 0
-    for name in ("podsumowanie.xlsx", "raport.html", "afbp.sqlite", "import.csv"):
+    for name in ("podsumowanie.xlsx", "raport.html", "raport.pdf", "kontrola.html", "informacje", "afbp.sqlite", "import.csv"):
         assert name in printed
     assert database.years(out / "afbp.sqlite") == list(YEARS)
     expected = _csv(out / f"biblioteki-{YEARS[0]}.csv")
     assert len(expected) == 114  # every gmina of zachodniopomorskie + the Książnica Pomorska
     for year in YEARS:
         summary = out / str(year) / "summary"
-        for name in ("podsumowanie.xlsx", "raport.html", "biblioteki.csv", "import.csv", f"benchmark-{year}.csv"):
+        for name in ("podsumowanie.xlsx", "raport.html", "raport.pdf", "kontrola.html", "biblioteki.csv", "import.csv", f"benchmark-{year}.csv"):
             assert (summary / name).stat().st_size > 1000, (year, name)
-        log = _csv(summary / "import.csv")
+        log = _excel_csv(summary / "import.csv")
         statuses = [r["status"] for r in log]
         assert len(log) == len(list((out / str(year) / "returned").iterdir()))
         assert statuses.count("zastąpiony") == 1
         assert statuses.count("odrzucony") == (1 if year == YEARS[0] else 2)  # later: last year's file too
         assert statuses.count("przyjęty z uwagami") >= 4
-        assert len(_csv(summary / "biblioteki.csv")) == len(expected) - 4  # three did not answer, one file was broken
-    stale = [r for r in _csv(out / str(YEARS[-1]) / "summary" / "import.csv") if r["kod"] == "wrong_year"]
+        assert len(_excel_csv(summary / "biblioteki.csv")) == len(expected) - 4  # three did not answer, one file was broken
+    last = out / str(YEARS[-1]) / "summary"
+    assert len(list((last / "informacje").glob("*.pdf"))) == len(_excel_csv(last / "biblioteki.csv"))  # a feedback sheet per accepted library
+    assert f"Zmiany w latach {YEARS[0]}–{YEARS[-1]}" in (last / "raport.html").read_text(encoding="utf-8")  # the publication's trends
+    assert "Zmiany w latach" not in (out / str(YEARS[0]) / "summary" / "raport.html").read_text(encoding="utf-8")
+    stale = [r for r in _excel_csv(last / "import.csv") if r["kod"] == "wrong_year"]
     assert len(stale) == 1 and str(YEARS[0]) in stale[0]["powod"] and str(YEARS[-1]) in stale[0]["powod"]
 
 

@@ -55,8 +55,8 @@ def batch(corpus, tmp_path_factory):
         data.basic = {}
         type_in(form, valid / form.name, data)
     report = run_consolidation([inbox], out=work / "summary", db=work / "afbp.sqlite", progress=False, year=2016)
-    with open(work / "summary" / "import.csv", encoding="utf-8") as fh:
-        log = {Path(r["plik"]).name: r for r in csv.DictReader(fh)}
+    with open(work / "summary" / "import.csv", encoding="utf-8-sig") as fh:  # CSV for a Polish Excel
+        log = {Path(r["plik"]).name: r for r in csv.DictReader(fh, delimiter=";")}
     return cases, libs, log, report, work, corpus_ids
 
 

@@ -45,6 +45,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from .textsafe import clean, printable
 from .verdicts import DUPLICATE, REJECTED, STORED, SUPERSEDED, USED, sql_in
 
 SCHEMA_VERSION = 2
@@ -270,7 +271,7 @@ def _plain(v: Any) -> Any:
         return None if isinstance(v, float) else str(v)
     if isinstance(v, datetime):
         return v.isoformat()
-    return str(v)
+    return printable(str(v))  # a lone surrogate from a file's text cannot be stored as UTF-8
 
 
 def _iso(v: Any) -> str | None:
@@ -309,7 +310,7 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
                 if row[0] == REJECTED and verdict != REJECTED:
                     conn.execute(
                         "UPDATE submissions SET verdict = ?, code = ?, reason = ?, library_id = ?, superseded_by = NULL WHERE sha256 = ? AND year = ?",
-                        (verdict, e.code, e.reason, e.library_id, sub.sha256, year),
+                        (verdict, e.code, printable(e.reason), clean(e.library_id), sub.sha256, year),
                     )
                     report.updated += 1
                 else:
@@ -319,7 +320,7 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
                 conn.execute(
                     "INSERT INTO submissions (sha256, year, file_name, size, imported_at, library_id, verdict, code, reason, saved_at, generated_at, form_year, edition, spec_version, spec_sha256, newest_key)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (sub.sha256, year, str(sub.name), int(sub.size or 0), now, e.library_id, verdict, e.code, e.reason,
+                    (sub.sha256, year, printable(str(sub.name)), int(sub.size or 0), now, clean(e.library_id), verdict, e.code, printable(e.reason),
                      _iso(getattr(sub, "saved_at", None)), _iso(meta.get("generated_at")), _year(meta.get("year")),
                      _plain(meta.get("edition")), _plain(meta.get("spec_version")), _plain(meta.get("spec_sha256")), _key(e)),
                 )
@@ -355,7 +356,7 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
     its value rows are appended to ``batch`` (inserted together at the end)."""
     cur = conn.execute(
         "SELECT l.sha256, s.newest_key FROM libraries l JOIN submissions s ON s.sha256 = l.sha256 AND s.year = l.year WHERE l.library_id = ? AND l.year = ?",
-        (e.library_id, year),
+        (clean(e.library_id), year),
     ).fetchone()
     sha = e.sub.sha256
     if cur is not None:
@@ -367,13 +368,13 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
             return
         conn.execute("UPDATE submissions SET verdict = 'superseded', superseded_by = ? WHERE sha256 = ? AND year = ?", (sha, cur[0], year))
         for table in VALUE_TABLES:
-            conn.execute(f"DELETE FROM {table} WHERE library_id = ? AND year = ?", (e.library_id, year))
+            conn.execute(f"DELETE FROM {table} WHERE library_id = ? AND year = ?", (clean(e.library_id), year))
         report.replaced += 1
     else:
         report.inserted += 1
     lib = lib or {}
     ev = e.evaluation  # consolidate.evaluation.FormEvaluation
-    lid = e.library_id
+    lid = clean(e.library_id)
     conn.execute(
         "INSERT OR REPLACE INTO libraries (library_id, year, sha256, nazwa, organizator, podtyp, przedzial, wojewodztwo, powiat, gmina, miejscowosc, teryt, status, errors, warnings, gaps)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -389,10 +390,10 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
         batch["item_values"].append((lid, year, int(nr), p if number else None, None if number else p))
     batch["service_values"] += [(lid, year, int(nr), _plain(v)) for nr, v in sorted(data.services.items()) if _plain(v) not in (None, "")]
     k03 = {addr: list(row) for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
-    batch["k03_values"].append((lid, year, json.dumps(k03, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)))
+    batch["k03_values"].append((lid, year, printable(json.dumps(k03, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str))))
     batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
     findings = [(sha, year, i, lid, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
-    findings += [(sha, year, len(findings) + i, lid, "plik", "import", "uwaga", w, "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
+    findings += [(sha, year, len(findings) + i, lid, "plik", "import", "uwaga", printable(w), "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
     batch["findings"] += findings
 
 

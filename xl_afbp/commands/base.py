@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Callable
 
 Handler = Callable[[argparse.Namespace], int]
@@ -63,3 +64,37 @@ def note(text: str) -> None:
 def spec_source(args: argparse.Namespace) -> str | int:
     """The edition to load for commands that print a spec or compute one form."""
     return choose_edition(args).source
+
+
+def batch_parser(sub, name: str, *, help: str, description: str, out_help: str, func: Handler) -> argparse.ArgumentParser:
+    """The sub-command ``name`` over returned files, with :func:`batch_args`; the caller
+    adds its own options to the parser returned."""
+    p = sub.add_parser(name, help=help, description=description)
+    batch_args(p, out_help=out_help)
+    p.set_defaults(func=func)
+    return p
+
+
+def batch_args(p: argparse.ArgumentParser, *, out_help: str) -> None:
+    """The arguments every command over returned files shares (consolidate, feedback)."""
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="returned files or folders holding them")
+    p.add_argument("--expected", type=Path, help="CSV of the libraries expected to answer (the list the forms were generated from)")
+    p.add_argument("--out", type=Path, default=None, help=out_help)
+    p.add_argument("--year", type=int, default=None, help="survey year (default: the year the forms state; forms of several years are refused)")
+    p.add_argument("--edition", default=None, metavar="NAME|PATH", help="form edition of the forms (default: the newest edition serving the year)")
+    p.add_argument("--region", default=None, help="region name for the titles (default: from --expected or the forms)")
+    p.add_argument("--workers", type=int, default=None, help="processes for reading and recomputing (default: 2 for large batches)")
+    p.add_argument("--include-flagged", action="store_true", help="statistics also use values the checks mark as errors (default: left out and counted)")
+    p.add_argument("--csv", choices=["excel", "machine"], default="excel", help="CSV files for a Polish Excel (default: UTF-8 with BOM, ';', decimal comma) or for programs ('machine': ',', decimal point)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def check_batch_args(args: argparse.Namespace) -> None:
+    """Usage errors of :func:`batch_args`: inputs and the expected list must exist."""
+    missing = [str(p) for p in args.inputs if not p.exists()]
+    if missing:
+        raise UsageError(f"input not found: {', '.join(missing)}")
+    if args.expected is not None and not args.expected.is_file():
+        raise UsageError(f"--expected: file not found: {args.expected}")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")

@@ -5,40 +5,32 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .base import UsageError, command, note
+from .base import UsageError, batch_parser, check_batch_args, command, note
 
 
 @command("consolidate")
 def _add(sub) -> None:
-    p = sub.add_parser(
+    p = batch_parser(
+        sub,
         "consolidate",
         help="consolidate returned forms: summary workbook, CSVs, HTML report, import log, database",
         description="Read every file of INPUTS (files and folders, recursively; every file gets a row of the import log), "
         "recompute indicators, rules and K-03 checks from the inputs, and write the regional summary.",
+        out_help="output folder (default build/summary)",
+        func=run,
     )
-    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="returned files or folders holding them")
-    p.add_argument("--expected", type=Path, help="CSV of the libraries expected to answer (the list the forms were generated from): lists the missing ones")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default build/summary)")
     p.add_argument("--db", type=Path, default=None, help="SQLite database of all years (default build/afbp.sqlite)")
     p.add_argument("--no-db", action="store_true", help="do not write the database")
-    p.add_argument("--year", type=int, default=None, help="survey year (default: the year the forms state; forms of several years are refused)")
-    p.add_argument("--edition", default=None, metavar="NAME|PATH", help="form edition of the forms (default: the newest edition serving the year)")
-    p.add_argument("--region", default=None, help="region name for the titles (default: from --expected or the forms)")
-    p.add_argument("--workers", type=int, default=None, help="processes for reading and recomputing (default: 2 for large batches)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
+    p.add_argument("--feedback", action="store_true", help="also write a feedback PDF per accepted library and a mail-merge CSV into OUT/informacje")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..consolidate import STATUS_PL
-    from ..jobs.consolidation import DEFAULT_DB, DEFAULT_OUT, run_consolidation
+    from ..outputs.csvfiles import DIALECTS
+    from ..jobs.consolidation import DEFAULT_DB, DEFAULT_OUT, FEEDBACK_DIR, run_consolidation
 
-    missing = [str(p) for p in args.inputs if not p.exists()]
-    if missing:
-        raise UsageError(f"input not found: {', '.join(missing)}")
+    check_batch_args(args)
     if args.expected is not None:
-        if not args.expected.is_file():
-            raise UsageError(f"--expected: file not found: {args.expected}")
         from ..regions import read_library_csv
 
         rows, errors = read_library_csv(args.expected)
@@ -46,8 +38,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--expected {args.expected}: {errors[0][1]}")
         for line, reason in errors:
             print(f"{args.expected}:{line}: pominięto: {reason}")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError("--workers must be at least 1")
     if args.no_db and args.db is not None:
         raise UsageError("--db and --no-db exclude each other")
     out = args.out or DEFAULT_OUT
@@ -60,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
     from ..spec.editions import EditionError
 
     try:
-        report = run_consolidation(args.inputs, expected=args.expected, out=out, db=db, year=args.year, edition=args.edition, region=args.region, progress=not args.quiet, workers=args.workers)
+        report = run_consolidation(
+            args.inputs, expected=args.expected, out=out, db=db, year=args.year, edition=args.edition, region=args.region, progress=not args.quiet, workers=args.workers,
+            include_flagged=args.include_flagged, dialect=DIALECTS[args.csv], feedback=args.feedback,
+        )
     except MixedYears as exc:
         raise UsageError(
             f"the input holds forms of several survey years: {exc.describe()}; nothing was written. "
@@ -76,11 +69,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"Rok badania: {con.year}")
     print(f"Plików: {report.inputs} — " + ", ".join(f"{STATUS_PL[k]}: {v}" for k, v in counts.items() if v))
     print(f"Bibliotek w zestawieniu: {len(con.libraries)}" + (f" z {con.expected_count} oczekiwanych; brakuje {len(con.missing)}" if con.expected_count is not None else ""))
-    print(f"Zestawienie: {out / 'podsumowanie.xlsx'}, raport: {out / 'raport.html'}, dziennik importu: {out / 'import.csv'}")
+    print(f"Zestawienie: {out / 'podsumowanie.xlsx'}; raport do publikacji: {out / 'raport.html'}, {out / 'raport.pdf'}; raport kontroli: {out / 'kontrola.html'}; dziennik importu: {out / 'import.csv'}")
+    if args.feedback:
+        print(f"Informacje zwrotne dla bibliotek: {out / FEEDBACK_DIR} (lista do korespondencji seryjnej: {FEEDBACK_DIR}/korespondencja.csv)")
     if db is not None and report.database is not None:
         d = report.database
         print(f"Baza danych: {db} (nowe pliki: {d.new}, bez zmian: {d.unchanged}, zastąpione dane bibliotek: {d.replaced})")
+    for name, reason in report.failures.items():
+        print(f"Nie zapisano: {name} – {reason}")
     if report.rejected:
         print(f"Odrzucono {report.rejected} plik(ów): powody w {out / 'import.csv'} (arkusz Import)")
-        return 1
-    return 0
+    return report.exit_code

@@ -23,8 +23,9 @@ def run(args: argparse.Namespace) -> int:
     result = run_demo(args.out, region=args.region, progress=not args.quiet)
     print()
     print("Gotowe. Podsumowanie regionu za ostatni rok (z trendami wszystkich lat z bazy danych):")
-    for label, key in (("skoroszyt", "summary"), ("raport HTML", "report"), ("baza danych", "db"), ("dziennik importu", "import_log"), ("pusty formularz", "blank")):
-        print(f"  {label:17} {result[key]}")
+    for label, key in (("skoroszyt", "summary"), ("raport (HTML)", "report"), ("raport (PDF)", "pdf"), ("raport kontroli", "quality"), ("informacje zwrotne", "feedback"),
+                       ("baza danych", "db"), ("dziennik importu", "import_log"), ("pusty formularz", "blank")):
+        print(f"  {label:18} {result[key]}")
     for key in sorted(k for k in result if k.startswith("year_")):
-        print(f"  rok {key.removeprefix('year_'):13} {result[key]}")
+        print(f"  rok {key.removeprefix('year_'):14} {result[key]}")
     return 0

@@ -52,9 +52,11 @@ from .records import (
     ACCEPTED_WITH_WARNINGS,
     ALL_SUBTYPES,
     DUPLICATE,
+    LEVEL_BAND,
     LEVEL_GROUP,
     LEVEL_REGION,
     LEVEL_SUBTYPE,
+    MIN_GROUP,
     REJECTED,
     STATUS_PL,
     SUPERSEDED,
@@ -64,6 +66,6 @@ from .records import (
 )
 
 __all__ = [
-    "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "ALL_SUBTYPES", "DUPLICATE", "LEVEL_GROUP", "LEVEL_REGION", "LEVEL_SUBTYPE",
+    "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "ALL_SUBTYPES", "DUPLICATE", "LEVEL_BAND", "LEVEL_GROUP", "LEVEL_REGION", "LEVEL_SUBTYPE", "MIN_GROUP",
     "REJECTED", "STATUS_PL", "SUPERSEDED", "USED", "Consolidation", "Entry", "MixedYears", "assign_statuses", "survey_year", "consolidate", "evaluate_all", "evaluate_form", "judge",
 ]

@@ -18,8 +18,10 @@ from ..workbook.form import population_band
 from .entries import _display, _expected_rows, _finish_status, assign_statuses, survey_year
 from .evaluation import EvaluationError, evaluate_all
 from .facts import _Facts, _facts
-from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _text
-from .statistics import _Aggregator, _group_stats, _powiaty, _region, numeric_items
+from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
+from .population import overlaps
+from .review import review_list
+from .statistics import _Aggregator, _group_stats, _powiaty, _region, accepted_values, numeric_items
 
 
 # =============================================================================== the verdicts
@@ -59,11 +61,14 @@ def consolidate(
     region: str | None = None,
     year: int | None = None,
     progress: bool = False,
+    include_flagged: bool = False,
 ) -> Consolidation:
     """Batch statuses, recomputed results and every summary table (see the module doc).
 
     ``expected`` is the coordinator's library list: a CSV path (``read_library_csv``) or
     rows with at least ``id``. ``year`` defaults to the year the forms state (see :func:`judge`).
+    ``include_flagged``: the statistics also use values the checks mark as errors (by
+    default they are left out and counted).
     """
     engine = engine or get_engine()
     facts = _facts(engine)
@@ -81,8 +86,12 @@ def consolidate(
 
     libraries = _libraries_table(facts, used, exp)
     nums = numeric_items(facts, libraries)
-    agg = _Aggregator(facts, libraries, nums)
-    group_stats = _group_stats(facts, libraries, agg)
+    flagged = _flagged(facts, used, libraries)
+    libraries.insert(libraries.columns.get_loc("braki") + 1, "pominiete", _left_out_text(facts, flagged))
+    excluded = flagged & (not include_flagged)
+    acc = accepted_values(facts, libraries, nums, excluded)
+    agg = _Aggregator(facts, acc)
+    group_stats = _group_stats(facts, libraries, acc, agg)
     con = Consolidation(
         year=year,
         region_name=region,
@@ -90,16 +99,49 @@ def consolidate(
         catalogue=engine.spec.edition.catalogue,
         libraries=libraries,
         group_stats=group_stats,
-        powiaty=_powiaty(facts, libraries, nums, agg, exp),
-        region=_region(facts, libraries, nums, group_stats),
+        powiaty=_powiaty(facts, libraries, acc, agg, exp),
+        region=_region(facts, libraries, acc, group_stats),
         findings=_findings(used),
         import_log=_import_log(entries),
         missing=_missing(entries, exp),
         entries=entries,
         expected_count=len(exp) if exp is not None else None,
         generated_at=datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+        excluded=excluded,
+        review=review_list(facts, libraries, acc.indicators),
+        include_flagged=include_flagged,
+        overlaps=overlaps(acc.units, list(nums[f"P{facts.population_nr:02d}"]) if facts.population_nr else [], list(libraries["id"])),
+        flagged_values=int(flagged.to_numpy().sum()),
+        flagged_libraries=int(flagged.any(axis=1).sum()) if len(flagged.columns) else 0,
     )
     return con
+
+
+def _left_out_text(facts: _Facts, flagged: pd.DataFrame) -> list[str]:
+    """Per library: the items whose values the checks mark as wrong and the indicators
+    they leave out of the statistics ("poz. 27 → R06, R07")."""
+    out = []
+    for r in flagged.to_dict("records"):
+        items = [it.nr for it in facts.numeric if r[f"P{it.nr:02d}"]]
+        codes = [c for c in facts.codes if r[c]]
+        out.append(", ".join(f"poz. {nr}" for nr in items) + (" → " + ", ".join(codes) if codes else "") if items or codes else "")
+    return out
+
+
+def _flagged(facts: _Facts, used: list[Entry], lib: pd.DataFrame) -> pd.DataFrame:
+    """Per library (rows of ``lib``): True for each indicator and item column whose value
+    the checks mark as wrong – an item an error-level rule reads, and every indicator that
+    uses such an item – where the library has a value there at all."""
+    by_id = {e.library_id: e for e in used}
+    cols = [*facts.codes, *(f"P{it.nr:02d}" for it in facts.numeric)]
+    rows = []
+    for r in lib.itertuples(index=False):
+        e = by_id.get(r.id)
+        bad = e.evaluation.flagged_items() if e is not None and e.evaluation is not None else frozenset()
+        rows.append([bool(bad.intersection(facts.indicator_items[c])) for c in facts.codes] + [it.nr in bad for it in facts.numeric])
+    out = pd.DataFrame(rows, columns=cols, index=lib.index, dtype=bool)
+    values = pd.concat([lib[facts.codes].astype(float), numeric_items(facts, lib)], axis=1)[cols]
+    return out & values.notna()
 
 
 def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) -> pd.DataFrame:
@@ -122,6 +164,7 @@ def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping
         row["gmina"] = _text(b.get("GMINA")) or _text(x.get("gmina"))
         row["miejscowosc"] = _text(b.get("MIEJSCOWOSC")) or _text(x.get("miejscowosc"))
         row["teryt"] = _text(meta.get("teryt")) or _text(x.get("teryt"))
+        row["email"] = _text(b.get("EMAIL")) or _text(x.get("email"))
         for it, col in zip(facts.items, item_cols):
             if it.type == "services":
                 row[col] = _clean(facts.count_yes(data)) if facts.count_yes else None

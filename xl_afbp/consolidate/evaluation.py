@@ -8,7 +8,7 @@ from .. import completeness
 from .. import status as st
 from ..engine import Engine, Result
 from ..formdata import FormData
-from .facts import _Facts, _facts
+from .facts import _Facts, _facts, items_read
 from .records import REJECTED, _clean, _fmt_value
 
 
@@ -27,6 +27,7 @@ class Finding:
     k03: float | None = None
     k03_upper: float | None = None
     rule: str = ""  # the rule id of a rule finding
+    items: tuple[int, ...] = ()  # the items the failed check reads (a service counts as its item)
 
     def row(self) -> tuple[Any, ...]:
         """The finding's columns of FINDING_COLUMNS (after id, nazwa, plik)."""
@@ -53,6 +54,12 @@ class FormEvaluation:
     def failed_rules(self, severity: str) -> list[str]:
         """Ids of the rules that failed with ``severity``, sorted."""
         return sorted({f.rule for f in self.findings if f.kind == RULE and f.severity == severity})
+
+    def flagged_items(self) -> frozenset[int]:
+        """The items whose value the tool does not accept: each item an error-level rule
+        reads when it fails (the per-item validity rules included), so the statistics of
+        the indicators that use them leave the value out."""
+        return frozenset(nr for f in self.findings if f.kind == RULE and f.severity == st.ERROR for nr in f.items)
 
 
 @dataclass(frozen=True)
@@ -101,9 +108,10 @@ def _rule_findings(facts: _Facts, data: FormData, res: Result) -> list[Finding]:
         for nr in failed:
             label = items[nr].short if nr in items else ""
             refs = facts.rule_refs.get((r.id, nr)) or [facts.item_ref(nr)]
-            out.append(Finding(RULE, f"{r.id} poz. {nr}", r.status, f"{r.message} (poz. {nr}: {label})", _values(data, refs), rule=r.id))
+            out.append(Finding(RULE, f"{r.id} poz. {nr}", r.status, f"{r.message} (poz. {nr}: {label})", _values(data, refs), rule=r.id, items=items_read(refs)))
         if not failed:
-            out.append(Finding(RULE, r.id, r.status, r.message, _values(data, facts.rule_refs.get((r.id, None), [])), rule=r.id))
+            refs = facts.rule_refs.get((r.id, None), [])
+            out.append(Finding(RULE, r.id, r.status, r.message, _values(data, refs), rule=r.id, items=items_read(refs)))
     return out
 
 

@@ -4,11 +4,24 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Engine
-from ..expr.ast import refs
+from ..expr.ast import Group, refs, walk
 from ..expr.pyeval import as_number
 from ..spec.expand import rule_expressions
+from ..spelling import ITEM, SERVICE, parse_ref
 from ..workbook.form import population_band
 from .records import NO_SUBTYPE, _norm_name, _text
+
+
+def items_read(refs: list[str]) -> tuple[int, ...]:
+    """This year's items among spec references (``P21_05`` is item 21; ``PREV4`` and basic
+    data are not), sorted."""
+    keys = (parse_ref(r) for r in refs)
+    return tuple(sorted({k.nr for k in keys if k is not None and k.kind in (ITEM, SERVICE)}))
+
+
+def _inputs(node) -> list[str]:
+    """The references of an expression, the services item (``count_yes(P21)``) included."""
+    return refs(node) + [n.name for n in walk(node) if isinstance(n, Group)]
 
 
 # =============================================================================== engine facts
@@ -33,6 +46,9 @@ class _Facts:
             (rule.id, nr): refs(engine.parse(text)) for rule in spec.rules for nr, text in rule_expressions(spec, rule)
         }
         self.aggregate_note = {i.code: spec.aggregate_note(i.code) for i in spec.indicators}
+        #: the items each indicator reads: a flagged value of one leaves the indicator out
+        self.indicator_items: dict[str, tuple[int, ...]] = {i.code: items_read(_inputs(engine.parse(i.formula))) for i in spec.indicators}
+        self.indicators = {i.code: i for i in spec.indicators}
         #: the services item's value in the tables: the number of TAK, none unless all answered
         self.count_yes = engine.compile(f"count_yes({self.svc.ref})") if self.svc else None
 

@@ -24,20 +24,23 @@ STATUS_PL = VERDICT_PL
 
 LEVEL_GROUP = "podtyp × przedział"
 LEVEL_SUBTYPE = "podtyp"
+LEVEL_BAND = "przedział"
 LEVEL_REGION = "region"
 ALL_SUBTYPES = "(wszystkie)"
+#: the fewest values a published statistic may rest on: a group of one or two libraries
+#: would reveal a library's own value (its median, mean, aggregate, benchmark)
+MIN_GROUP = 3
+SMALL_GROUP_NOTE = f"mniej niż {MIN_GROUP} biblioteki z wartością – statystyk nie podaje się"
 NO_SUBTYPE = "(brak podtypu)"
 NO_POWIAT = "(brak powiatu)"
-#: The smallest group of libraries whose statistics are shown anywhere (benchmarks, trends):
-#: a median of one or two libraries would reveal their own values.
-MIN_GROUP = 3
 BENCHMARK_COLUMNS = ["rok", "poziom", "podtyp", "przedzial", "wskaznik", "n_grupy", "n", "mediana"]
-BASIC_COLUMNS = ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")
+BASIC_COLUMNS = ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt", "email")
 FINDING_COLUMNS = ["id", "nazwa", "plik", "rodzaj", "kontrola", "waga", "komunikat", "wartosci", "afbp", "k03", "k03_gorna"]
 IMPORT_COLUMNS = ["plik", "nazwa_pliku", "sha256", "rozmiar", "id", "nazwa", "status", "kod", "powod", "uwagi", "zapisano"]
 MISSING_COLUMNS = ["id", "nazwa", "podtyp", "powiat", "gmina", "email", "uwagi"]
-STAT_COLUMNS = ["poziom", "podtyp", "przedzial", "wskaznik", "nazwa", "jednostka", "n_grupy", "n", "srednia", "mediana", "q1", "q3", "min", "max", "agregat", "agregat_uwagi"]
-REGION_COLUMNS = ["rodzaj", "kod", "nazwa", "jednostka", "wartosc", "n", "n_brak", "mediana_bibliotek", "uwagi"]
+STAT_COLUMNS = ["poziom", "podtyp", "przedzial", "wskaznik", "nazwa", "jednostka", "n_grupy", "n", "n_pominiete", "srednia", "mediana", "q1", "q3", "min", "max", "agregat", "agregat_uwagi", "uwagi"]
+REGION_COLUMNS = ["rodzaj", "kod", "nazwa", "jednostka", "wartosc", "n", "n_brak", "n_pominiete", "mediana_bibliotek", "uwagi"]
+REVIEW_COLUMNS = ["id", "nazwa", "podtyp", "przedzial", "wskaznik", "wskaznik_nazwa", "jednostka", "wartosc", "grupa", "n_grupy", "mediana", "q1", "q3", "iloraz", "powod", "wartosci"]
 
 
 # =============================================================================== records
@@ -79,6 +82,18 @@ class Consolidation:
     entries: list[Entry] = field(default_factory=list, repr=False)
     expected_count: int | None = None
     generated_at: str = ""
+    #: per library (rows of ``libraries``): True where a value is left out of the statistics
+    #: (indicator codes and item columns ``P01`` …); all False with ``include_flagged``
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    #: "Do sprawdzenia": values far from their group (consolidate.review)
+    review: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    #: values the checks mark as errors are in the statistics (``--include-flagged``)
+    include_flagged: bool = False
+    #: units reported by more than one library, counted once (consolidate.population.Overlap)
+    overlaps: list[Any] = field(default_factory=list, repr=False)
+    #: how many values were left out of the statistics, and of how many libraries
+    flagged_values: int = 0
+    flagged_libraries: int = 0
 
     @property
     def region_label(self) -> str:
@@ -107,13 +122,13 @@ class Consolidation:
 
 
 def benchmark_rows(group_stats: pd.DataFrame, year: int) -> list[dict[str, Any]]:
-    """The medians next year's forms compare with, of every level (group, subtype, region):
+    """The medians next year's forms compare with, of every level next year's form may fall back to (group, subtype, region; not the band):
     only groups of at least :data:`MIN_GROUP` libraries, and of those only the indicators
     with a value in at least :data:`MIN_GROUP` of them – a benchmark never shows (or lets
     anyone compute) the values of one or two libraries."""
     out = []
     for r in group_stats.itertuples(index=False):
-        if r.n_grupy < MIN_GROUP or r.n < MIN_GROUP or pd.isna(r.mediana):
+        if r.poziom not in (LEVEL_GROUP, LEVEL_SUBTYPE, LEVEL_REGION) or r.n_grupy < MIN_GROUP or r.n < MIN_GROUP or pd.isna(r.mediana):
             continue
         out.append({
             "rok": year, "poziom": r.poziom, "podtyp": r.podtyp if r.poziom != LEVEL_REGION else "",
@@ -151,7 +166,7 @@ def _as_utc(v: Any) -> datetime | None:
 def _mtime(path: Path) -> datetime | None:
     try:
         return datetime.fromtimestamp(Path(path).stat().st_mtime, timezone.utc)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a name no file system can encode (a lone surrogate)
         return None
 
 

@@ -141,7 +141,7 @@ def run_demo(out: Path = Path("build") / "demo", *, region: str = "zachodniopomo
         libs_csv = out / f"biblioteki-{year}.csv"
         write_library_csv(_population_of(rows, year - years[0]), libs_csv)
         print(f"== Rok badania {year} ==")
-        result = _one_year(year, libs_csv, folder, db, region, progress, libreoffice_saved, years_later=year - years[0], earlier=out / str(years[k - 1]) if k else None)
+        result = _one_year(year, libs_csv, folder, db, region, progress, libreoffice_saved, years_later=year - years[0], earlier=out / str(years[k - 1]) if k else None, last=k == len(years) - 1)
         folders[f"year_{year}"] = folder
     return result | folders
 
@@ -159,7 +159,7 @@ def _population_of(rows: list[dict], years_later: int) -> list[dict]:
     return out
 
 
-def _one_year(year: int, libs_csv: Path, folder: Path, db: Path, region: str, progress: bool, libreoffice_saved: int, *, years_later: int, earlier: Path | None) -> dict[str, Path]:
+def _one_year(year: int, libs_csv: Path, folder: Path, db: Path, region: str, progress: bool, libreoffice_saved: int, *, years_later: int, earlier: Path | None, last: bool) -> dict[str, Path]:
     from ..generate import blank_form, generate_batch, read_benchmark_source, read_libraries, read_previous
     from ..engine import get_engine
     from ..spec.editions import choose_edition
@@ -185,9 +185,9 @@ def _one_year(year: int, libs_csv: Path, folder: Path, db: Path, region: str, pr
         returned.append(folder / "returned" / f"{stale.stem}-stary.xlsx")
         old = f", formularz z {year - 1} r. przysłany ponownie: 1"
     print(f"3. {len(returned)} odesłanych plików → {folder / 'returned'} (błędy: {len([m for _, m in plan.returned if m])}, duplikat: {plan.duplicate}, uszkodzony: {plan.broken}, brak odpowiedzi: {len(plan.not_returned)}{old})")
-    result = _consolidate(folder, libs_csv, db, region, year, progress)
+    result = _consolidate(folder, libs_csv, db, region, year, progress, feedback=last)  # feedback goes out with the latest results
     result["blank"] = blank
-    print(f"4. zestawienie {year} → {result['summary']}; baza danych (lata: {', '.join(map(str, _years(db)))}) → {db}")
+    print(f"4. zestawienie {year} → {result['summary']}, raport {result['pdf']}; baza danych (lata: {', '.join(map(str, _years(db)))}) → {db}")
     return result
 
 
@@ -211,9 +211,10 @@ def _save_some_through_libreoffice(paths: list[Path], n: int, work: Path) -> Non
     shutil.rmtree(work, ignore_errors=True)
 
 
-def _consolidate(folder: Path, libs_csv: Path, db: Path, region: str, year: int, progress: bool) -> dict[str, Path]:
+def _consolidate(folder: Path, libs_csv: Path, db: Path, region: str, year: int, progress: bool, *, feedback: bool) -> dict[str, Path]:
     from ..jobs.consolidation import run_consolidation
 
     summary = folder / "summary"
-    report = run_consolidation([folder / "returned"], expected=libs_csv, out=summary, db=db, year=year, region=region, progress=progress)
-    return {"summary": summary / "podsumowanie.xlsx", "report": summary / "raport.html", "db": db, "import_log": summary / "import.csv", "result": report}
+    report = run_consolidation([folder / "returned"], expected=libs_csv, out=summary, db=db, year=year, region=region, progress=progress, feedback=feedback)
+    return {"summary": summary / "podsumowanie.xlsx", "report": summary / "raport.html", "pdf": summary / "raport.pdf", "quality": summary / "kontrola.html",
+            "feedback": summary / "informacje", "db": db, "import_log": summary / "import.csv", "result": report}

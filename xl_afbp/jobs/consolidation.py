@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -22,8 +22,11 @@ from ..consolidate.records import Consolidation
 from ..consolidate.trends import Trends, trends
 from ..engine import Engine, get_engine
 from ..spec.editions import choose_edition
-from ..outputs.csvfiles import write_csvs
-from ..outputs.report import render_report
+from ..consolidate.facts import _facts
+from ..outputs.csvfiles import EXCEL_PL, CsvDialect, write_csvs
+from ..outputs.feedback import write_feedback
+from ..outputs.publication import TrendFigures, render_report, render_report_pdf
+from ..outputs.quality import render_quality
 from ..outputs.summary import write_workbook
 from ..verdicts import message, verdict_of
 
@@ -31,6 +34,8 @@ from ..verdicts import message, verdict_of
 PARALLEL_FROM = 300
 DEFAULT_OUT = Path("build") / "summary"
 DEFAULT_DB = Path("build") / "afbp.sqlite"
+#: the feedback sheets' folder inside the output folder
+FEEDBACK_DIR = "informacje"
 
 
 # =============================================================================== the job
@@ -50,17 +55,31 @@ class OutputError(RuntimeError):
         self.failures, self.written = failures, written
 
 
-def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None, then: Callable[[], Any] | None = None, trends_of: Callable[[], Trends | None] | None = None) -> dict[str, Path]:
+def write_outputs(
+    con: Consolidation,
+    out: Path,
+    *,
+    engine: Engine | None = None,
+    then: Callable[[], Any] | None = None,
+    trends_of: Callable[[], Trends | None] | None = None,
+    dialect: CsvDialect = EXCEL_PL,
+    feedback: bool = False,
+    progress: bool = False,
+) -> dict[str, Path]:
     """Every file of the summary folder; returns name → path.
 
+    The publication (``raport.html``, ``raport.pdf``), the coordinator's quality report
+    (``kontrola.html``), ``podsumowanie.xlsx``, the CSV tables (``dialect``), the benchmark,
+    and with ``feedback`` a PDF per library in ``informacje/`` with ``korespondencja.csv``.
     Each output is attempted even when another one fails (then :class:`OutputError` lists
-    the failures after everything else was written). For large regions the HTML report
-    (matplotlib) is rendered in a forked process while this one writes the CSVs and runs
-    ``then`` (the database import); the workbook is written after it, with the trends
-    ``trends_of`` computes (from the database: every year, this one included)."""
+    the failures, with their reasons, after everything else was written). The database
+    import (``then``) runs before the outputs that show the trends: ``trends_of`` computes
+    them (from the database: every year, this one included). For large regions the HTML
+    report and the workbook are then written in forked processes while this one renders
+    the PDF."""
     from ..outputs.benchmark import write_benchmark
 
-    engine = engine or get_engine(con.year)
+    engine = engine or get_engine(choose_edition(None, con.year).source)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report = out / "raport.html"
@@ -78,14 +97,17 @@ def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None
             failures[name] = exc
 
     # the two slowest writers run in forked processes for large regions (they only write
-    # files); the workbook starts once the database holds this year (its trend sheets)
+    # files); they start once the database holds this year (the trends they show)
     found: list[Trends | None] = []
     forked: dict[str, tuple[Path, Callable[[], Any]]] = {
-        "raport.html": (report, lambda: render_report(con, report, engine=engine)),
+        "raport.html": (report, lambda: render_report(con, report, engine=engine, trends=figures())),
         "podsumowanie.xlsx": (out / "podsumowanie.xlsx", lambda: write_workbook(con, out / "podsumowanie.xlsx", engine=engine, trends=found[0] if found else None)),
     }
     children = {}
     parallel = len(con.libraries) >= PARALLEL_FROM and hasattr(os, "fork")
+
+    def figures() -> TrendFigures | None:
+        return TrendFigures.of(found[0]) if found and found[0] is not None else None
 
     def fork(name: str) -> None:
         target, fn = forked[name]
@@ -93,17 +115,20 @@ def write_outputs(con: Consolidation, out: Path, *, engine: Engine | None = None
         children[name] = multiprocessing.get_context("fork").Process(target=_child, args=(fn,), daemon=True)
         children[name].start()
 
-    if parallel:
-        fork("raport.html")
-    attempt("CSV", lambda: write_csvs(con, out))
+    attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
     bench = f"benchmark-{con.year}.csv"
     attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
+    attempt("kontrola.html", lambda: render_quality(con, out / "kontrola.html", engine=engine))
+    if feedback:
+        attempt(FEEDBACK_DIR, lambda: write_feedback(con, out / FEEDBACK_DIR, engine=engine, progress=progress, dialect=dialect))
     if then is not None:
         attempt("database", then)
     if trends_of is not None:
         attempt("trends", lambda: found.append(trends_of()))
     if parallel:
+        fork("raport.html")
         fork("podsumowanie.xlsx")
+    attempt("raport.pdf", lambda: render_report_pdf(con, out / "raport.pdf", engine=engine, trends=figures()))
     for name, (target, fn) in forked.items():
         proc = children.get(name)
         if proc is not None:
@@ -187,6 +212,8 @@ class RunReport:
     database: Any = None  # xl_afbp.database.StoreReport
     inputs: int = 0
     notes: tuple[str, ...] = ()  # the year and edition the run took, and why
+    #: outputs (or the database) that could not be written: name → "ErrorType: reason"
+    failures: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"<RunReport {self.consolidation!r}; outputs in {next(iter(self.outputs.values())).parent if self.outputs else '-'}; exit {self.exit_code}>"
@@ -197,7 +224,7 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.rejected else 0
+        return 1 if self.rejected or self.failures else 0
 
 
 def run_consolidation(
@@ -212,17 +239,22 @@ def run_consolidation(
     progress: bool = True,
     workers: int | None = None,
     engine: Engine | None = None,
+    include_flagged: bool = False,
+    dialect: CsvDialect = EXCEL_PL,
+    feedback: bool = False,
 ) -> RunReport:
     """Files and folders → reader → :func:`consolidate` → database (``db=None``: none) →
     outputs. ``year``: the survey year (default: the one the files state); ``edition`` or
-    ``engine``: the form edition (default: the newest that serves the year)."""
+    ``engine``: the form edition (default: the newest that serves the year). An output or
+    the database that fails is reported in :attr:`RunReport.failures`; the others are
+    written."""
     out = Path(out)
     exclude: list[Path | str] = [out]
     if db is not None:
         exclude += [db, f"{db}-journal", f"{db}-wal", f"{db}-shm"]
     paths = collect_inputs(inputs, exclude=exclude)
     subs, engine, year, notes = read_for_year(paths, year=year, edition=edition, engine=engine, workers=workers, progress=progress)
-    con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, progress=progress)
+    con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, progress=progress, include_flagged=include_flagged)
     stored: list[Any] = []
 
     def to_database() -> None:
@@ -238,8 +270,13 @@ def run_consolidation(
             return trends(db_history(db), engine)
         return trends(con.libraries.assign(rok=con.year), engine)
 
-    outputs = write_outputs(con, out, engine=engine, then=to_database, trends_of=history)
-    return RunReport(con, outputs, stored[0] if stored else None, len(paths), tuple(notes))
+    failures: dict[str, str] = {}
+    try:
+        outputs = write_outputs(con, out, engine=engine, then=to_database, trends_of=history, dialect=dialect, feedback=feedback, progress=progress)
+    except OutputError as exc:
+        outputs = exc.written
+        failures = {name: f"{type(e).__name__}: {e}" for name, e in exc.failures.items()}
+    return RunReport(con, outputs, stored[0] if stored else None, len(paths), tuple(notes), failures)
 
 
 def read_for_year(paths: Sequence[Path], *, year: int | None = None, edition: str | Path | None = None, engine: Engine | None = None, workers: int | None = None, progress: bool = True) -> tuple[list[Any], Engine, int | None, list[str]]:

@@ -7,21 +7,22 @@ Text is always written as an inline string (``t="inlineStr"``): a value that sta
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
-#: characters XML 1.0 cannot hold (openpyxl refuses them too)
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from ..textsafe import ooxml_text
+
 #: the most characters Excel keeps in one cell
 CELL_MAX = 32767
 
 
 def clean_text(value: str) -> str:
-    """Drop characters XML 1.0 cannot hold (openpyxl refuses them too)."""
-    return ILLEGAL.sub("", value)
+    """Text as a cell holds it: no characters XML 1.0 cannot hold, no lone surrogates, and
+    a literal ``_xHHHH_`` escaped so Excel and LibreOffice do not read it as a character
+    (:func:`xl_afbp.textsafe.ooxml_text`)."""
+    return ooxml_text(value)
 
 
 @lru_cache(maxsize=4096)

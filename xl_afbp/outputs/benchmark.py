@@ -1,6 +1,6 @@
 """Group medians per indicator: written by the consolidator, read by the generator.
 
-File ``benchmark-<year>.csv`` (UTF-8, comma-separated) with the columns
+File ``benchmark-<year>.csv`` (UTF-8, comma-separated, decimal points: a file for programs) with the columns
 ``rok, poziom, podtyp, przedzial, wskaznik, n_grupy, n, mediana``: one row per level
 (``podtyp × przedział``, ``podtyp`` – przedzial empty –, ``region`` – podtyp and
 przedzial empty) and indicator. Only groups of at least :data:`MIN_GROUP` libraries are
@@ -103,12 +103,11 @@ def read_benchmark(path: Path | str) -> Benchmark:
 
 
 def write_benchmark(rows: list[dict], path: Path | str) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: row.get(k, "") for k in COLUMNS})
-    return Path(path)
+    """A file for the generator, not for people: the machine dialect of the one CSV writer
+    (its text is as safe as every other CSV's), medians to 10 decimals."""
+    from .csvfiles import MACHINE, write_csv
+
+    return write_csv(path, COLUMNS, rows, dialect=MACHINE, decimals={"rok": 0, "n_grupy": 0, "n": 0})
 
 
 def benchmark_from_history(libraries: pd.DataFrame, engine: Engine, year: int) -> Benchmark:

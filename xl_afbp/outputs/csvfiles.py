@@ -1,31 +1,145 @@
-"""The CSV tables of the summary folder (text from files is never a formula: ``safe_text``)."""
+"""The one CSV writer of the summary folder, and its tables.
+
+Two dialects:
+
+* :data:`EXCEL_PL` (the default): what a Polish Excel opens by double-click – UTF-8 with a
+  byte-order mark (without it Excel reads UTF-8 as Windows-1250 and breaks every Polish
+  letter), ``;`` between fields (a Polish Windows lists with ``;`` because ``,`` is the
+  decimal mark) and decimal commas, numbers without grouping;
+* :data:`MACHINE`: for programs – UTF-8 without BOM, ``,`` and decimal points.
+
+Numbers are rounded as every other output rounds them (:mod:`.numbers`: Excel's half away
+from zero, the decimals of the indicator's format or of the item). Text is data, never a
+formula (``=``, ``+``, ``-``, ``@``, tab or CR first get an apostrophe), never breaks a row (a
+field with ``;``, a quote, CR or LF is quoted: rows end with CRLF, so a bare CR is quoted too)
+and never stops the writer (lone surrogates and control characters: :mod:`xl_afbp.textsafe`).
+"""
 
 from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
+from ..consolidate.facts import _Facts
 from ..consolidate.records import Consolidation
-from ..workbook.cells import safe_text
+from ..textsafe import formula_safe, printable
+from .numbers import MACHINE as MACHINE_NUMBERS
+from .numbers import POLISH_PLAIN, NumberStyle, format_number, is_number, value_decimals
 
 
-# =============================================================================== outputs: CSV
-def _csv(df: pd.DataFrame, path: Path) -> Path:
-    out = df.copy()
-    for c in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
-            out[c] = out[c].astype(object).map(safe_text)
-    out.to_csv(path, index=False, encoding="utf-8")
-    return path
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file is written."""
+
+    name: str
+    delimiter: str
+    bom: bool
+    numbers: NumberStyle
 
 
-def write_csvs(con: Consolidation, out: Path) -> dict[str, Path]:
-    return {
-        "biblioteki.csv": _csv(con.libraries, out / "biblioteki.csv"),
-        "wskazniki_grupy.csv": _csv(con.group_stats, out / "wskazniki_grupy.csv"),
-        "powiaty.csv": _csv(con.powiaty, out / "powiaty.csv"),
-        "region.csv": _csv(con.region, out / "region.csv"),
-        "kontrola.csv": _csv(con.findings, out / "kontrola.csv"),
-        "import.csv": _csv(con.import_log, out / "import.csv"),
-        "brakujace.csv": _csv(con.missing, out / "brakujace.csv"),
+EXCEL_PL = CsvDialect("excel", ";", True, POLISH_PLAIN)
+MACHINE = CsvDialect("machine", ",", False, MACHINE_NUMBERS)
+DIALECTS = {d.name: d for d in (EXCEL_PL, MACHINE)}
+
+#: decimals of a column: a fixed number, or one per row (a function of the row's values);
+#: None: not a number
+Decimals = int | Callable[[dict[str, Any]], int | None] | None
+
+
+def _cell(value: Any, decimals: int | None, dialect: CsvDialect) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if decimals is not None and is_number(value):
+        return format_number(value, decimals, dialect.numbers, empty="")
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
+        return format_number(value, value_decimals(value), dialect.numbers, empty="") if is_number(value) else ""
+    return formula_safe(printable(str(value)))
+
+
+def write_csv(path: Path | str, columns: Sequence[str], rows: Iterable[dict[str, Any]], *, dialect: CsvDialect = EXCEL_PL, decimals: dict[str, Decimals] | None = None) -> Path:
+    """Write ``rows`` (dicts) under ``columns``; ``decimals`` per column (see :data:`Decimals`)."""
+    decimals = decimals or {}
+    with open(path, "w", encoding="utf-8-sig" if dialect.bom else "utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=dialect.delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        writer.writerow([formula_safe(printable(str(c))) for c in columns])
+        for row in rows:
+            out = []
+            for c in columns:
+                d = decimals.get(c)
+                out.append(_cell(row.get(c), d(row) if callable(d) else d, dialect))
+            writer.writerow(out)
+    return Path(path)
+
+
+def write_frame(df: pd.DataFrame, path: Path | str, *, dialect: CsvDialect = EXCEL_PL, decimals: dict[str, Decimals] | None = None) -> Path:
+    """:func:`write_csv` of a DataFrame (NaN: empty)."""
+    return write_csv(path, list(df.columns), df.to_dict("records"), dialect=dialect, decimals=decimals)
+
+
+# =============================================================================== the tables
+class TableDecimals:
+    """The decimals of every numeric column of the consolidation's tables, from the spec."""
+
+    def __init__(self, facts: _Facts):
+        from .numbers import decimals_of
+
+        self.indicator = {i.code: decimals_of(i.format) for i in facts.spec.indicators}
+        self.item = {f"P{it.nr:02d}": int(it.decimals or 0) for it in facts.numeric}
+
+    def of_row_code(self, key: str) -> Callable[[dict[str, Any]], int | None]:
+        """Per row: the decimals of the indicator or item named in column ``key``."""
+
+        def decimals(row: dict[str, Any]) -> int | None:
+            code = row.get(key)
+            if code in self.indicator:
+                return self.indicator[code]
+            return self.item.get(code, 2)
+
+        return decimals
+
+    def items(self) -> dict[str, Decimals]:
+        """Input values keep the decimals they have (a whole item typed as 123.5: 123,5)."""
+        return {c: (lambda row, c=c, d=d: value_decimals(row.get(c), d)) for c, d in self.item.items()}
+
+    def libraries(self) -> dict[str, Decimals]:
+        return {**self.items(), **self.indicator, "bledy": 0, "ostrzezenia": 0, "braki": 0}
+
+    def group_stats(self) -> dict[str, Decimals]:
+        per = self.of_row_code("wskaznik")
+        return {**{c: per for c in ("srednia", "mediana", "q1", "q3", "min", "max", "agregat")}, "n": 0, "n_grupy": 0, "n_pominiete": 0}
+
+    def powiaty(self) -> dict[str, Decimals]:
+        return {**self.item, **self.indicator}
+
+    def region(self) -> dict[str, Decimals]:
+        per = self.of_row_code("kod")
+        return {"wartosc": per, "mediana_bibliotek": per, "n": 0, "n_brak": 0, "n_pominiete": 0}
+
+    def review(self) -> dict[str, Decimals]:
+        per = self.of_row_code("wskaznik")
+        return {**{c: per for c in ("wartosc", "mediana", "q1", "q3")}, "iloraz": 1, "n_grupy": 0}
+
+    def findings(self) -> dict[str, Decimals]:
+        return {c: (lambda row, c=c: value_decimals(row.get(c), 0)) for c in ("afbp", "k03", "k03_gorna")}
+
+
+def write_csvs(con: Consolidation, out: Path, facts: _Facts, *, dialect: CsvDialect = EXCEL_PL) -> dict[str, Path]:
+    """The CSV tables of the summary folder."""
+    d = TableDecimals(facts)
+    tables = {
+        "biblioteki.csv": (con.libraries, d.libraries()),
+        "wskazniki_grupy.csv": (con.group_stats, d.group_stats()),
+        "powiaty.csv": (con.powiaty, d.powiaty()),
+        "region.csv": (con.region, d.region()),
+        "kontrola.csv": (con.findings, d.findings()),
+        "do_sprawdzenia.csv": (con.review, d.review()),
+        "import.csv": (con.import_log, {"rozmiar": 0}),
+        "brakujace.csv": (con.missing, {}),
     }
+    return {name: write_frame(df, out / name, dialect=dialect, decimals=dec) for name, (df, dec) in tables.items()}

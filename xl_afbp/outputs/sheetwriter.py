@@ -13,6 +13,7 @@ from ..consolidate.records import Consolidation
 from ..ooxml.cells import column_letter, data_cell_xml
 from ..ooxml.parts import append_rows, sheet_parts, zipfile_text
 from ..ooxml.zipcopy import compress, read_members, write_zip
+from ..textsafe import ooxml_text
 
 
 # =============================================================================== outputs: labels
@@ -102,10 +103,12 @@ class _SummaryWriter:
         from ..workbook import styles as sty
 
         ws = self.wb.create_sheet(title)
-        ws["A1"] = heading
+        ws["A1"] = ooxml_text(heading)  # a heading may carry the region's name: data
+        ws["A1"].data_type = "s"
         ws["A1"].font = sty.TITLE_FONT
         for i, note in enumerate(notes, start=2):
-            ws.cell(row=i, column=1, value=note).font = sty.NOTE_FONT
+            cell = ws.cell(row=i, column=1, value=ooxml_text(note))
+            cell.font, cell.data_type = sty.NOTE_FONT, "s"
         return ws
 
     def table(self, ws, header_row: int, columns: Sequence[tuple[str, str, str | None, float]], rows: list[list[Any]], *, styles: Callable[[int], list[int]] | None = None, freeze_col: int = 1, special: dict[str, str] | None = None) -> int:
@@ -114,7 +117,9 @@ class _SummaryWriter:
 
         from ..workbook import styles as sty
 
-        sty.header_row(ws, header_row, [c[1] for c in columns])
+        sty.header_row(ws, header_row, [ooxml_text(c[1]) for c in columns])
+        for i in range(1, len(columns) + 1):  # a group's name may be a subtype a form typed: text, never a formula
+            ws.cell(row=header_row, column=i).data_type = "s"
         for k, fill in (special or {}).items():
             for i, c in enumerate(columns, start=1):
                 if c[0] == k:
@@ -129,12 +134,8 @@ class _SummaryWriter:
         per_col = [self.style(c[2]) for c in columns]
         self.bulk.append(_Bulk(ws.title, header_row + 1, rows, styles or per_col, len(columns)))
         ws.print_title_rows = f"{header_row}:{header_row}"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        if len(columns) <= 20:  # wider tables print across pages
-            ws.sheet_properties.pageSetUpPr.fitToPage = True
-            ws.page_setup.fitToWidth = 1
-            ws.page_setup.fitToHeight = 0
+        if freeze_col > 1:
+            ws.print_title_cols = f"A:{_col(freeze_col)}"
         return last
 
     # -- rendering ------------------------------------------------------------------
@@ -149,7 +150,28 @@ class _SummaryWriter:
             out.append(f'<row r="{r}">{cells}</row>')
         return "".join(out)
 
+    def print_setup(self) -> None:
+        """Every sheet prints on A4 landscape, one page wide (columns never run onto a second
+        page), with the region and year in the header and the sheet and "strona x z y" in
+        the footer – Excel's codes, which LibreOffice reads."""
+        from ..workbook.printing import MARGINS_IN, header_text
+        from openpyxl.worksheet.page import PageMargins
+
+        con = self.con
+        region = header_text(ooxml_text(con.region_label or con.region_name or ""))
+        for ws in self.wb.worksheets:
+            ws.page_setup.paperSize = ws.PAPERSIZE_A4
+            ws.page_setup.orientation = "landscape"
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            ws.page_setup.fitToWidth = 1
+            ws.page_setup.fitToHeight = 0
+            ws.page_margins = PageMargins(**MARGINS_IN)
+            for part, text in ((ws.oddHeader.left, f"AFBP – {region}" if region else "AFBP"), (ws.oddHeader.right, f"dane za {con.year} r."), (ws.oddFooter.left, "&A"), (ws.oddFooter.right, "strona &P z &N")):
+                part.text = text
+                part.size = 9
+
     def save(self, path: Path) -> Path:
+        self.print_setup()
         buf = io.BytesIO()
         self.wb.save(buf)
         self._sealed = True

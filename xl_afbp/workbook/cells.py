@@ -11,8 +11,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import names
 
-FORMULA_START = ("=", "+", "-", "@")
-
 
 def absolute(ws: Worksheet, row: int, col: int, row2: int | None = None, col2: int | None = None) -> str:
     """``'Sheet'!$B$2`` or ``'Sheet'!$B$2:$F$2``."""
@@ -45,9 +43,3 @@ def set_text(ws: Worksheet, row: int, col: int, value: Any) -> None:
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"
 
-
-def safe_text(value: Any) -> Any:
-    """For CSV and other text outputs: prefix text that a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value

@@ -1,0 +1,180 @@
+"""Every writer safe on its own (issue 14's output writers): text from a returned file –
+a formula, a tab or CR first, ``_xD800_``, lone surrogates, control characters, ``$\\foo$``
+– never becomes a formula, never breaks a row, never crashes a writer; one writer's failure
+leaves the others written and says why. And the one rounding against Excel's ROUND as
+LibreOffice computes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from xl_afbp import consolidate as c
+from xl_afbp.demo.simulate import simulate_form
+from xl_afbp.jobs import consolidation as job
+from xl_afbp.outputs.csvfiles import EXCEL_PL, MACHINE, write_csv
+from xl_afbp.outputs.numbers import excel_round, format_number
+from xl_afbp.reader import Submission
+
+HOSTILE = [
+    '=HYPERLINK("http://example.com","klik")',
+    "+48 91 000",
+    "-2+3",
+    "@SUMA(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    "a\rb",
+    "a\nb;c\"d",
+    "_xD800_ i _x0041_",
+    "lone \ud800 surrogate \udcff",
+    "ctrl \x01\x02\x1f end",
+    "$\\foo$ i $x^2$",
+]
+
+
+def _libreoffice_cells(path: Path, work: Path, filter_opts: str) -> list[list[str]]:
+    """The cells of a file as LibreOffice reads it (converted to CSV by soffice)."""
+    from xl_afbp.demo.libreoffice import require_soffice
+
+    out = work / "lo"
+    spec = f"csv:Text - txt - csv (StarCalc):{filter_opts}"
+    cmd = [require_soffice(), f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--norestore"]
+    if path.suffix == ".csv":
+        cmd += ["--infilter=CSV:59,34,76,1,,1045"]
+    subprocess.run([*cmd, "--convert-to", spec, "--outdir", str(out), str(path)], capture_output=True, timeout=180, check=True)
+    (found,) = out.glob("*.csv")
+    with open(found, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh, delimiter="|"))
+
+
+@pytest.mark.libreoffice
+def test_csv_writer_keeps_hostile_text_as_one_text_cell_in_libreoffice(tmp_path):
+    rows = [{"k": i, "tekst": t, "liczba": 1234.5} for i, t in enumerate(HOSTILE)]
+    path = write_csv(tmp_path / "wrogi.csv", ["k", "tekst", "liczba"], rows, dialect=EXCEL_PL, decimals={"liczba": 1})
+    cells = _libreoffice_cells(path, tmp_path, "124,34,76,1,,1033,false,true,false")
+    assert len(cells) == 1 + len(HOSTILE), cells  # no field broke its row (a bare CR included)
+    for i, text in enumerate(HOSTILE, start=1):
+        k, shown, number = cells[i]
+        assert k == str(i - 1)
+        assert not shown.startswith(("=", "+", "@")) or shown.startswith("'"), shown
+        assert number in ("1234.5", "1234,5"), number  # a number, with the Polish decimal comma read as such
+    assert "\ufffd" in cells[HOSTILE.index("lone \ud800 surrogate \udcff") + 1][1]
+
+
+def test_csv_dialects_bytes(tmp_path):
+    pl = write_csv(tmp_path / "pl.csv", ["a", "b"], [{"a": "Żółć", "b": 3.14159}], dialect=EXCEL_PL, decimals={"b": 2}).read_bytes()
+    assert pl == "\ufeffa;b\r\nŻółć;3,14\r\n".encode("utf-8")
+    m = write_csv(tmp_path / "m.csv", ["a", "b"], [{"a": "Żółć", "b": 3.14159}], dialect=MACHINE, decimals={"b": 2}).read_bytes()
+    assert m == "a,b\r\nŻółć,3.14\r\n".encode("utf-8")
+
+
+def _hostile_consolidation(engine, tmp_path, text: str, lib_id: str = "L-1"):
+    subs = []
+    for i in range(4):
+        form = simulate_form(5000 + 100 * i, 1, seed=i)
+        form.basic |= {"NAZWA": f"{text} {i}", "PODTYP": text if i < 3 else "biblioteka gminy wiejskiej", "POWIAT": text, "GMINA": text}
+        name = f"{text[:20]}{i}.xlsx"
+        subs.append(Submission(path=tmp_path / name, name=name, sha256=f"{i:x}" * 64, size=1, verdict="accepted", code="ok", reason="", library_id=f"{lib_id}{i}", meta={"library_id": f"{lib_id}{i}", "year": 2016}, data=form))
+    return c.consolidate(subs, engine=engine, region=text)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_every_output_is_written_whatever_the_text(engine, tmp_path, text):
+    con = _hostile_consolidation(engine, tmp_path, text)
+    out = job.write_outputs(con, tmp_path / "out", engine=engine, feedback=True, then=lambda: __import__("xl_afbp.database", fromlist=["store"]).store(tmp_path / "db.sqlite", con))
+    for name in ("podsumowanie.xlsx", "raport.html", "raport.pdf", "kontrola.html", "biblioteki.csv", "benchmark-2016.csv", "korespondencja.csv"):
+        assert name in out, name
+    with zipfile.ZipFile(out["podsumowanie.xlsx"]) as zf:
+        for n in zf.namelist():
+            if n.startswith("xl/worksheets/"):
+                data = zf.read(n)
+                assert b"<f>" not in data and b"<f " not in data, n
+    load_workbook(out["podsumowanie.xlsx"])  # a valid package
+
+
+@pytest.mark.libreoffice
+def test_xlsx_text_reads_back_as_typed_in_libreoffice(engine, tmp_path):
+    text = "_xD800_ i _x0041_ =1+1"
+    con = _hostile_consolidation(engine, tmp_path, text)
+    out = job.write_outputs(con, tmp_path / "out", engine=engine)
+    names = load_workbook(out["podsumowanie.xlsx"], read_only=True).sheetnames
+    from xl_afbp.demo.libreoffice import require_soffice
+
+    spec = f"csv:Text - txt - csv (StarCalc):124,34,76,1,,1033,false,true,false,false,false,{names.index('Biblioteki') + 1}"
+    subprocess.run([require_soffice(), f"-env:UserInstallation={(tmp_path / 'p').as_uri()}", "--headless", "--convert-to", spec, "--outdir", str(tmp_path / "lo"), str(out["podsumowanie.xlsx"])], capture_output=True, timeout=180, check=True)
+    (found,) = (tmp_path / "lo").glob("*.csv")
+    content = found.read_text(encoding="utf-8")
+    assert f"{text} 0" in content, content[:2000]
+
+
+def test_charts_do_not_parse_text_as_mathtext():
+    from xl_afbp.outputs import charts
+
+    uri = charts.counts_chart(["$\\foo$", "a $x^{2$ b", "\ud800"], [1, 2, 3], xlabel="$\\bar$")
+    assert uri.startswith("data:image/png;base64,")
+    uri = charts.index_chart(["$\\foo$ wskaźnik"], [250.0])
+    assert uri.startswith("data:image/png;base64,")
+
+
+@pytest.fixture
+def returned_folder(tmp_path, engine):
+    from xl_afbp.generate import generate_batch, read_libraries
+    from xl_afbp.workbook.fill import fill_form
+
+    libs, _ = read_libraries(Path(__file__).resolve().parents[1] / "xl_afbp" / "data" / "sample_libraries.csv")
+    forms = generate_batch(libs[1:4], tmp_path / "forms", workers=1, progress=False)
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    for lib, form in zip(libs[1:4], forms):
+        fill_form(form, simulate_form(lib.mieszkancy, lib.filie, seed=lib.id, podtyp=lib.podtyp, organizator=lib.organizator), folder / form.name)
+    return folder
+
+
+def test_a_database_failure_leaves_the_outputs_and_is_reported(returned_folder, tmp_path, capsys):
+    from xl_afbp.cli import main
+
+    db = tmp_path / "db-is-a-folder"
+    db.mkdir()
+    code = main(["consolidate", str(returned_folder), "--out", str(tmp_path / "out"), "--db", str(db), "--quiet"])
+    printed = capsys.readouterr().out
+    assert code == 1 and "Nie zapisano: database" in printed and "Odrzucono" not in printed
+    for name in ("podsumowanie.xlsx", "raport.html", "raport.pdf", "kontrola.html", "region.csv"):
+        assert (tmp_path / "out" / name).is_file(), name
+
+
+# ----------------------------------------------------------------------------- one rounding
+TRICKY = [4.35, 2.675, 1.005, 0.285, -2.5, -0.125, 1234.5, 4.3499999, 0.1 + 0.2, 1.2349999999999999, 8.325, 1e-7, 123456789.125, -1.5, 0.5, 2.5]
+
+
+def test_excel_round_equals_libreoffice_round(tmp_path):
+    """``excel_round`` against Excel's ROUND as LibreOffice computes it (recalculated)."""
+    from xl_afbp.demo import libreoffice
+
+    wb = Workbook()
+    ws = wb.active
+    for r, v in enumerate(TRICKY, start=1):
+        ws.cell(row=r, column=1, value=v)
+        for d in range(3):
+            ws.cell(row=r, column=2 + d, value=f"=ROUND(A{r},{d})")
+    src = tmp_path / "round.xlsx"
+    wb.save(src)
+    out = libreoffice.recalculate([src], tmp_path / "lo")[src]
+    got = load_workbook(out, data_only=True).active
+    for r, v in enumerate(TRICKY, start=1):
+        for d in range(3):
+            lo = got.cell(row=r, column=2 + d).value
+            assert excel_round(v, d) == pytest.approx(lo, rel=0, abs=1e-12), (v, d, lo)
+
+
+def test_format_number_writes_the_rounded_value():
+    assert format_number(4.35, 1) == "4,4"  # Python's f"{4.35:.1f}" says 4.3
+    assert format_number(123.5, 0) == "124" and format_number(-0.004, 2) == "0,00"
+    assert format_number(1234567.891, 2) == "1\u202f234\u202f567,89"
+    assert format_number(math.nan, 2) == "—"

@@ -1,0 +1,116 @@
+"""One rounding and one way of writing a number, for every output (HTML, PDF, xlsx, CSV).
+
+Excel shows a number rounded to the decimals of its format, half away from zero, and it
+does so on the value as it keeps it: 15 significant digits. ``4.35`` is stored in binary as
+4.34999999999999964…, yet Excel shows ``4,4`` (and ``=ROUND(4.35; 1)`` is 4.4), while
+Python's ``f"{4.35:.1f}"`` gives ``4.3``. :func:`excel_round` rounds as Excel does, and
+:func:`format_number` writes the result; the HTML report, the PDFs and the CSV files use
+them, and the workbook keeps the full value under a number format of the same decimals, so
+the same value shows the same digits in every file a coordinator opens.
+
+How many decimals: an indicator's ``format`` in the spec (``0.00`` → 2), an item's
+``decimals`` (0 for whole numbers) – but an input value keeps the decimals it has
+(:func:`value_decimals`): 123.5 m² typed into a whole-number item is shown as 123,5, not 124.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from typing import Any
+
+#: Excel keeps 15 significant digits of a number
+EXCEL_DIGITS = 15
+#: the most decimals an input value is shown with (beyond: rounded)
+MAX_DECIMALS = 10
+#: what a table shows for "no value"
+DASH = "—"
+_CTX = Context(prec=EXCEL_DIGITS, rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    """How numbers are written: the decimal mark and the thousands separator."""
+
+    decimal: str = ","
+    thousands: str = "\u202f"  # narrow no-break space, as Polish typography groups digits
+
+
+#: Polish text (HTML, PDF): 1 234,5
+POLISH = NumberStyle()
+#: Polish CSV for Excel: 1234,5 (no grouping, Excel would read "1 234,5" as text)
+POLISH_PLAIN = NumberStyle(",", "")
+#: machine CSV: 1234.5
+MACHINE = NumberStyle(".", "")
+
+
+def is_number(v: Any) -> bool:
+    """A finite number (numpy scalars too; bool is not a number here)."""
+    if v is None or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def excel_decimal(v: float, decimals: int) -> Decimal:
+    """``v`` rounded as Excel rounds it: to 15 significant digits (what Excel stores), then
+    to ``decimals`` places half away from zero."""
+    d = _CTX.create_decimal(repr(float(v)))
+    try:
+        return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context holds (|v| ≥ 1e15 with decimals)
+        return d
+
+
+def excel_round(v: float, decimals: int) -> float:
+    """Excel's ``ROUND(v; decimals)`` (half away from zero on the 15-digit value)."""
+    return float(excel_decimal(v, decimals))
+
+
+def decimals_of(number_format: str | None) -> int:
+    """Decimals shown by an Excel number format: ``0.00`` → 2, ``#,##0`` → 0, ``0.0#`` → 2."""
+    fmt = (number_format or "0.00").split(";")[0]
+    if "." not in fmt:
+        return 0
+    tail = fmt.split(".", 1)[1]
+    return sum(1 for ch in tail if ch in "0#")
+
+
+def value_decimals(v: Any, declared: int = 0) -> int:
+    """The decimals an input value is shown with: the item's, or more when the value has
+    more (up to :data:`MAX_DECIMALS`), so a typed 123.5 is never shown as 124."""
+    if not is_number(v):
+        return declared
+    d = _CTX.create_decimal(repr(float(v))).normalize()
+    have = max(0, -d.as_tuple().exponent) if d.is_finite() else 0
+    return max(declared, min(int(have), MAX_DECIMALS))
+
+
+def format_number(v: Any, decimals: int, style: NumberStyle = POLISH, *, empty: str = DASH) -> str:
+    """``v`` rounded as Excel rounds it and written with ``style``; ``empty`` for no value."""
+    if not is_number(v):
+        return empty
+    d = excel_decimal(float(v), decimals)
+    if d == 0:
+        d = abs(d)  # Excel shows 0,00, never -0,00
+    sign = "-" if d < 0 else ""
+    digits = f"{abs(d):.{decimals}f}"
+    whole, _, frac = digits.partition(".")
+    if style.thousands and len(whole) > 3:  # grouped as Excel's "#,##0" groups them
+        whole = f"{int(whole):,}".replace(",", style.thousands)
+    return sign + whole + (style.decimal + frac if frac else "")
+
+
+def format_count(v: Any, style: NumberStyle = POLISH, *, empty: str = DASH) -> str:
+    """A whole number (n, counts)."""
+    return format_number(v, 0, style, empty=empty)
+
+
+def format_percent(part: Any, whole: Any, decimals: int = 1, style: NumberStyle = POLISH) -> str:
+    """``part`` as a percentage of ``whole`` ("87,5 %"), or the dash."""
+    if not is_number(part) or not is_number(whole) or float(whole) == 0:
+        return DASH
+    return format_number(float(part) / float(whole) * 100, decimals, style) + "\u00a0%"
