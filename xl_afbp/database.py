@@ -32,12 +32,13 @@ import json
 import math
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .verdicts import DUPLICATE, REJECTED, STORED, SUPERSEDED, USED, sql_in
+from .safetext import safe
+from .verdicts import REJECTED, STORED, SUPERSEDED, USED, sql_in
 
 SCHEMA_VERSION = 1
 
@@ -124,6 +125,7 @@ class StoreReport:
     replaced: int = 0  # libraries whose values for the year were replaced by a newer file
     inserted: int = 0  # libraries whose values for the year were stored for the first time
     late: int = 0  # accepted files older than the library's current one (stored as superseded)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, why) of files that could not be stored; the others are
 
 
 # ---------------------------------------------------------------------------- connection
@@ -180,24 +182,35 @@ def _now() -> str:
 
 # ---------------------------------------------------------------------------- values
 def _number(v: Any) -> float | None:
+    """A finite number SQLite and JSON can hold, or None (NaN, ±Infinity, an int beyond a
+    double, text)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
-    f = float(v)
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
     return f if math.isfinite(f) else None
 
 
 def _plain(v: Any) -> Any:
-    """A JSON/SQLite-safe cell value."""
+    """A JSON/SQLite-safe cell value: finite numbers, text without what UTF-8 cannot carry
+    (every writer is safe on its own, whatever the reader let through)."""
     if v is None:
         return None
     n = _number(v)
     if n is not None:
         return int(n) if n.is_integer() and abs(n) < 2**53 else n
-    if isinstance(v, (int, float)):  # bool, nan, inf
-        return None if isinstance(v, float) else str(v)
+    if isinstance(v, (int, float)):  # bool, nan, inf, huge ints
+        return None if not isinstance(v, bool) else str(v)
     if isinstance(v, datetime):
         return v.isoformat()
-    return str(v)
+    return safe(str(v))
+
+
+def _json(obj: Any) -> str:
+    """Strict JSON (never NaN or Infinity, which no JSON reader accepts)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 
 def _iso(v: Any) -> str | None:
@@ -219,46 +232,23 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
     report = StoreReport()
     now = imported_at or _now()
     lib_rows = {r["id"]: r for r in con.libraries.to_dict("records")} if len(con.libraries) else {}
-    batch: dict[str, list[tuple]] = {t: [] for t in (*VALUE_TABLES, "findings")}
     with closing(connect(path)) as conn, conn:
+        conn.execute("BEGIN")  # one transaction; each file under a savepoint inside it
         for e in con.entries:
-            if e.status == DUPLICATE or not e.sub.sha256:  # no content hash: nothing to key the audit row on
+            if e.status not in STORED or not e.sub.sha256:  # a copy, no form, undecided, or no content hash to key on
                 continue
-            sub = e.sub
-            meta = sub.meta or {}
-            verdict = e.status
-            row = conn.execute("SELECT verdict FROM submissions WHERE sha256 = ?", (sub.sha256,)).fetchone()
-            if row is not None:
-                if row[0] == REJECTED and verdict != REJECTED:
-                    conn.execute(
-                        "UPDATE submissions SET verdict = ?, code = ?, reason = ?, library_id = ?, year = ?, superseded_by = NULL WHERE sha256 = ?",
-                        (verdict, e.code, e.reason, e.library_id, con.year, sub.sha256),
-                    )
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
-                    continue
-            else:
-                year = con.year
-                try:
-                    year = int(float(meta.get("year"))) if meta.get("year") not in (None, "") else con.year
-                except (TypeError, ValueError):
-                    pass
-                conn.execute(
-                    "INSERT INTO submissions (sha256, file_name, size, imported_at, library_id, year, verdict, code, reason, saved_at, generated_at, spec_version, newest_key)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (sub.sha256, str(sub.name), int(sub.size or 0), now, e.library_id, year, verdict, e.code, e.reason,
-                     _iso(getattr(sub, "saved_at", None)), _iso(meta.get("generated_at")), _plain(meta.get("spec_version")), _key(e)),
-                )
-                report.new += 1
-            if verdict not in USED:
-                continue
-            _activate(conn, con, e, lib_rows.get(e.library_id), batch, report)
-        for table, rows in batch.items():
-            if rows:
-                marks = ", ".join("?" * len(rows[0]))
-                verb = "INSERT OR IGNORE" if table == "findings" else "INSERT"
-                conn.executemany(f"{verb} INTO {table} VALUES ({marks})", rows)
+            # one file's values can never fail the others: each file is stored under its own
+            # savepoint, and a file that cannot be stored is rolled back alone and reported
+            batch: dict[str, list[tuple]] = {t: [] for t in (*VALUE_TABLES, "findings")}
+            conn.execute("SAVEPOINT one_file")
+            try:
+                if _submission_row(conn, con, e, now, report):
+                    _activate(conn, con, e, lib_rows.get(e.library_id), batch, report)
+                    _insert(conn, batch)
+            except (sqlite3.Error, ValueError, TypeError, OverflowError, UnicodeError) as exc:
+                conn.execute("ROLLBACK TO one_file")
+                report.failed.append((safe(str(e.sub.name)), f"{type(exc).__name__}: {safe(str(exc))[:200]}"))
+            conn.execute("RELEASE one_file")
         # a superseded file of this batch points to the file that won
         for e in con.entries:
             if e.status == SUPERSEDED and e.other:
@@ -266,6 +256,47 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
                 if winner is not None:
                     conn.execute("UPDATE submissions SET superseded_by = ? WHERE sha256 = ? AND superseded_by IS NULL", (winner.sub.sha256, e.sub.sha256))
     return report
+
+
+def _submission_row(conn: sqlite3.Connection, con, e, now: str, report: StoreReport) -> bool:
+    """The file's audit row (inserted, or a rejected one updated); whether its values are
+    to be stored now."""
+    sub = e.sub
+    meta = sub.meta or {}
+    verdict = e.status
+    row = conn.execute("SELECT verdict FROM submissions WHERE sha256 = ?", (sub.sha256,)).fetchone()
+    if row is not None:
+        if row[0] == REJECTED and verdict != REJECTED:
+            conn.execute(
+                "UPDATE submissions SET verdict = ?, code = ?, reason = ?, library_id = ?, year = ?, superseded_by = NULL WHERE sha256 = ?",
+                (verdict, e.code, _plain(e.reason), _plain(e.library_id), con.year, sub.sha256),
+            )
+            report.updated += 1
+        else:
+            report.unchanged += 1
+            return False
+    else:
+        year = con.year
+        try:
+            year = int(float(meta.get("year"))) if meta.get("year") not in (None, "") else con.year
+        except (TypeError, ValueError, OverflowError):
+            pass
+        conn.execute(
+            "INSERT INTO submissions (sha256, file_name, size, imported_at, library_id, year, verdict, code, reason, saved_at, generated_at, spec_version, newest_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sub.sha256, _plain(str(sub.name)), int(sub.size or 0), now, _plain(e.library_id), year, verdict, e.code, _plain(e.reason),
+             _iso(getattr(sub, "saved_at", None)), _iso(meta.get("generated_at")), _plain(meta.get("spec_version")), _key(e)),
+        )
+        report.new += 1
+    return verdict in USED
+
+
+def _insert(conn: sqlite3.Connection, batch: dict[str, list[tuple]]) -> None:
+    for table, rows in batch.items():
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            verb = "INSERT OR IGNORE" if table == "findings" else "INSERT"
+            conn.executemany(f"{verb} INTO {table} VALUES ({marks})", rows)
 
 
 def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[str, list[tuple]], report: StoreReport) -> None:
@@ -292,7 +323,7 @@ def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[st
         report.inserted += 1
     lib = lib or {}
     ev = e.evaluation  # consolidate.evaluation.FormEvaluation
-    lid = e.library_id
+    lid = _plain(e.library_id)
     conn.execute(
         "INSERT OR REPLACE INTO libraries (library_id, year, sha256, nazwa, organizator, podtyp, przedzial, wojewodztwo, powiat, gmina, miejscowosc, teryt, status, errors, warnings, gaps)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -307,11 +338,11 @@ def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[st
         number = isinstance(p, (int, float))
         batch["item_values"].append((lid, year, int(nr), p if number else None, None if number else p))
     batch["service_values"] += [(lid, year, int(nr), _plain(v)) for nr, v in sorted(data.services.items()) if _plain(v) not in (None, "")]
-    k03 = {addr: list(row) for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
-    batch["k03_values"].append((lid, year, json.dumps(k03, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)))
+    k03 = {addr: [_plain(v) for v in row] for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
+    batch["k03_values"].append((lid, year, _json(k03)))
     batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
     findings = [(sha, i, lid, year, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
-    findings += [(sha, len(findings) + i, lid, year, "plik", "import", "uwaga", w, "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
+    findings += [(sha, len(findings) + i, lid, year, "plik", "import", "uwaga", _plain(w), "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
     batch["findings"] += findings
 
 

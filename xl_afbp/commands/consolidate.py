@@ -30,6 +30,7 @@ def _add(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..consolidate import STATUS_PL
+    from ..verdicts import UNRESOLVED
     from ..jobs.consolidation import DEFAULT_DB, DEFAULT_OUT, run_consolidation
 
     missing = [str(p) for p in args.inputs if not p.exists()]
@@ -66,5 +67,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Baza danych: {db} (nowe pliki: {d.new}, bez zmian: {d.unchanged}, zastąpione dane bibliotek: {d.replaced})")
     if report.rejected:
         print(f"Odrzucono {report.rejected} plik(ów): powody w {out / 'import.csv'} (arkusz Import)")
-        return 1
-    return 0
+    unresolved = counts.get(UNRESOLVED, 0)
+    if unresolved:
+        print(f"Do wyjaśnienia: {unresolved} plik(ów) – wersje tej samej biblioteki, których nie da się uporządkować (powody w {out / 'import.csv'})")
+    return report.exit_code

@@ -13,6 +13,7 @@ import pandas as pd
 from ..engine import Engine, get_engine
 from ..expr.pyeval import is_yes
 from ..formdata import FormData
+from ..safetext import safe_path
 from ..verdicts import message
 from ..workbook.form import population_band
 from .entries import _display, _expected_rows, _finish_status, assign_statuses
@@ -170,7 +171,7 @@ def _import_log(entries: list[Entry]) -> pd.DataFrame:
     for e in entries:
         data = e.sub.data
         rows.append({
-            "plik": str(e.sub.path),
+            "plik": safe_path(e.sub.path),
             "nazwa_pliku": _display(e),
             "sha256": e.sub.sha256,
             "rozmiar": int(e.sub.size or 0),
