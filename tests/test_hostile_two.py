@@ -387,9 +387,12 @@ def test_a_lone_file_saved_in_the_future_is_used_with_a_note(corpus, engine):
 
 def test_unresolved_versions_make_the_run_ask_for_action(corpus, engine):
     out, _ = corpus
-    con = consolidate([read_submission(out / n, engine=engine) for n in ("same_time_a.xlsx", "same_time_b.xlsx")], engine=engine, year=2016)
+    subs = [read_submission(out / n, engine=engine) for n in ("same_time_a.xlsx", "same_time_b.xlsx")]
+    listed = {"id": subs[0].library_id, "nazwa": subs[0].data.basic["NAZWA"], "teryt": subs[0].meta["teryt"]}
+    con = consolidate(subs, engine=engine, year=2016, expected=[listed])
     assert con.counts[UNRESOLVED] == 2 and con.needs_action == 2 and con.rejected == 0 and len(con.libraries) == 0
     assert all(r.startswith("do wyjaśnienia") for r in con.import_log["powod"])
+    assert con.missing.set_index("id").loc[listed["id"], "uwagi"].startswith("przesłano, do wyjaśnienia: ")
 
 
 # ---------------------------------------------------------------------------- the database

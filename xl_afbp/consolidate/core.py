@@ -19,7 +19,7 @@ from ..workbook.form import population_band
 from .entries import _display, _expected_rows, _finish_status, assign_statuses
 from .evaluation import EvaluationError, evaluate_all
 from .facts import _Facts, _facts
-from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
+from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NEEDS_ACTION, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
 from .statistics import _Aggregator, _group_stats, _powiaty, _region, numeric_items
 
 
@@ -199,7 +199,7 @@ def _missing(entries: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) 
     have = {e.library_id for e in entries if e.used}
     tried: dict[str, list[Entry]] = {}
     for e in entries:
-        if e.status != REJECTED:
+        if e.status not in NEEDS_ACTION:
             continue
         lib_id = e.library_id or _id_from_name(Path(e.sub.path).stem, exp)
         if lib_id:
@@ -210,7 +210,8 @@ def _missing(entries: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) 
             continue
         r = exp[lib_id]
         note = "nie przesłano formularza"
-        if lib_id in tried:
-            note = "przesłano, ale odrzucono: " + "; ".join(f"{_display(e)} – {e.reason}" for e in tried[lib_id])
+        if lib_id in tried:  # rejected files first; versions to clarify are not "rejected"
+            files = sorted(tried[lib_id], key=lambda e: e.status != REJECTED)
+            note = ("przesłano, ale odrzucono: " if files[0].status == REJECTED else "przesłano, do wyjaśnienia: ") + "; ".join(f"{_display(e)} – {e.reason}" for e in files)
         rows.append({"id": lib_id, "nazwa": _text(r.get("nazwa")), "podtyp": _text(r.get("podtyp")), "powiat": _text(r.get("powiat")), "gmina": _text(r.get("gmina")), "email": _text(r.get("email")), "uwagi": note})
     return pd.DataFrame(rows, columns=MISSING_COLUMNS)
