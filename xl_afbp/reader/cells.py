@@ -184,7 +184,9 @@ def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, styl
     dates, percents = styles.dates, styles.percents
     # most cells in one C-speed pass: empty cells, numbers, shared strings, booleans, formulas
     # with their cached results, written as Excel, LibreOffice and openpyxl write them
-    for ref, style, t, empty, f, vtag in _PLAIN_CELL.findall(sd):
+    found = _PLAIN_CELL.findall(sd)
+    plain = len(found)
+    for ref, style, t, empty, f, vtag in found:
         if ref not in wanted:
             continue
         done.add(ref)
@@ -214,6 +216,8 @@ def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, styl
             values[ref] = v.strip() in (b"1", b"true")
         # errors (t="e"): no value
     left = wanted - done  # inline strings, rich text, odd attributes – or cells not in the file
+    if left and sd.count(b"<c ") == plain:
+        left = set()  # every cell was read above: the others are not in the file (empty)
     if len(left) > 8:
         pieces = sd.split(b"<c ")
         by_ref = dict(zip(_FAST_REF.findall(sd), pieces[1:]))
@@ -517,14 +521,34 @@ def _shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
     An index past the last entry is absent from the result (the caller reports it)."""
     top = max(wanted)
     if b"<si/" not in xml and b"<si " not in xml and b":si" not in xml:  # as every writer writes them
-        pieces = xml.split(b"<si>", top + 1)
-        return {i: _si_text(pieces[i + 1]) for i in wanted if i + 1 < len(pieces)}
+        return _plain_shared_strings(xml, wanted)
     out: dict[int, str] = {}
     for n, m in enumerate(_SI.finditer(xml)):
         if n > top:
             break
         if n in wanted:
             out[n] = "" if m.group(1) else _si_text(xml[m.end() : m.end() + _si_length(xml, m.end())])
+    return out
+
+
+def _plain_shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
+    """The wanted entries of a plainly written sharedStrings.xml, splitting only as far as
+    needed from each end: a form's own strings sit at the start (its labels, the library's
+    data) and at the end (``_meta``, the last sheet), the TERYT lists in between – thousands
+    of entries that are never split out."""
+    count = xml.count(b"<si>")
+    order = sorted(i for i in wanted if i < count)
+    if not order:
+        return {}
+    # the cut between the entries taken from the start and those taken from the end
+    cut = min(range(len(order) + 1), key=lambda j: (order[j - 1] + 1 if j else 0) + (count - order[j] if j < len(order) else 0))
+    out: dict[int, str] = {}
+    if cut:
+        head = xml.split(b"<si>", order[cut - 1] + 1)
+        out.update((i, _si_text(head[i + 1])) for i in order[:cut])
+    if cut < len(order):
+        tail = xml.rsplit(b"<si>", count - order[cut])
+        out.update((i, _si_text(tail[i - count])) for i in order[cut:])
     return out
 
 

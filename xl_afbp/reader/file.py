@@ -124,7 +124,7 @@ class _FileReader:
         return found
 
     def _xml_member(self, name: str) -> bytes:
-        raw = _member(self.zf, self.members[name])
+        raw = _member(self.raw, self.members[name])
         if _has_dtd(raw, name):
             raise _Reject("xml_entities", part=name)
         return raw

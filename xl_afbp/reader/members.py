@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 
 from .submission import Limits, _Reject
@@ -162,10 +163,32 @@ def _member_prefix(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
         return fh.read(limit)
 
 
-def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A whole member; zipfile never returns more than the declared size (checked by CRC)."""
-    with zf.open(info) as fh:
-        chunks = []
-        while chunk := fh.read(1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
+def _member(raw: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A whole member, inflated straight from the file's bytes with the checks zipfile
+    makes (local header and name, no more data than declared, the CRC) – by ISA-L when it
+    is installed (about 3× zlib's speed, the same result), else by zlib."""
+    off = info.header_offset
+    if raw[off : off + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header of {info.filename}")
+    n, e = struct.unpack_from("<HH", raw, off + 26)
+    name = raw[off + 30 : off + 30 + n]
+    if name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "surrogateescape"):
+        raise zipfile.BadZipFile(f"name of {info.filename} differs in its local header")
+    start = off + 30 + n + e
+    data = raw[start : start + info.compress_size]
+    if len(data) < info.compress_size:
+        raise zipfile.BadZipFile(f"{info.filename} is cut off")
+    if info.compress_type == zipfile.ZIP_STORED:
+        out = data
+    else:
+        d = _inflate.decompressobj(-15)
+        out = d.decompress(data, info.file_size + 1)
+    if len(out) != info.file_size or _inflate.crc32(out) != info.CRC:
+        raise zipfile.BadZipFile(f"bad CRC or size of {info.filename}")
+    return out
+
+
+try:  # ISA-L's inflate and CRC: the same results as zlib's, several times faster
+    from isal import isal_zlib as _inflate
+except ImportError:  # pragma: no cover - a platform without the wheel
+    import zlib as _inflate
