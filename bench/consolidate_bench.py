@@ -216,18 +216,30 @@ def build_libreoffice_dataset(source: Path, root: Path, *, rebuild: bool = False
     returned = root / "returned"
     if not rebuild and (root / "stamp").is_file() and (root / "stamp").read_text() == stamp:
         return returned, json.loads((root / "notes.json").read_text())
-    if root.exists():
+    if rebuild and root.exists():
         shutil.rmtree(root)
-    returned.mkdir(parents=True)
+    returned.mkdir(parents=True, exist_ok=True)  # files already re-saved by an interrupted build are kept
+    (root / "stamp").unlink(missing_ok=True)
     t = time.perf_counter()
     files = sorted(p for p in source.iterdir() if p.is_file())
     copy = next(p for p in files if p.stem.endswith("-kopia"))
     broken = next(p for p in files if p.stem.endswith("-uszkodzony"))
-    forms = [p for p in files if p.suffix == ".xlsx" and p not in (copy, broken)]
+    forms = [p for p in files if p.suffix == ".xlsx" and p not in (copy, broken) and not (returned / p.name).is_file()]
     print(f"  LibreOffice re-saves {len(forms)} forms (once; ~0.5 s a form on 2 cores)", flush=True)
-    saved = libreoffice.recalculate(forms, root / "lo", workers=2, timeout=3600)
-    for src, dst in saved.items():
-        shutil.move(str(dst), returned / src.name)
+    chunk = 40  # one soffice run per 20 files: a long run is fragile
+    for i in range(0, len(forms), chunk):
+        part = forms[i : i + chunk]
+        for attempt in (1, 2):
+            try:
+                saved = libreoffice.recalculate(part, root / "lo", workers=2)
+                break
+            except libreoffice.LibreOfficeError as exc:
+                if attempt == 2:
+                    raise
+                print(f"  retrying a chunk: {str(exc)[:200]}", flush=True)
+        for src, dst in saved.items():
+            shutil.move(str(dst), returned / src.name)
+        print(f"  re-saved {min(i + chunk, len(forms))}/{len(forms)}", flush=True)
     shutil.rmtree(root / "lo", ignore_errors=True)
     shutil.copy(returned / copy.name.replace("-kopia", ""), returned / copy.name)
     data = (returned / broken.name.replace("-uszkodzony", "")).read_bytes()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -213,6 +214,21 @@ def _json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 
+def _json_rows(rows: dict[str, list[Any]]) -> str:
+    """The K-03 rows as strict JSON: as they are when they can be (the usual case, one
+    call), else every value made plain (NaN, ±Infinity, huge ints: null; text safe)."""
+    try:
+        text = _json(rows)
+        if not _SURROGATE.search(text):
+            return text
+    except (ValueError, TypeError, OverflowError):
+        pass
+    return _json({a: [_plain(v) for v in row] for a, row in rows.items()})
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _iso(v: Any) -> str | None:
     if v is None or v == "":
         return None
@@ -338,8 +354,8 @@ def _activate(conn: sqlite3.Connection, con, e, lib: dict | None, batch: dict[st
         number = isinstance(p, (int, float))
         batch["item_values"].append((lid, year, int(nr), p if number else None, None if number else p))
     batch["service_values"] += [(lid, year, int(nr), _plain(v)) for nr, v in sorted(data.services.items()) if _plain(v) not in (None, "")]
-    k03 = {addr: [_plain(v) for v in row] for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
-    batch["k03_values"].append((lid, year, _json(k03)))
+    k03 = {addr: row for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
+    batch["k03_values"].append((lid, year, _json_rows(k03)))
     batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
     findings = [(sha, i, lid, year, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
     findings += [(sha, len(findings) + i, lid, year, "plik", "import", "uwaga", _plain(w), "", None, None, None) for i, w in enumerate(e.warnings, start=1)]

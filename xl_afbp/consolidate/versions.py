@@ -85,7 +85,7 @@ def resolve_group(lib_id: str, group: list[Entry], expected: Mapping[str, Mappin
     """Decide the used files of one id (see the module doc); ``judge(e, code, **values)``
     gives an entry its catalogue code, ``note(e, code, **values)`` a batch warning."""
     listed = expected_row(expected, lib_id)
-    if len({identity(e) for e in group}) > 1:
+    if len(group) > 1 and len({identity(e) for e in group}) > 1:
         keep = [e for e in group if listed is not None and _matches(identity(e), listed[1])]
         if not keep or len({identity(e) for e in keep}) > 1:
             who = "; ".join(sorted({_shown(e, display) for e in group}))

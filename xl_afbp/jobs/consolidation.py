@@ -167,7 +167,7 @@ def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: b
     from ..reader import read_many
 
     engine = engine or get_engine(2016)
-    then = partial(attach_evaluation, engine)
+    then = partial(_in_worker, engine)
     try:
         subs = list(read_many(list(paths), workers=workers, progress=progress, engine=engine, then=then))
     except Exception:  # noqa: BLE001 - one broken file must not stop the batch: retry one by one
@@ -185,6 +185,14 @@ def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: b
         s = by_path.get(Path(p).resolve())
         out.append(s if s is not None else _fallback_submission(Path(p), "czytnik nie zwrócił wyniku dla tego pliku"))
     return out
+
+
+def _in_worker(engine: Engine, sub: Any) -> Any:
+    """What runs in the reader's worker after a read: the form's evaluation; the cached
+    values a file carries (only compared, by the reader) do not travel back."""
+    sub = attach_evaluation(engine, sub)
+    sub.cached = {}
+    return sub
 
 
 @dataclass

@@ -520,8 +520,9 @@ def _shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
     """Only the wanted entries of sharedStrings.xml: split at <si> (C speed), decoded lazily.
     An index past the last entry is absent from the result (the caller reports it)."""
     top = max(wanted)
-    if b"<si/" not in xml and b"<si " not in xml and b":si" not in xml:  # as every writer writes them
-        return _plain_shared_strings(xml, wanted)
+    count = xml.count(b"<si>")
+    if xml.count(b"<si") == count and b":si" not in xml:  # every entry an unprefixed <si> without attributes
+        return _plain_shared_strings(xml, wanted, count)
     out: dict[int, str] = {}
     for n, m in enumerate(_SI.finditer(xml)):
         if n > top:
@@ -531,12 +532,11 @@ def _shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
     return out
 
 
-def _plain_shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
+def _plain_shared_strings(xml: bytes, wanted: set[int], count: int) -> dict[int, str]:
     """The wanted entries of a plainly written sharedStrings.xml, splitting only as far as
     needed from each end: a form's own strings sit at the start (its labels, the library's
     data) and at the end (``_meta``, the last sheet), the TERYT lists in between – thousands
     of entries that are never split out."""
-    count = xml.count(b"<si>")
     order = sorted(i for i in wanted if i < count)
     if not order:
         return {}
