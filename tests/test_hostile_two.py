@@ -452,3 +452,17 @@ def test_every_entry_of_the_inbox_gets_a_row(corpus, tmp_path):
     for name in ("pismo.docx", "~$biblioteka.xlsx"):
         assert (rows[name]["status"], rows[name]["kod"]) == ("pominięty", "not_a_form"), name
     assert report.exit_code == 1 and report.consolidation.rejected == 3 and len(report.consolidation.libraries) == 2
+
+
+def test_the_whole_corpus_consolidated_in_any_order_gives_the_same_log(corpus, engine):
+    """Every corpus file, read in three shuffled orders by worker processes and
+    consolidated: no exception, and each file gets the same status, code and reason."""
+    out, cases = corpus
+    names_ = sorted(n for n in cases if n != "big_but_legal.xlsx")
+    logs = []
+    for seed in (11, 12, 13):
+        order = names_[:]
+        random.Random(seed).shuffle(order)
+        con = consolidate(read_many([out / n for n in order], workers=2, progress=False, engine=engine), engine=engine, year=2016)
+        logs.append({r["nazwa_pliku"]: (r["status"], r["kod"], r["powod"]) for r in con.import_log.to_dict("records")})
+    assert len(logs[0]) == len(names_) and logs[0] == logs[1] == logs[2]
