@@ -111,14 +111,21 @@ class _FileReader:
     def digest(self, info: zipfile.ZipInfo) -> bytes:
         """A digest of everything that decides what reading a member gives: its local
         header and stored (compressed) bytes, and the directory's name, CRC, sizes, method
-        and flags. Equal digests: equal reads, whichever file was read first."""
+        and flags. Equal digests: equal reads, whichever file was read first.
+
+        The local header's modification time and date (bytes 10-13) are left out: no read
+        looks at them, and LibreOffice stamps every member with the save time, so with
+        them no two returned files would ever share a digest (the layout's plan, styles
+        and clean prologs were worked out again for every file)."""
         found = self._digests.get(info.filename)
         if found is None:
             raw, off = self.raw, info.header_offset
             if off < 0 or off + 30 > len(raw):
                 raise _Reject("corrupt_zip", detail="błędny katalog archiwum")
             n, e = int.from_bytes(raw[off + 26 : off + 28], "little"), int.from_bytes(raw[off + 28 : off + 30], "little")
-            h = hashlib.blake2b(memoryview(raw)[off : off + 30 + n + e + info.compress_size], digest_size=20)
+            view = memoryview(raw)
+            h = hashlib.blake2b(view[off : off + 10], digest_size=20)
+            h.update(view[off + 14 : off + 30 + n + e + info.compress_size])
             h.update(repr((info.filename, info.CRC, info.file_size, info.compress_size, info.compress_type, info.flag_bits)).encode("utf-8", "surrogateescape"))
             found = self._digests[info.filename] = h.digest()
         return found
