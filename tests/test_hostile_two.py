@@ -106,6 +106,18 @@ def test_check_never_prints_a_raw_escape_and_never_crashes(corpus, tmp_path):
     assert "Biblioteka\ufffd[31m\ufffd\ufffd.xlsx" in shown  # the name, its control characters and its non-UTF-8 byte marked
 
 
+def test_a_command_error_naming_a_file_prints_no_raw_escape(tmp_path):
+    """The one-line error of the CLI edge names the file it could not find: its ESC
+    sequence and CR are shown as code points, never sent to the terminal raw (before:
+    ``xl-afbp: file not found: …`` carried the ESC byte to stderr)."""
+    missing = tmp_path / "Biblioteka\x1b[2J\rnic.xlsx"
+    for argv in (["check", str(missing)], ["consolidate", str(missing), "--out", str(tmp_path / "out")]):
+        proc = subprocess.run([sys.executable, "-m", "xl_afbp.cli", *argv], capture_output=True, timeout=300, cwd=ROOT_DIR)
+        err = proc.stderr.decode("utf-8")
+        assert proc.returncode == 2, err
+        assert "\x1b" not in err and "\r" not in err and "⟨U+001B⟩[2J⟨U+000D⟩nic.xlsx" in err, err
+
+
 # ---------------------------------------------------------------------------- class 5: caches
 def test_a_verdict_does_not_depend_on_what_was_read_before(corpus, engine):
     """Every corpus file read first (nothing remembered), then the whole corpus in three

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from ..safetext import terminal
     from ..verdicts import NEEDS_ACTION, VERDICT_PL
 
-    missing = [terminal(str(f)) for f in args.files if not os.path.lexists(f)]
+    missing = [str(f) for f in args.files if not os.path.lexists(f)]  # shown safely by the CLI edge
     if missing:  # a directory, a FIFO or a broken link is there: the reader says what it is
         raise UsageError("file not found: " + ", ".join(missing))
     engine = get_engine(spec_source(args))
