@@ -18,7 +18,9 @@ Two data sets, both built once and cached in ``build/bench/`` (``--rebuild`` to 
 Exactly ``--n`` files are consolidated. Fast path, timed in a fresh process: the job's
 phases (reader → core → outputs → SQLite), wall clock per phase; memory: the peak of the
 RSS summed over the whole process tree (sampled every 50 ms; shared pages counted in each
-process, the strict measure) and of the PSS (shared pages split between processes).
+process, the strict measure) and of the PSS (shared pages split between processes); CPU
+seconds summed over all processes and the load average, since the machine is shared and
+another job's load stretches the wall time but hardly the CPU time.
 Baselines, each in one process: the naive loop – ``openpyxl.load_workbook(data_only=True)``
 per file, values through the defined names, ``engine.evaluate`` – timed on ``--naive``
 files and extrapolated (said so in the output); and python-calamine reading the input
@@ -259,6 +261,7 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     """One consolidation in this (fresh) process, as ``run_consolidation`` does it, phase by
     phase; then each output writer once more on its own (for information). Prints JSON."""
     t0 = time.perf_counter()
+    cpu0 = sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
     from xl_afbp import consolidate as c
     from xl_afbp import outputs
     from xl_afbp.jobs import consolidation as job
@@ -281,8 +284,10 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     phases["outputs + SQLite (report, workbook in forked processes)"] = time.perf_counter() - t
     total = time.perf_counter() - t0
     finished = time.time()
-    self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_mb, kids_mb = me.ru_maxrss / 1024, kids.ru_maxrss / 1024
+    # CPU of this process and its (joined) workers: what a shared machine's load cannot inflate
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime - cpu0
     detail = {}
     for name, fn in (
         ("podsumowanie.xlsx", lambda: outputs.write_workbook(con, out_dir / "p2.xlsx", engine=engine)),
@@ -294,7 +299,7 @@ def child(returned: str, libs_csv: str, out: str) -> None:
         t = time.perf_counter()
         fn()
         detail[name] = time.perf_counter() - t
-    print(json.dumps({"files": len(paths), "libraries": len(con.libraries), "counts": con.counts, "phases": phases, "detail": detail, "total": total, "finished": finished, "peak_self_mb": self_mb, "peak_worker_mb": kids_mb}))
+    print(json.dumps({"files": len(paths), "libraries": len(con.libraries), "counts": con.counts, "phases": phases, "detail": detail, "total": total, "cpu": cpu, "load": os.getloadavg()[0], "finished": finished, "peak_self_mb": self_mb, "peak_worker_mb": kids_mb}))
 
 
 def naive(paths: list[Path]) -> float:
@@ -440,10 +445,14 @@ def measure(name: str, returned: Path, libs_csv: Path, notes: list[str], args) -
         "calamine_s": round(calamine_s, 2),
         "ratio_calamine": round(calamine_s / fast, 2),
         "runs_s": [round(r["total"], 2) for r in runs],
+        "cpu_s": round(statistics.median(r["cpu"] for r in runs), 1),
+        "load": [round(r["load"], 1) for r in runs],
     }
     print(f"[{name}] data: {'; '.join(notes)}")
     print(f"[{name}] consolidate {result['n']} files ({result['libraries']} libraries): median {fast:.2f} s over {len(runs)} runs {result['runs_s']} "
           f"({result['wall_with_interpreter_s']} s with interpreter start)")
+    print(f"[{name}] CPU summed over all processes: median {result['cpu_s']} s (on 2 idle cores the wall cannot go below half of it); "
+          f"1-minute load average at the end of each run {result['load']} (another job's load stretches the wall, not the CPU)")
     for k, v in result["phases_s"].items():
         print(f"  {k:<58} {v:6.2f} s")
     print("  each writer alone, sequentially (information only, not in the total):")
