@@ -159,15 +159,17 @@ def test_duplicate_superseded_conflict_and_broken_files(region):
     assert log[f"{p['duplicate']}.xlsx"]["status"] in ("przyjęty", "przyjęty z uwagami")
     old = log[p["first"].name]
     assert old["status"] == "zastąpiony" and old["kod"] == "superseded" and f"{p['corrected']}.xlsx" in old["powod"]
-    for name in (f"{p['conflict']}.xlsx", p["stranger"].name):
-        assert log[name]["status"] == "odrzucony" and log[name]["kod"] == "id_conflict"
-        assert "Innym Miejscu" in log[name]["powod"]
+    # the list of expected libraries says whose the id is: the library's own file is used,
+    # the other library's is rejected and named (issue 14; before, both were rejected)
+    assert log[f"{p['conflict']}.xlsx"]["status"] in ("przyjęty", "przyjęty z uwagami")
+    stranger = log[p["stranger"].name]
+    assert stranger["status"] == "odrzucony" and stranger["kod"] == "id_claimed" and "Innym Miejscu" in stranger["powod"]
     assert log[f"{p['broken']}.xlsx"]["status"] == "odrzucony"
-    assert log[EVIL_FILE]["status"] == "odrzucony" and log[EVIL_FILE]["powod"]
+    assert log[EVIL_FILE]["status"] == "pominięty" and log[EVIL_FILE]["kod"] == "not_a_form"  # a note, not a form (issue 13)
     counts = region.con.counts
-    assert counts[c.DUPLICATE] == 1 and counts[c.SUPERSEDED] == 1 and counts[c.REJECTED] == 4
+    assert counts[c.DUPLICATE] == 1 and counts[c.SUPERSEDED] == 1 and counts[c.REJECTED] == 2 and counts[c.SKIPPED] == 1
     lib = region.con.libraries.set_index("id")
-    assert p["conflict"] not in lib.index and p["broken"] not in lib.index
+    assert p["conflict"] in lib.index and p["broken"] not in lib.index
     assert lib.loc[p["corrected"], "braki"] == 0  # the corrected version is the one used
 
 
@@ -190,9 +192,9 @@ def test_forms_with_mistakes_are_accepted_with_findings(region):
 def test_missing_libraries_are_listed(region):
     missing = region.con.missing.set_index("id")
     p = region.plan
-    assert set(p["missing"]) | {p["conflict"], p["broken"]} == set(missing.index)
+    assert set(p["missing"]) | {p["broken"]} == set(missing.index)
     assert missing.loc[p["missing"][0], "uwagi"] == "nie przesłano formularza"
-    assert missing.loc[p["conflict"], "uwagi"].startswith("przesłano, ale odrzucono")
+    assert missing.loc[p["broken"], "uwagi"].startswith("przesłano, ale odrzucono")
     assert missing.loc[p["broken"], "uwagi"].startswith("przesłano, ale odrzucono")  # unreadable: linked by its file name
     assert len(region.con.libraries) + len(missing) == N_LIBRARIES
 
@@ -506,7 +508,7 @@ def test_database_schema_and_contents(region):
     con = region.con
     assert n_libs == len(con.libraries)
     assert verdicts.get("rejected") == con.counts[c.REJECTED]
-    assert sum(verdicts.values()) == len(con.entries) - con.counts[c.DUPLICATE]
+    assert sum(verdicts.values()) == len(con.entries) - con.counts[c.DUPLICATE] - con.counts[c.SKIPPED] - con.counts[c.UNRESOLVED]
     assert old[0] == "superseded" and old[1]
     prev = database.previous_values(region.db, year=2016)
     assert prev == read_previous(region.db, year=2016)
@@ -574,11 +576,14 @@ def test_cli_exit_codes(region, tmp_path, capsys):
     args = ["consolidate", str(good), "--out", str(tmp_path / "s1"), "--db", str(tmp_path / "db.sqlite"), "--quiet"]
     assert main(args) == 0
     assert (tmp_path / "s1" / "podsumowanie.xlsx").is_file() and (tmp_path / "db.sqlite").is_file()
-    shutil.copy(region.returned / EVIL_FILE, good / EVIL_FILE)
-    assert main(["consolidate", str(good), "--out", str(tmp_path / "s2"), "--no-db", "--quiet", "--expected", str(region.libs_csv)]) == 1
+    shutil.copy(region.returned / EVIL_FILE, good / EVIL_FILE)  # a note: skipped, the exit code stays 0
+    assert main(["consolidate", str(good), "--out", str(tmp_path / "s2"), "--no-db", "--quiet", "--expected", str(region.libs_csv)]) == 0
     printed = capsys.readouterr().out
-    assert "Odrzucono 1" in printed and "brakuje" in printed
+    assert "pominięty: 1" in printed and "Odrzucono" not in printed and "brakuje" in printed
     assert len(pd.read_csv(tmp_path / "s2" / "import.csv", sep=";")) == 4
+    shutil.copy(region.returned / f"{region.plan['broken']}.xlsx", good / "uszkodzony.xlsx")
+    assert main(["consolidate", str(good), "--out", str(tmp_path / "s3"), "--no-db", "--quiet"]) == 1
+    assert "Odrzucono 1" in capsys.readouterr().out
     assert main(["consolidate", str(tmp_path / "nie-ma"), "--quiet"]) == 2
     assert main(["consolidate", str(good), "--expected", str(tmp_path / "nie-ma.csv"), "--quiet"]) == 2
 

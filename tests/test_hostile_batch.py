@@ -16,15 +16,18 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from corpus.make_corpus import ACCEPTED, REJECTED, meta_patch, patch_cells, type_in
+from corpus.make_corpus import ACCEPTED, REJECTED, base_library, type_in
+from corpus.round_two import relabel
+from xl_afbp.database import dump
 from xl_afbp.jobs.consolidation import run_consolidation
+from xl_afbp.verdicts import SKIPPED, VERDICT_PL
 from xl_afbp.generate import generate_batch
 from xl_afbp.regions import build_library_list
 from xl_afbp.demo.simulate import simulate_form
 from xl_afbp.workbook.form import Library
 
 N_VALID = 22
-STATUS = {"accepted": "przyjęty", "accepted_with_warnings": "przyjęty z uwagami", "rejected": "odrzucony", "duplicate": "duplikat", "superseded": "zastąpiony"}
+STATUS = VERDICT_PL
 # codes the consolidator gives a file the reader found clean, from the engine's checks of its data
 CHECK_CODES = {"ok", "check_errors", "check_warnings", "incomplete"}
 
@@ -36,12 +39,14 @@ def batch(corpus, tmp_path_factory):
     inbox = work / "inbox"
     shutil.copytree(src, inbox, ignore=shutil.ignore_patterns("manifest.json"))
     # the single-file cases are variants of one library's form: give each accepted one its own
-    # library id, as if forty libraries had each made that mistake (batch groups keep theirs)
+    # library id (hidden and shown), as if forty libraries had each made that mistake (batch
+    # groups keep theirs)
     renamed = {}
+    base_id = base_library()[0].id
     for n, (name, case) in enumerate(sorted(cases.items())):
-        if case.verdict != REJECTED and not case.batch_level:
-            tmp = work / "tmp.xlsx"
-            patch_cells(inbox / name, tmp, meta_patch(inbox / name, library_id=f"KORPUS-{n:02d}"))
+        if case.verdict not in (REJECTED, SKIPPED) and not case.batch_level:
+            tmp = work / "tmp.zip"
+            relabel(inbox / name, tmp, base_id, f"KORPUS-{n:02d}")
             shutil.move(tmp, inbox / name)
             renamed[name] = f"KORPUS-{n:02d}"
     corpus_ids = {c for c in renamed.values()}
@@ -58,6 +63,24 @@ def batch(corpus, tmp_path_factory):
     with open(work / "summary" / "import.csv", encoding="utf-8-sig") as fh:  # CSV for a Polish Excel
         log = {Path(r["plik"]).name: r for r in csv.DictReader(fh, delimiter=";")}
     return cases, libs, log, report, work, corpus_ids
+
+
+def test_reimporting_the_corpus_leaves_the_database_identical(batch):
+    """The same inbox consolidated again into the same database (files read again, in
+    another run): not one row changes."""
+    *_, work, _ = batch
+    before = dump(work / "afbp.sqlite")
+    assert before["submissions"] and before["k03_values"]
+    again = run_consolidation([work / "inbox"], out=work / "summary-again", db=work / "afbp.sqlite", progress=False, year=2016)
+    assert again.database.failed == [] and again.database.new == 0
+    assert dump(work / "afbp.sqlite") == before
+
+
+def test_files_that_are_no_form_do_not_count_as_rejected(batch):
+    cases, _, log, report, _, _ = batch
+    skipped = [n for n, c in cases.items() if c.verdict == SKIPPED]
+    assert skipped and all(log[n]["status"] == STATUS[SKIPPED] for n in skipped)
+    assert report.consolidation.rejected == sum(r["status"] == STATUS[REJECTED] for r in log.values())
 
 
 def test_every_file_received_has_one_row(batch):

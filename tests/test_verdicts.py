@@ -66,7 +66,7 @@ from xl_afbp import database, verdicts  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 #: calls that take a catalogue code as their first string argument
 _CODE_USE = re.compile(
-    r"""(?:_Reject|message|_judge|_reject|_note|verdict_of|_submission\(\s*\w+\s*,\s*\w+\s*,\s*\w+)\(?\s*(?:e\s*,\s*)?["']([a-z][a-z0-9_]*)["']"""
+    r"""(?:_Reject|message|_?judge|_reject|_?note|verdict_of|_submission\(\s*\w+\s*,\s*\w+\s*,\s*\w+)\(?\s*(?:e\s*,\s*)?["']([a-z][a-z0-9_]*)["']"""
     r"""|\bcode\s*=\s*["']([a-z][a-z0-9_]*)["']|\.code\s*(?:,\s*[\w.]+\s*)*=\s*["']([a-z][a-z0-9_]*)["']"""  # code = "…", x.code, y = "…"
 )
 

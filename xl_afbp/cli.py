@@ -12,6 +12,7 @@ import sys
 
 from . import __version__, commands  # noqa: F401 - importing the package registers every sub-command
 from .commands.base import _COMMANDS, UsageError
+from .safetext import terminal
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,14 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:
-        print(f"xl-afbp: {exc}", file=sys.stderr)
+        print(terminal(f"xl-afbp: {exc}"), file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - the CLI edge turns errors into one line
         if args.debug:
             raise
         from .spec import SpecError
 
-        print(f"xl-afbp: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(terminal(f"xl-afbp: {type(exc).__name__}: {exc}"), file=sys.stderr)  # a file name can hold an ESC sequence
         return 2 if isinstance(exc, (SpecError, FileNotFoundError)) else 1
 
 

@@ -38,15 +38,16 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .textsafe import clean, printable
-from .verdicts import DUPLICATE, REJECTED, STORED, SUPERSEDED, USED, sql_in
+from .safetext import safe
+from .verdicts import REJECTED, STORED, SUPERSEDED, USED, sql_in
 
 SCHEMA_VERSION = 2
 
@@ -189,6 +190,7 @@ class StoreReport:
     replaced: int = 0  # libraries whose values for the year were replaced by a newer file
     inserted: int = 0  # libraries whose values for the year were stored for the first time
     late: int = 0  # accepted files older than the library's current one (stored as superseded)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, why) of files that could not be stored; the others are
 
 
 # ---------------------------------------------------------------------------- connection
@@ -254,24 +256,50 @@ def _now() -> str:
 
 # ---------------------------------------------------------------------------- values
 def _number(v: Any) -> float | None:
+    """A finite number SQLite and JSON can hold, or None (NaN, ±Infinity, an int beyond a
+    double, text)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
-    f = float(v)
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
     return f if math.isfinite(f) else None
 
 
 def _plain(v: Any) -> Any:
-    """A JSON/SQLite-safe cell value."""
+    """A JSON/SQLite-safe cell value: finite numbers, text without what UTF-8 cannot carry
+    (every writer is safe on its own, whatever the reader let through)."""
     if v is None:
         return None
     n = _number(v)
     if n is not None:
         return int(n) if n.is_integer() and abs(n) < 2**53 else n
-    if isinstance(v, (int, float)):  # bool, nan, inf
-        return None if isinstance(v, float) else str(v)
+    if isinstance(v, (int, float)):  # bool, nan, inf, huge ints
+        return None if not isinstance(v, bool) else str(v)
     if isinstance(v, datetime):
         return v.isoformat()
-    return printable(str(v))  # a lone surrogate from a file's text cannot be stored as UTF-8
+    return safe(str(v))
+
+
+def _json(obj: Any) -> str:
+    """Strict JSON (never NaN or Infinity, which no JSON reader accepts)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+
+
+def _json_rows(rows: dict[str, list[Any]]) -> str:
+    """The K-03 rows as strict JSON: as they are when they can be (the usual case, one
+    call), else every value made plain (NaN, ±Infinity, huge ints: null; text safe)."""
+    try:
+        text = _json(rows)
+        if not _SURROGATE.search(text):
+            return text
+    except (ValueError, TypeError, OverflowError):
+        pass
+    return _json({a: [_plain(v) for v in row] for a, row in rows.items()})
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _iso(v: Any) -> str | None:
@@ -297,42 +325,23 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
     now = imported_at or _now()
     year = int(con.year)
     lib_rows = {r["id"]: r for r in con.libraries.to_dict("records")} if len(con.libraries) else {}
-    batch: dict[str, list[tuple]] = {t: [] for t in (*VALUE_TABLES, "findings")}
     with closing(connect(path)) as conn, conn:
+        conn.execute("BEGIN")  # one transaction; each file under a savepoint inside it
         for e in con.entries:
-            if e.status == DUPLICATE or not e.sub.sha256:  # no content hash: nothing to key the audit row on
+            if e.status not in STORED or not e.sub.sha256:  # a copy, no form, undecided, or no content hash to key on
                 continue
-            sub = e.sub
-            meta = sub.meta or {}
-            verdict = e.status
-            row = conn.execute("SELECT verdict FROM submissions WHERE sha256 = ? AND year = ?", (sub.sha256, year)).fetchone()
-            if row is not None:
-                if row[0] == REJECTED and verdict != REJECTED:
-                    conn.execute(
-                        "UPDATE submissions SET verdict = ?, code = ?, reason = ?, library_id = ?, superseded_by = NULL WHERE sha256 = ? AND year = ?",
-                        (verdict, e.code, printable(e.reason), clean(e.library_id), sub.sha256, year),
-                    )
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
-                    continue
-            else:
-                conn.execute(
-                    "INSERT INTO submissions (sha256, year, file_name, size, imported_at, library_id, verdict, code, reason, saved_at, generated_at, form_year, edition, spec_version, spec_sha256, newest_key)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (sub.sha256, year, printable(str(sub.name)), int(sub.size or 0), now, clean(e.library_id), verdict, e.code, printable(e.reason),
-                     _iso(getattr(sub, "saved_at", None)), _iso(meta.get("generated_at")), _year(meta.get("year")),
-                     _plain(meta.get("edition")), _plain(meta.get("spec_version")), _plain(meta.get("spec_sha256")), _key(e)),
-                )
-                report.new += 1
-            if verdict not in USED:
-                continue
-            _activate(conn, year, e, lib_rows.get(e.library_id), batch, report)
-        for table, rows in batch.items():
-            if rows:
-                marks = ", ".join("?" * len(rows[0]))
-                verb = "INSERT OR IGNORE" if table == "findings" else "INSERT"
-                conn.executemany(f"{verb} INTO {table} VALUES ({marks})", rows)
+            # one file's values can never fail the others: each file is stored under its own
+            # savepoint, and a file that cannot be stored is rolled back alone and reported
+            batch: dict[str, list[tuple]] = {t: [] for t in (*VALUE_TABLES, "findings")}
+            conn.execute("SAVEPOINT one_file")
+            try:
+                if _submission_row(conn, year, e, now, report):
+                    _activate(conn, year, e, lib_rows.get(e.library_id), batch, report)
+                    _insert(conn, batch)
+            except (sqlite3.Error, ValueError, TypeError, OverflowError, UnicodeError) as exc:
+                conn.execute("ROLLBACK TO one_file")
+                report.failed.append((safe(str(e.sub.name)), f"{type(exc).__name__}: {safe(str(exc))[:200]}"))
+            conn.execute("RELEASE one_file")
         # a superseded file of this batch points to the file that won
         for e in con.entries:
             if e.status == SUPERSEDED and e.other:
@@ -346,9 +355,46 @@ def _year(v: Any) -> int | None:
     """The year a file's ``_meta`` states (None when it states none that is a year)."""
     try:
         n = float(v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return int(n) if math.isfinite(n) and n.is_integer() else None
+
+
+def _submission_row(conn: sqlite3.Connection, year: int, e, now: str, report: StoreReport) -> bool:
+    """The file's audit row for the survey year (inserted, or a rejected one updated);
+    whether its values are to be stored now."""
+    sub = e.sub
+    meta = sub.meta or {}
+    verdict = e.status
+    row = conn.execute("SELECT verdict FROM submissions WHERE sha256 = ? AND year = ?", (sub.sha256, year)).fetchone()
+    if row is not None:
+        if row[0] == REJECTED and verdict != REJECTED:
+            conn.execute(
+                "UPDATE submissions SET verdict = ?, code = ?, reason = ?, library_id = ?, superseded_by = NULL WHERE sha256 = ? AND year = ?",
+                (verdict, e.code, _plain(e.reason), _plain(e.library_id), sub.sha256, year),
+            )
+            report.updated += 1
+        else:
+            report.unchanged += 1
+            return False
+    else:
+        conn.execute(
+            "INSERT INTO submissions (sha256, year, file_name, size, imported_at, library_id, verdict, code, reason, saved_at, generated_at, form_year, edition, spec_version, spec_sha256, newest_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sub.sha256, year, _plain(str(sub.name)), int(sub.size or 0), now, _plain(e.library_id), verdict, e.code, _plain(e.reason),
+             _iso(getattr(sub, "saved_at", None)), _iso(meta.get("generated_at")), _year(meta.get("year")),
+             _plain(meta.get("edition")), _plain(meta.get("spec_version")), _plain(meta.get("spec_sha256")), _key(e)),
+        )
+        report.new += 1
+    return verdict in USED
+
+
+def _insert(conn: sqlite3.Connection, batch: dict[str, list[tuple]]) -> None:
+    for table, rows in batch.items():
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            verb = "INSERT OR IGNORE" if table == "findings" else "INSERT"
+            conn.executemany(f"{verb} INTO {table} VALUES ({marks})", rows)
 
 
 def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: dict[str, list[tuple]], report: StoreReport) -> None:
@@ -356,7 +402,7 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
     its value rows are appended to ``batch`` (inserted together at the end)."""
     cur = conn.execute(
         "SELECT l.sha256, s.newest_key FROM libraries l JOIN submissions s ON s.sha256 = l.sha256 AND s.year = l.year WHERE l.library_id = ? AND l.year = ?",
-        (clean(e.library_id), year),
+        (_plain(e.library_id), year),
     ).fetchone()
     sha = e.sub.sha256
     if cur is not None:
@@ -368,13 +414,13 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
             return
         conn.execute("UPDATE submissions SET verdict = 'superseded', superseded_by = ? WHERE sha256 = ? AND year = ?", (sha, cur[0], year))
         for table in VALUE_TABLES:
-            conn.execute(f"DELETE FROM {table} WHERE library_id = ? AND year = ?", (clean(e.library_id), year))
+            conn.execute(f"DELETE FROM {table} WHERE library_id = ? AND year = ?", (_plain(e.library_id), year))
         report.replaced += 1
     else:
         report.inserted += 1
     lib = lib or {}
     ev = e.evaluation  # consolidate.evaluation.FormEvaluation
-    lid = clean(e.library_id)
+    lid = _plain(e.library_id)
     conn.execute(
         "INSERT OR REPLACE INTO libraries (library_id, year, sha256, nazwa, organizator, podtyp, przedzial, wojewodztwo, powiat, gmina, miejscowosc, teryt, status, errors, warnings, gaps)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -389,11 +435,11 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
         number = isinstance(p, (int, float))
         batch["item_values"].append((lid, year, int(nr), p if number else None, None if number else p))
     batch["service_values"] += [(lid, year, int(nr), _plain(v)) for nr, v in sorted(data.services.items()) if _plain(v) not in (None, "")]
-    k03 = {addr: list(row) for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
-    batch["k03_values"].append((lid, year, printable(json.dumps(k03, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str))))
+    k03 = {addr: row for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
+    batch["k03_values"].append((lid, year, _json_rows(k03)))
     batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
     findings = [(sha, year, i, lid, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
-    findings += [(sha, year, len(findings) + i, lid, "plik", "import", "uwaga", printable(w), "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
+    findings += [(sha, year, len(findings) + i, lid, "plik", "import", "uwaga", _plain(w), "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
     batch["findings"] += findings
 
 

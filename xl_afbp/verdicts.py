@@ -30,13 +30,21 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
+from .safetext import safe
+
 ACCEPTED = "accepted"
 ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
 REJECTED = "rejected"
 DUPLICATE = "duplicate"
 SUPERSEDED = "superseded"
+#: two versions of one library that cannot be ordered (a tie, a date in the future): the
+#: coordinator asks the library which one holds; neither is used meanwhile
+UNRESOLVED = "unresolved"
+#: a file that is not a form at all (a cover letter, a scan, an Office lock file): listed
+#: in the import log, not counted as rejected, no effect on the exit code
+SKIPPED = "skipped"
 #: every verdict, best first
-VERDICTS = (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED, DUPLICATE, SUPERSEDED)
+VERDICTS = (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED, DUPLICATE, SUPERSEDED, UNRESOLVED, SKIPPED)
 #: verdicts whose data goes into the summary
 USED = (ACCEPTED, ACCEPTED_WITH_WARNINGS)
 #: verdict → the Polish word of the import log
@@ -46,9 +54,14 @@ VERDICT_PL = {
     REJECTED: "odrzucony",
     DUPLICATE: "duplikat",
     SUPERSEDED: "zastąpiony",
+    UNRESOLVED: "do wyjaśnienia",
+    SKIPPED: "pominięty",
 }
-#: verdicts a file content can hold in the database (a duplicate is the same content)
+#: verdicts a file content can hold in the database (a duplicate is the same content; an
+#: unresolved version and a file that is no form are not stored until they are decided)
 STORED = (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED, SUPERSEDED)
+#: verdicts that ask the coordinator to act: the commands exit with 1 when a file has one
+NEEDS_ACTION = (REJECTED, UNRESOLVED)
 
 READ, BATCH, EVALUATION = "read", "batch", "evaluation"
 STAGES = (READ, BATCH, EVALUATION)
@@ -71,8 +84,10 @@ class Verdict:
         return tuple(f for _, f, _, _ in string.Formatter().parse(self.template) if f)
 
     def message(self, **values: object) -> str:
-        """The Polish text with every placeholder filled (a missing one raises KeyError)."""
-        return self.template.format(**values)
+        """The Polish text with every placeholder filled (a missing one raises KeyError).
+        A value can come from a file (a sheet title, a member name): it is made safe
+        first, so no message carries a control character or a lone surrogate."""
+        return self.template.format(**{k: safe(v) if isinstance(v, str) else v for k, v in values.items()})
 
 
 def _v(code: str, verdict: str, stage: str, template: str, meaning: str) -> Verdict:
@@ -80,12 +95,17 @@ def _v(code: str, verdict: str, stage: str, template: str, meaning: str) -> Verd
 
 
 _W, _R = ACCEPTED_WITH_WARNINGS, REJECTED
+#: what a rejection for a problem on the coordinator's computer asks (not the library's fault)
+LOCAL = "sprawdź plik w folderze (uprawnienia, dowiązania, czy to zwykły plik) i uruchom import ponownie"
 
 #: the catalogue, in order of importance within a verdict: the first warning a file has
 #: becomes its code
 CATALOGUE: dict[str, Verdict] = {v.code: v for v in (
     _v("ok", ACCEPTED, READ, "", "nothing to note"),
     # -- read: accepted with warnings -------------------------------------------------------
+    _v("sheet_renamed", _W, READ,
+       "zmieniono nazwy arkuszy formularza ({sheets}) – dane odczytano według nazw pól; prosimy nie zmieniać nazw arkuszy",
+       "a sheet of the form renamed (the defined names follow it, so the data is read right); the reason names old and new titles"),
     _v("layout_changed", _W, READ,
        "układ formularza został zmieniony (przesunięte pola: {fields}) – dane odczytano według nazw pól; prosimy nie zmieniać układu formularza (nie wstawiać wierszy, nie przenosić komórek)",
        "input names point elsewhere than in the generated layout (rows inserted, a cell moved); read by name, so the data is right"),
@@ -101,10 +121,16 @@ CATALOGUE: dict[str, Verdict] = {v.code: v for v in (
     _v("input_formulas", _W, READ,
        "w polach do wypełnienia wpisano formuły ({fields}) – odczytano ich wyniki; prosimy wpisywać same wartości",
        "a formula typed into an input; its cached result is read"),
+    _v("text_cleaned", _W, READ,
+       "w polach {fields} były znaki, których nie da się zapisać ani wyświetlić ({chars}: znaki sterujące lub niepełne znaki UTF-16) – usunięto je; prosimy sprawdzić te pola",
+       "control characters, lone surrogates or non-characters in text values, removed once at the reader's boundary (named in the reason)"),
     # -- read: rejected --------------------------------------------------------------------
     _v("read_error", _R, READ,
        "pliku nie udało się odczytać ({detail}) – prosimy otworzyć formularz w Excelu, zapisać go jako .xlsx i przesłać ponownie",
        "the file cannot be opened, the reader's process died, or an unexpected failure (named in the reason)"),
+    _v("local_error", _R, READ,
+       "pliku nie można odczytać na tym komputerze ({detail}) – to sprawa koordynatora, nie biblioteki: " + LOCAL,
+       "a problem on the coordinator's side: a directory, FIFO, device or broken link among the inputs, no permission to read"),
     _v("empty_file", _R, READ, "plik jest pusty (0 bajtów) – prosimy przesłać wypełniony formularz ponownie", "0 bytes"),
     _v("too_large", _R, READ,
        "plik jest za duży ({size} MB, dopuszczalne {limit} MB) – prosimy przesłać sam formularz, bez dodanych obrazów, arkuszy i załączników",
@@ -112,6 +138,8 @@ CATALOGUE: dict[str, Verdict] = {v.code: v for v in (
     _v("not_zip", _R, READ, f"plik nie jest skoroszytem Excela (.xlsx) ani innym rozpoznanym formatem – {RESEND}", "not a zip and no other known format"),
     _v("corrupt_zip", _R, READ, f"plik jest uszkodzony lub niekompletny ({{detail}}) – {RESEND}",
        "a truncated or damaged zip, CRC or size mismatch, unusual compression, missing workbook parts"),
+    _v("malformed_xml", _R, READ, f"plik jest uszkodzony ({{detail}}) – {RESEND}",
+       "a part that is not well-formed XML (unclosed tags, an endless prolog) or a cell that points to nothing (a shared-string index out of range)"),
     _v("wrong_format", _R, READ, "plik jest w formacie: {label}, a nie .xlsx – {advice}",
        "another format under the .xlsx name (xls, ods, pdf, csv, html, xml 2003, xlsb, docx, image, archive)"),
     _v("encrypted", _R, READ,
@@ -132,6 +160,9 @@ CATALOGUE: dict[str, Verdict] = {v.code: v for v in (
        "members that are no known OOXML part, or unsafe member names"),
     _v("xml_entities", _R, READ, f"plik zawiera niedozwolone deklaracje XML (DTD/encje w {{part}}) i nie został otwarty – {RESEND}",
        "a DTD or entity declaration in any XML part"),
+    _v("external_formula", _R, READ,
+       "w polach do wypełnienia są formuły pobierające dane z zewnątrz ({fields}: {what}) – takich plików nie otwieramy; prosimy wpisać same wartości i przesłać formularz ponownie",
+       "a formula in an input that fetches data (WEBSERVICE, DDE, RTD, STOCKHISTORY, IMAGE, a reference to another file)"),
     _v("too_many_rows", _R, READ, f"arkusz „{{sheet}}” ma {{count}} wierszy (dopuszczalne {{limit}}) – prosimy usunąć zbędne wiersze albo {_RESEND_TAIL}",
        "a sheet over `max_rows_per_sheet` (declared or real)"),
     _v("too_many_columns", _R, READ, f"arkusz „{{sheet}}” ma {{count}} kolumn (dopuszczalne {{limit}}) – prosimy usunąć zbędne kolumny albo {_RESEND_TAIL}",
@@ -147,6 +178,9 @@ CATALOGUE: dict[str, Verdict] = {v.code: v for v in (
     _v("wrong_edition", _R, READ,
        "formularz z innej edycji badania ({found}; oczekiwano {expected}) – prosimy wypełnić formularz na rok {year} przesłany przez koordynatora",
        "our form of another edition, or of a data year before its edition's first (the reason names both)"),
+    _v("id_mismatch", _R, READ,
+       f"identyfikator biblioteki w ukrytych danych formularza ({{meta_id}}) różni się od identyfikatora widocznego w arkuszu danych podstawowych ({{visible_id}}) – plik mógł zostać zmieniony; {RESEND}",
+       "`_meta` library id differs from the id shown on the personalised form (compared after Unicode normalisation)"),
     _v("layout_broken", _R, READ,
        "w formularzu usunięto, rozszerzono albo nałożono na siebie pola ({fields}) – danych nie da się jednoznacznie odczytać; prosimy wpisać je do oryginalnego formularza i przesłać go ponownie",
        "input names deleted, widened or two inputs on one cell: the data cannot be read unambiguously"),
@@ -154,6 +188,9 @@ CATALOGUE: dict[str, Verdict] = {v.code: v for v in (
        "not one input typed by the library (prefilled personal cells do not count)"),
     _v("timeout", _R, READ, f"odczyt pliku trwał zbyt długo (ponad {{seconds}} s) i został przerwany – {RESEND}",
        "reading took longer than `Limits.seconds` (only `read_many`)"),
+    _v("not_a_form", SKIPPED, READ,
+       "pominięty – to nie formularz ({what}); jeśli biblioteka przysłała tylko ten plik, poproś ją o wypełniony formularz .xlsx",
+       "a file that is no form by its name and content (an Office lock file `~$…`, a cover letter, a scan, a PDF): not counted as rejected"),
     # -- batch -----------------------------------------------------------------------------
     _v("no_data", _R, BATCH, f"nie odczytano danych formularza – {RESEND}", "a submission marked readable without any data (never from the reader)"),
     _v("no_library_id", _R, BATCH,
@@ -164,9 +201,17 @@ CATALOGUE: dict[str, Verdict] = {v.code: v for v in (
     _v("id_conflict", _R, BATCH,
        "konflikt identyfikatora: identyfikator {library_id} podają różne biblioteki – {who}; wyjaśnij z bibliotekami i prześlij poprawione pliki",
        "two different libraries (different TERYT or name) with one id: both rejected"),
+    _v("id_claimed", _R, BATCH,
+       "formularz podaje identyfikator {library_id}, który na liście bibliotek należy do: {listed}, a dane formularza wskazują inną bibliotekę ({form}) – wyjaśnij z biblioteką, skąd ma ten identyfikator",
+       "a form whose id belongs (by the expected list) to a library of another TERYT and name; another file matches the list, or none of the form's identity does"),
+    _v("version_unclear", UNRESOLVED, BATCH,
+       "do wyjaśnienia: {detail} – zapytaj bibliotekę, który plik jest aktualny, i zostaw w folderze tylko ten",
+       "versions of one library that cannot be ordered: equal save times, or a save time in the future; none is used until the coordinator decides"),
     _v("duplicate", DUPLICATE, BATCH, "ten sam plik (identyczna zawartość) co {other} – pominięty", "byte-identical to another file (same SHA-256)"),
     _v("superseded", SUPERSEDED, BATCH, "zastąpiony nowszym plikiem tej samej biblioteki: {other}",
-       "an older file of the same library: the newest `saved_at` (else `generated_at`, else mtime) wins"),
+       "an older file of the same library: the newest `saved_at` (else `generated_at`, else mtime) wins; never the file name or the read order"),
+    _v("future_date", _W, BATCH, "do wyjaśnienia: data zapisu pliku ({when}) jest w przyszłości – sprawdź z biblioteką datę w jej komputerze",
+       "the only file of a library has a save time in the future (with other versions: `version_unclear`)"),
     _v("assigned_from_list", _W, BATCH,
        "formularz bez identyfikatora: przypisano do biblioteki {library_id} z listy na podstawie nazwy / gminy – sprawdź",
        "no library id, assigned to the one expected library of the same name (or powiat and gmina)"),
@@ -214,6 +259,6 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 __all__ = [
-    "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "BATCH", "CATALOGUE", "DUPLICATE", "EVALUATION", "READ", "REJECTED", "RESEND", "STAGES", "STORED",
-    "SUPERSEDED", "USED", "VERDICTS", "VERDICT_PL", "Verdict", "codes", "get", "markdown_table", "message", "sql_in", "verdict_of",
+    "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "BATCH", "CATALOGUE", "DUPLICATE", "EVALUATION", "NEEDS_ACTION", "READ", "REJECTED", "RESEND", "SKIPPED",
+    "STAGES", "STORED", "SUPERSEDED", "UNRESOLVED", "USED", "VERDICTS", "VERDICT_PL", "Verdict", "codes", "get", "markdown_table", "message", "sql_in", "verdict_of",
 ]

@@ -34,11 +34,13 @@ from typing import Any, Callable
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # run as a script from anywhere
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "tests"):  # run as a script from anywhere (the corpus package lives in tests/)
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 from xl_afbp import names  # noqa: E402
 from xl_afbp.formdata import FormData  # noqa: E402
+from corpus.round_two import build_round_two, percent_source  # noqa: E402
 
 SAMPLE_LIBS = ROOT / "xl_afbp" / "data" / "sample_libraries.csv"
 
@@ -363,14 +365,20 @@ def build_corpus(out_dir: Path | str, *, libreoffice: bool = True) -> list[Corpu
     # the bases: typed with openpyxl (no cached values), then saved by LibreOffice
     filled = fill_form(blank, data, work / "filled.xlsx")
     lo_jobs = {}
+    saved: dict[str, Path] = {}
+    lo_extra: dict[str, Path] = {}
     if libreoffice:
         from xl_afbp.demo import libreoffice as lo
 
-        with ThreadPoolExecutor(3) as pool:
-            lo_jobs["xlsx"] = pool.submit(lo.recalculate, [filled], work / "lo", workers=1)
+        percent = percent_source(filled, work, data)
+        with ThreadPoolExecutor(4) as pool:
+            lo_jobs["xlsx"] = pool.submit(lo.recalculate, [filled, percent], work / "lo", workers=1)
             lo_jobs["ods"] = pool.submit(lo._convert, [filled], work / "ods", "ods:calc8", 1, None)
             lo_jobs["pdf"] = pool.submit(lo.to_pdf, [filled], work / "pdf", workers=1)
-            saved = {k: f.result()[filled] for k, f in lo_jobs.items()}
+            lo_jobs["xls"] = pool.submit(lo._convert, [filled], work / "xls", "xls:MS Excel 97", 1, None)
+            results = {k: f.result() for k, f in lo_jobs.items()}
+        saved = {k: results[k][filled] for k in ("xlsx", "ods", "pdf")}
+        lo_extra = {"percent": results["xlsx"][percent], "xls": results["xls"][filled]}
     rnd = random.Random(20160)
 
     # -- controls: good files -------------------------------------------------------------
@@ -390,7 +398,7 @@ def build_corpus(out_dir: Path | str, *, libreoffice: bool = True) -> list[Corpu
     case("xml2003_renamed.xlsx", "Excel 2003 XML spreadsheet renamed to .xlsx", REJECTED, "wrong_format").write_bytes(b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Formularz"/></Workbook>')
     case("png_renamed.xlsx", "a photo/scan of the form renamed to .xlsx", REJECTED, "wrong_format").write_bytes(b"\x89PNG\r\n\x1a\n" + rnd.randbytes(500))
     if libreoffice:
-        shutil.copy(saved["ods"], case("ods_renamed.xlsx", "OpenDocument .ods (made by LibreOffice) renamed to .xlsx", REJECTED, "wrong_format"))
+        shutil.copy(saved["ods"], case("ods_renamed.xlsx", "OpenDocument .ods (made by LibreOffice) renamed to .xlsx: read by its content", ACCEPTED, "ok"))
         shutil.copy(saved["pdf"], case("pdf_renamed.xlsx", "PDF print (made by LibreOffice) renamed to .xlsx", REJECTED, "wrong_format"))
     write_zip(case("docx_renamed.xlsx", "Word document renamed to .xlsx", REJECTED, "wrong_format"), [("[Content_Types].xml", b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'), ("word/document.xml", b"<w:document/>")])
     write_zip(case("xlsb_renamed.xlsx", "binary workbook .xlsb renamed to .xlsx", REJECTED, "wrong_format"), [("[Content_Types].xml", b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>'), ("xl/workbook.bin", b"\x83\x01\x00")])
@@ -534,6 +542,8 @@ def build_corpus(out_dir: Path | str, *, libreoffice: bool = True) -> list[Corpu
     a, b = _id_conflict_pair(libs, work)
     type_in(a, case("id_conflict_a.xlsx", "two libraries with one id: library A", ACCEPTED, "ok", group="id_conflict", final_verdict=REJECTED, final_code="id_conflict"), _simulated(libs[7], 11))
     type_in(b, case("id_conflict_b.xlsx", "two libraries with one id: library B (other TERYT and name)", ACCEPTED, "ok", group="id_conflict", final_verdict=REJECTED, final_code="id_conflict"), _simulated(libs[3], 12))
+
+    build_round_two(case, out, work, filled=filled, blank=blank, data=data, libs=libs, saved=saved, lo_extra=lo_extra)
 
     shutil.rmtree(work)
     (out / "manifest.json").write_text(json.dumps([asdict(c) for c in cases], ensure_ascii=False, indent=1), encoding="utf-8")

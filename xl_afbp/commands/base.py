@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from ..safetext import terminal
+
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: list[tuple[str, Callable[[argparse._SubParsersAction], None]]] = []
 
@@ -26,8 +28,9 @@ def command(name: str):
 
 
 def table(rows: list[list[object]], header: list[str]) -> str:
-    """A plain fixed-width text table."""
-    cells = [[("" if v is None else str(v)) for v in r] for r in [header, *rows]]
+    """A plain fixed-width text table, safe for a terminal: text from a file (a name with
+    an ESC sequence or a bare CR) is shown escaped (``⟨U+001B⟩``), never sent raw."""
+    cells = [[("" if v is None else terminal(str(v).replace("\n", " "))) for v in r] for r in [header, *rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))

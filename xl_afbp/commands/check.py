@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from .base import UsageError, _spec_arg, choose_edition, command, table
@@ -31,10 +32,11 @@ def run(args: argparse.Namespace) -> int:
     from ..consolidate import judge
     from ..engine import get_engine
     from ..reader import read_many
-    from ..verdicts import REJECTED, VERDICT_PL
+    from ..safetext import terminal
+    from ..verdicts import NEEDS_ACTION, VERDICT_PL
 
-    missing = [str(f) for f in args.files if not f.is_file()]
-    if missing:
+    missing = [str(f) for f in args.files if not os.path.lexists(f)]  # shown safely by the CLI edge
+    if missing:  # a directory, a FIFO or a broken link is there: the reader says what it is
         raise UsageError("file not found: " + ", ".join(missing))
     subs, engines = _read(args, read_many, get_engine)
     entries = [judge([s], engine=e, year=args.year)[0][0] for s, e in zip(subs, engines)]
@@ -48,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
             d.update(status=status.code(ev.status) if ev else None, missing=list(ev.missing) if ev else [])
             d["failing"] = [dict(zip(("check", "status", "items", "message"), r)) for r in rows]
             out.append(d)
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        # JSON escapes control characters; lone surrogates (a file name that is not UTF-8) too
+        print(json.dumps(out, ensure_ascii=False, indent=2).encode("utf-8", "backslashreplace").decode("utf-8"))
     else:
         print(table([[e.sub.name, VERDICT_PL[e.status], e.code, e.reason] for e in entries], ["plik", "werdykt", "kod", "powód"]))
         for e, rows in zip(entries, failing):
@@ -56,12 +59,12 @@ def run(args: argparse.Namespace) -> int:
             if not extra and not rows:
                 continue
             print()
-            print(f"{e.sub.name}:")
+            print(terminal(f"{e.sub.name}:"))
             for w in extra:
-                print(f"  uwaga: {w}")
+                print(terminal(f"  uwaga: {w}"))
             if rows:
                 print("  " + table(rows, ["kontrola", "status", "pozycje", "komunikat"]).replace("\n", "\n  "))
-    return 1 if any(e.status == REJECTED for e in entries) else 0
+    return 1 if any(e.status in NEEDS_ACTION for e in entries) else 0
 
 
 def _read(args: argparse.Namespace, read_many, get_engine) -> tuple[list, list]:

@@ -27,6 +27,7 @@ def _add(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..consolidate import STATUS_PL
     from ..outputs.csvfiles import DIALECTS
+    from ..verdicts import UNRESOLVED
     from ..jobs.consolidation import DEFAULT_DB, DEFAULT_OUT, FEEDBACK_DIR, run_consolidation
 
     check_batch_args(args)
@@ -79,4 +80,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Nie zapisano: {name} – {reason}")
     if report.rejected:
         print(f"Odrzucono {report.rejected} plik(ów): powody w {out / 'import.csv'} (arkusz Import)")
+    unresolved = counts.get(UNRESOLVED, 0)
+    if unresolved:
+        print(f"Do wyjaśnienia: {unresolved} plik(ów) – wersje tej samej biblioteki, których nie da się uporządkować (powody w {out / 'import.csv'})")
     return report.exit_code

@@ -24,9 +24,14 @@ Batch statuses (Polish in the outputs): ``accepted`` "przyjęty", ``accepted_wit
 warnings, K-03 differences or empty fields: the data is used and the findings listed),
 ``rejected`` "odrzucony", ``duplicate`` "duplikat" (the same content as another file,
 same sha256), ``superseded`` "zastąpiony" (an older file of the same library: the newest
-by ``saved_at``, else the form's ``generated_at``, else the file's mtime, wins). Two
-different libraries (different TERYT or name) claiming one id are both rejected with the
-code ``id_conflict``. The result does not depend on the order of the inputs.
+by ``saved_at``, else the form's ``generated_at``, else the file's mtime, wins),
+``unresolved`` "do wyjaśnienia" (versions that cannot be ordered: equal save times, a save
+time in the future), ``skipped`` "pominięty" (no form: a cover letter, a lock file). Ids
+and names are compared after Unicode normalisation with invisible characters removed; two
+different libraries (different TERYT or name) claiming one id are both rejected
+(``id_conflict``) unless the expected list says whose the id is (the other: ``id_claimed``).
+The result depends neither on the order of the inputs nor on their names
+(:mod:`.versions`).
 
 Aggregates: for each indicator the numerator and denominator items are summed over the
 libraries of the group that have a value of that indicator, and the engine evaluates that
@@ -58,8 +63,10 @@ from .records import (
     LEVEL_SUBTYPE,
     MIN_GROUP,
     REJECTED,
+    SKIPPED,
     STATUS_PL,
     SUPERSEDED,
+    UNRESOLVED,
     USED,
     Consolidation,
     Entry,
@@ -67,5 +74,6 @@ from .records import (
 
 __all__ = [
     "ACCEPTED", "ACCEPTED_WITH_WARNINGS", "ALL_SUBTYPES", "DUPLICATE", "LEVEL_BAND", "LEVEL_GROUP", "LEVEL_REGION", "LEVEL_SUBTYPE", "MIN_GROUP",
-    "REJECTED", "STATUS_PL", "SUPERSEDED", "USED", "Consolidation", "Entry", "MixedYears", "assign_statuses", "survey_year", "consolidate", "evaluate_all", "evaluate_form", "judge",
+    "REJECTED", "SKIPPED", "STATUS_PL", "SUPERSEDED", "UNRESOLVED", "USED", "Consolidation", "Entry", "MixedYears", "assign_statuses", "survey_year", "consolidate",
+    "evaluate_all", "evaluate_form", "judge",
 ]

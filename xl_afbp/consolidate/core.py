@@ -13,12 +13,13 @@ import pandas as pd
 from ..engine import Engine, get_engine
 from ..expr.pyeval import is_yes
 from ..formdata import FormData
+from ..safetext import safe_path
 from ..verdicts import message
 from ..workbook.form import population_band
 from .entries import _display, _expected_rows, _finish_status, assign_statuses, survey_year
 from .evaluation import EvaluationError, evaluate_all
 from .facts import _Facts, _facts
-from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
+from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NEEDS_ACTION, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
 from .population import overlaps
 from .review import review_list
 from .statistics import _Aggregator, _group_stats, _powiaty, _region, accepted_values, numeric_items
@@ -213,7 +214,7 @@ def _import_log(entries: list[Entry]) -> pd.DataFrame:
     for e in entries:
         data = e.sub.data
         rows.append({
-            "plik": str(e.sub.path),
+            "plik": safe_path(e.sub.path),
             "nazwa_pliku": _display(e),
             "sha256": e.sub.sha256,
             "rozmiar": int(e.sub.size or 0),
@@ -241,7 +242,7 @@ def _missing(entries: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) 
     have = {e.library_id for e in entries if e.used}
     tried: dict[str, list[Entry]] = {}
     for e in entries:
-        if e.status != REJECTED:
+        if e.status not in NEEDS_ACTION:
             continue
         lib_id = e.library_id or _id_from_name(Path(e.sub.path).stem, exp)
         if lib_id:
@@ -252,7 +253,8 @@ def _missing(entries: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) 
             continue
         r = exp[lib_id]
         note = "nie przesłano formularza"
-        if lib_id in tried:
-            note = "przesłano, ale odrzucono: " + "; ".join(f"{_display(e)} – {e.reason}" for e in tried[lib_id])
+        if lib_id in tried:  # rejected files first; versions to clarify are not "rejected"
+            files = sorted(tried[lib_id], key=lambda e: e.status != REJECTED)
+            note = ("przesłano, ale odrzucono: " if files[0].status == REJECTED else "przesłano, do wyjaśnienia: ") + "; ".join(f"{_display(e)} – {e.reason}" for e in files)
         rows.append({"id": lib_id, "nazwa": _text(r.get("nazwa")), "podtyp": _text(r.get("podtyp")), "powiat": _text(r.get("powiat")), "gmina": _text(r.get("gmina")), "email": _text(r.get("email")), "uwagi": note})
     return pd.DataFrame(rows, columns=MISSING_COLUMNS)

@@ -1,18 +1,23 @@
-"""The batch policy: duplicates, superseded files, id conflicts, files without an id, and
-the survey year (one consolidation is one year: a file of another year is rejected with a
-reason naming both years, ``wrong_year``; without a year given, the files' own year is the
-batch's, and files of several years are refused together, :class:`MixedYears`)."""
+"""The batch policy: duplicates, files without an id, wrong years; versions and identities
+of one id are decided by :mod:`.versions`. One consolidation is one survey year: a file of
+another year is rejected with a reason naming both years (``wrong_year``); without a year
+given, the files' own year is the batch's, and files of several years are refused together
+(:class:`MixedYears`)."""
 
 from __future__ import annotations
 
 import os
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .. import completeness
 from .. import status as st
-from ..verdicts import message, verdict_of
-from .records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Entry, REJECTED, _EPOCH, _int, _mtime, _norm_name, _text, _when
+from ..safetext import comparable, safe_path
+from ..verdicts import SKIPPED, USED, message, verdict_of
+from .records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Entry, REJECTED, _EPOCH, _int, _mtime, _text, _when
+from .versions import canonical_id, expected_row, resolve_group, run_clock
 
 
 # =============================================================================== the survey year
@@ -55,15 +60,8 @@ def survey_year(subs: Sequence[Any]) -> int | None:
 
 
 # =============================================================================== batch statuses
-def _identity(e: Entry) -> tuple[str, str]:
-    meta = e.sub.meta or {}
-    data = e.sub.data
-    name = _norm_name((data.basic.get("NAZWA") if data else None) or "")
-    return (_text(meta.get("teryt")), name)
-
-
 def _display(e: Entry) -> str:
-    return str(e.sub.name or Path(e.sub.path).name)
+    return str(e.sub.name or safe_path(Path(e.sub.path).name))
 
 
 def _expected_rows(expected: Any) -> list[dict[str, Any]] | None:
@@ -81,48 +79,51 @@ def _match_expected(sub: Any, expected: Mapping[str, Mapping[str, Any]]) -> str 
     """The one expected library a form without an id belongs to (same name, else same
     powiat and gmina), or None."""
     basic = sub.data.basic if sub.data is not None else {}
-    name = _norm_name(basic.get("NAZWA"))
+    name = comparable(basic.get("NAZWA"))
     if name:
-        hits = [i for i, r in expected.items() if _norm_name(r.get("nazwa")) == name]
+        hits = [i for i, r in expected.items() if comparable(r.get("nazwa")) == name]
         if len(hits) == 1:
             return hits[0]
-    place = (_norm_name(basic.get("POWIAT")), _norm_name(basic.get("GMINA")))
+    place = (comparable(basic.get("POWIAT")), comparable(basic.get("GMINA")))
     if all(place):
-        hits = [i for i, r in expected.items() if (_norm_name(r.get("powiat")), _norm_name(r.get("gmina"))) == place]
+        hits = [i for i, r in expected.items() if (comparable(r.get("powiat")), comparable(r.get("gmina"))) == place]
         if len(hits) == 1:
             return hits[0]
     return None
 
 
-def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Mapping[str, Any]] | None = None) -> list[Entry]:
-    """The batch status of every submission, in a canonical order (path, then sha256)."""
+def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Mapping[str, Any]] | None = None, now: datetime | None = None) -> list[Entry]:
+    """The batch status of every submission (see :mod:`.versions` for versions and ids);
+    entries come back in a canonical order (path, then sha256), and no status depends on
+    the order of ``subs``."""
+    now = now or run_clock()
     ordered = sorted(subs, key=lambda s: (str(s.path), s.sha256))
     entries: list[Entry] = []
     for s in ordered:
         meta = s.meta or {}
-        verdict = s.verdict if s.verdict in (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED) else REJECTED
-        e = Entry(s, verdict, s.code or ("ok" if verdict != REJECTED else "rejected"), s.reason or "", list(s.warnings or []), _text(s.library_id or meta.get("library_id")) or None, _when(s))
-        if e.status != REJECTED and s.data is None:
+        verdict = s.verdict if s.verdict in (ACCEPTED, ACCEPTED_WITH_WARNINGS, REJECTED, SKIPPED) else REJECTED
+        e = Entry(s, verdict, s.code or ("ok" if verdict != REJECTED else "rejected"), s.reason or "", list(s.warnings or []), canonical_id(s.library_id or meta.get("library_id")), _when(s))
+        if e.status in USED and s.data is None:
             _reject(e, "no_data")
-        if e.status != REJECTED and not e.library_id and expected and (match := _match_expected(s, expected)):
+        if e.status in USED and not e.library_id and expected and (match := _match_expected(s, expected)):
             e.library_id = match
             _note(e, "assigned_from_list", library_id=match)
-        if e.status != REJECTED and not e.library_id:
+        if e.status in USED and not e.library_id:
             _reject(e, "no_library_id")
         form_year = _int(meta.get("year"))
-        if e.status != REJECTED and form_year is not None and form_year != year:
+        if e.status in USED and form_year is not None and form_year != year:
             _reject(e, "wrong_year", form_year=form_year, year=year)
         entries.append(e)
 
     first: dict[str, Entry] = {}
     # the same content twice: the earliest file (by mtime, then path) is the original
     for e in sorted(entries, key=lambda e: (_mtime(e.sub.path) or _EPOCH, str(e.sub.path))):
-        if not e.sub.sha256:  # a file that could not even be hashed (unreadable, timeout)
+        if not e.sub.sha256 or e.status == SKIPPED:  # not even hashed (unreadable, timeout), or no form
             continue
         if e.sub.sha256 in first:
             f = first[e.sub.sha256]
             same_name = _display(f) == _display(e)
-            e.other = _display(f) if not same_name else str(f.sub.path)
+            e.other = _display(f) if not same_name else safe_path(f.sub.path)
             _judge(e, "duplicate", other=e.other)
         else:
             first[e.sub.sha256] = e
@@ -130,32 +131,31 @@ def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Ma
     by_id: dict[str, list[Entry]] = {}
     for e in entries:
         if e.used:
-            by_id.setdefault(e.library_id or "", []).append(e)
-    for lib_id, group in by_id.items():
-        identities = {_identity(e) for e in group}
-        teryts = {t for t, _ in identities if t}
-        names_ = {n for _, n in identities if n}
-        if len(teryts) > 1 or len(names_) > 1:
-            who = "; ".join(sorted({f"{e.sub.data.basic.get('NAZWA') or '?'} (TERYT {_identity(e)[0] or '?'}, plik {_display(e)})" for e in group}))
-            for e in group:
-                _reject(e, "id_conflict", library_id=lib_id, who=who)
-            continue
-        if len(group) > 1:
-            winner = max(group, key=lambda e: (e.when, str(e.sub.path), e.sub.sha256))
-            for e in group:
-                if e is not winner:
-                    e.other = _display(winner)
-                    _judge(e, "superseded", other=e.other)
+            by_id.setdefault(comparable(e.library_id), []).append(e)
+    for group in by_id.values():
+        lib_id = _display_id(group)
+        for e in group:
+            e.library_id = lib_id
+        resolve_group(lib_id, group, expected, judge=_judge, note=_note, display=_display, now=now)
     if expected is not None:
         for e in entries:
             if not e.used:
                 continue
-            exp = expected.get(e.library_id or "")
-            if exp is None:
+            found = expected_row(expected, e.library_id)
+            if found is None:
                 _note(e, "not_on_list", library_id=e.library_id)
-            elif _text(exp.get("teryt")) and _identity(e)[0] and _text(exp.get("teryt")) != _identity(e)[0]:
-                _note(e, "teryt_mismatch", form=_identity(e)[0], listed=_text(exp.get("teryt")))
+                continue
+            e.library_id = found[0]
+            listed, form = _text(found[1].get("teryt")), _text((e.sub.meta or {}).get("teryt"))
+            if listed and form and comparable(listed) != comparable(form):
+                _note(e, "teryt_mismatch", form=form, listed=listed)
     return entries
+
+
+def _display_id(group: list[Entry]) -> str:
+    """The id the files of one group share: its most common spelling (then the smallest)."""
+    spellings = Counter(e.library_id or "" for e in group)
+    return min(spellings, key=lambda s: (-spellings[s], s))
 
 
 def _judge(e: Entry, code: str, **values: Any) -> None:

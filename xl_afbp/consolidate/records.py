@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..expr.pyeval import as_number
-from ..verdicts import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, REJECTED, SUPERSEDED, USED, VERDICT_PL, VERDICTS  # noqa: F401 - imported from here by the outputs
+from ..verdicts import ACCEPTED, ACCEPTED_WITH_WARNINGS, DUPLICATE, NEEDS_ACTION, REJECTED, SKIPPED, SUPERSEDED, UNRESOLVED, USED, VERDICT_PL, VERDICTS  # noqa: F401 - imported from here by the outputs
 
 
 # the statuses of a file in the batch: the verdicts of the catalogue (xl_afbp.verdicts)
@@ -115,6 +115,12 @@ class Consolidation:
     @property
     def rejected(self) -> int:
         return self.counts[REJECTED]
+
+    @property
+    def needs_action(self) -> int:
+        """Files the coordinator must act on: rejected ones and unresolved versions."""
+        counts = self.counts
+        return sum(counts[v] for v in NEEDS_ACTION)
 
     def benchmark_rows(self) -> list[dict[str, Any]]:
         """Rows of ``benchmark-<year>.csv`` (see :func:`benchmark_rows`)."""

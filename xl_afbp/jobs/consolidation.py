@@ -143,23 +143,50 @@ def write_outputs(
 
 
 def collect_inputs(inputs: Iterable[Path | str], *, exclude: Iterable[Path | str] = ()) -> list[Path]:
-    """Every file of the inputs (folders recursively), each once, sorted; ``exclude`` are
-    files or folders left out (the output folder and the database, when they sit inside)."""
+    """Every entry of the inputs, each once, sorted; ``exclude`` are files or folders left
+    out (the output folder and the database, when they sit inside).
+
+    Every entry of a folder is kept, not only regular files – a FIFO, a broken link, a
+    folder named like a workbook (an unzipped ``.xlsx``: one entry, not walked into) – so
+    the reader gives each its verdict and each gets a row of the import log. Folders are
+    walked without following links to folders (no loops: such a link is an entry too)."""
+    from ..reader.local import WORKBOOK_EXTENSIONS
+
     skip = [Path(p).resolve() for p in exclude]
-    seen: dict[Path, Path] = {}
+    found: list[Path] = []
+
+    def walk(folder: Path) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda d: d.name)
+        except OSError:
+            found.append(folder)  # an unreadable folder: the reader says why
+            return
+        for d in entries:
+            path = Path(d.path)
+            try:
+                real_dir = d.is_dir(follow_symlinks=False)
+            except OSError:
+                real_dir = False
+            if real_dir and path.suffix.lower() not in WORKBOOK_EXTENSIONS:
+                walk(path)
+            else:
+                found.append(path)
+
     for raw in inputs:
         p = Path(raw)
-        if p.is_dir():
-            found = [q for q in p.rglob("*") if q.is_file()]
-        elif p.is_file():
-            found = [p]
+        if p.is_dir():  # a folder the coordinator names is walked, whatever its name
+            walk(p)
+        elif os.path.lexists(p):
+            found.append(p)
         else:
             raise FileNotFoundError(f"input not found: {p}")
-        for q in found:
-            r = q.resolve()
-            if any(r == s or s in r.parents for s in skip):
-                continue
-            seen.setdefault(r, q)
+    seen: dict[str, Path] = {}
+    for q in found:
+        r = q.resolve()
+        if any(r == s or s in r.parents for s in skip):
+            continue
+        seen.setdefault(os.path.abspath(q), q)
     return sorted(seen.values(), key=str)
 
 
@@ -185,7 +212,7 @@ def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: b
     from ..reader import read_many
 
     engine = engine or get_engine()
-    then = partial(attach_evaluation, engine)
+    then = partial(_in_worker, engine)
     try:
         subs = list(read_many(list(paths), workers=workers, progress=progress, engine=engine, then=then))
     except Exception:  # noqa: BLE001 - one broken file must not stop the batch: retry one by one
@@ -203,6 +230,14 @@ def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: b
         s = by_path.get(Path(p).resolve())
         out.append(s if s is not None else _fallback_submission(Path(p), "czytnik nie zwrócił wyniku dla tego pliku"))
     return out
+
+
+def _in_worker(engine: Engine, sub: Any) -> Any:
+    """What runs in the reader's worker after a read: the form's evaluation; the cached
+    values a file carries (only compared, by the reader) do not travel back."""
+    sub = attach_evaluation(engine, sub)
+    sub.cached = {}
+    return sub
 
 
 @dataclass
@@ -224,7 +259,9 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.rejected or self.failures else 0
+        """1 when a file needs the coordinator (rejected, or versions to clarify) or an
+        output could not be written; files that are no form (skipped) do not count."""
+        return 1 if self.consolidation.needs_action or self.failures else 0
 
 
 def run_consolidation(

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ..textsafe import ooxml_text
+from ..safetext import ooxml_text
 
 #: the most characters Excel keeps in one cell
 CELL_MAX = 32767
@@ -21,7 +21,7 @@ CELL_MAX = 32767
 def clean_text(value: str) -> str:
     """Text as a cell holds it: no characters XML 1.0 cannot hold, no lone surrogates, and
     a literal ``_xHHHH_`` escaped so Excel and LibreOffice do not read it as a character
-    (:func:`xl_afbp.textsafe.ooxml_text`)."""
+    (:func:`xl_afbp.safetext.ooxml_text`)."""
     return ooxml_text(value)
 
 

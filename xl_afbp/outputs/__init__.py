@@ -4,7 +4,7 @@ publication ``raport.html`` / ``raport.pdf`` (:mod:`.publication`), the coordina
 quality report ``kontrola.html`` (:mod:`.quality`), the feedback sheets (:mod:`.feedback`)
 and ``benchmark-<year>.csv`` (:mod:`.benchmark`, read back by the form generator). Every
 number is rounded and written by :mod:`.numbers`; every text made safe by
-:mod:`xl_afbp.textsafe`."""
+:mod:`xl_afbp.safetext`."""
 
 from __future__ import annotations
 

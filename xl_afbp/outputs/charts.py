@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from ..textsafe import printable
+from ..safetext import printable
 from .html import png_uri
 from .numbers import format_number
 

@@ -12,7 +12,7 @@ Numbers are rounded as every other output rounds them (:mod:`.numbers`: Excel's 
 from zero, the decimals of the indicator's format or of the item). Text is data, never a
 formula (``=``, ``+``, ``-``, ``@``, tab or CR first get an apostrophe), never breaks a row (a
 field with ``;``, a quote, CR or LF is quoted: rows end with CRLF, so a bare CR is quoted too)
-and never stops the writer (lone surrogates and control characters: :mod:`xl_afbp.textsafe`).
+and never stops the writer (lone surrogates and control characters: :mod:`xl_afbp.safetext`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..consolidate.facts import _Facts
 from ..consolidate.records import Consolidation
-from ..textsafe import formula_safe, printable
+from ..safetext import formula_safe, printable
 from .numbers import MACHINE as MACHINE_NUMBERS
 from .numbers import POLISH_PLAIN, NumberStyle, format_number, is_number, value_decimals
 

@@ -27,7 +27,7 @@ import pandas as pd
 from ..consolidate.facts import _Facts, _facts
 from ..consolidate.records import ALL_SUBTYPES, LEVEL_GROUP, LEVEL_REGION, LEVEL_SUBTYPE, MIN_GROUP, Consolidation
 from ..engine import Engine, get_engine
-from ..textsafe import printable
+from ..safetext import printable
 from . import charts
 from .csvfiles import EXCEL_PL, CsvDialect, write_csv
 from .document import Cell, Numbering, Section, num, text

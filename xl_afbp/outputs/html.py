@@ -2,7 +2,7 @@
 feedback sheets) and their conversion to PDF.
 
 Every value printed by a template passes through :func:`_finalize`: text loses what no
-encoder can write (:func:`xl_afbp.textsafe.printable`) and is escaped by jinja2's
+encoder can write (:func:`xl_afbp.safetext.printable`) and is escaped by jinja2's
 autoescape, so a library's name such as ``<b>klik</b>`` or ``=HYPERLINK(…)`` is shown as
 typed; numbers are written only through the filters below, which round as every other
 output rounds (:mod:`.numbers`).
@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..textsafe import clean
+from ..safetext import clean
 from .numbers import DASH, format_count, format_number, format_percent
 
 

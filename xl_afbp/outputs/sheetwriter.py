@@ -13,7 +13,7 @@ from ..consolidate.records import Consolidation
 from ..ooxml.cells import column_letter, data_cell_xml
 from ..ooxml.parts import append_rows, sheet_parts, zipfile_text
 from ..ooxml.zipcopy import compress, read_members, write_zip
-from ..textsafe import ooxml_text
+from ..safetext import ooxml_text
 
 
 # =============================================================================== outputs: labels

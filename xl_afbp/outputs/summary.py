@@ -18,7 +18,7 @@ from ..consolidate.records import ACCEPTED, ACCEPTED_WITH_WARNINGS, Consolidatio
 from ..consolidate.trends import Trends
 from ..engine import Engine, get_engine
 from ..workbook import styles as sty
-from ..textsafe import ooxml_text
+from ..safetext import ooxml_text
 from ..workbook.cells import set_text
 from .numbers import DASH
 from .sheetwriter import _SummaryWriter, _col, _item_format

@@ -17,7 +17,7 @@ _REF = re.compile(
     r"^(?:'((?:[^']|'')+)'|([^'!:\[\]]+))!\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?$"
 )
 Ref = tuple[str, int, int, int, int]  # sheet, min_col, min_row, max_col, max_row
-_MODIFIED = re.compile(rb"<(?:[\w.-]+:)?modified\b[^>]*>([^<]*)<")
+_MODIFIED = re.compile(rb"<(?:[\w.-]+:)?modified\b[^<>]*>([^<]*)<")
 
 
 @lru_cache(maxsize=65536)

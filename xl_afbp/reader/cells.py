@@ -28,10 +28,13 @@ if TYPE_CHECKING:  # type hints only: the modules import each other
 # xlsxwriter write them (unprefixed <c r="A1" …>); anything else (namespace prefixes, cells
 # without positions) is read by python-calamine instead, after the size checks.
 _ATTR_R = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d{1,7})["']""")
+# Every pattern below is linear in its input, whatever the input: no group can run past the
+# next tag, so an unclosed element costs a scan to the next tag, never to the end of the
+# part (280 kB of unclosed tags once took 10 s of backtracking).
 _ATTR_T = re.compile(rb"""\bt\s*=\s*["'](\w+)["']""")
 _ATTR_S = re.compile(rb"""\bs\s*=\s*["'](\d+)["']""")
 _HAS_F = re.compile(rb"<" + _PREFIX + rb"f[\s/>]")
-_V = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^>]*)?(?:/>|>(.*?)</" + _PREFIX + rb"v>)", re.S)
+_V = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^<>]*)?(?:/>|>([^<]*)</" + _PREFIX + rb"v>)")
 _FAST_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
 _FAST_ROW = re.compile(rb'<row\b(?: r="([0-9]{1,7})")?')
 # a cell as Excel, LibreOffice and openpyxl write most of them: (ref, style, type, "<f" when a
@@ -39,14 +42,15 @@ _FAST_ROW = re.compile(rb'<row\b(?: r="([0-9]{1,7})")?')
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]+)")?(?: t="(n|s|str|b|e|d|inlineStr)")?(?:( ?/>)|>(?:(<f)(?: [^>/]*)?>[^<]*</f>)?(<v>[^<]*</v>)?(?:<v ?/>)?</c>)')
 _ODD_C = re.compile(rb'<c(?:[\t\r\n>/]| (?!r="))')
 _BIG_COL = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
-_DIM = re.compile(rb"""<""" + _PREFIX + rb"""dimension\b[^>]*\bref\s*=\s*["']([^"']*)["']""")
+_DIM = re.compile(rb"""<""" + _PREFIX + rb"""dimension\b[^<>]*\bref\s*=\s*["']([^"'<>]*)["']""")
 _DIM_PART = re.compile(rb"\$?([A-Za-z]{1,3})?\$?(\d{1,7})?$")
 # the general (slow) scanner of the fallback path
-_CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _PREFIX + rb"c>)", re.S)
-_ROW = re.compile(rb"<" + _PREFIX + rb"row\b([^>]*)>")
+_NOT_C = rb"<(?!/?" + _PREFIX + rb"c[\s/>])"  # a tag that neither opens nor closes a cell
+_CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^<>]*?)(?:/>|>([^<]*(?:" + _NOT_C + rb"[^<]*)*)</" + _PREFIX + rb"c>)")
+_ROW = re.compile(rb"<" + _PREFIX + rb"row\b([^<>]*)>")
 _ROW_ATTR_R = re.compile(rb"""\br\s*=\s*["'](\d{1,7})["']""")
-_T = re.compile(rb"<" + _PREFIX + rb"t(?:\s[^>]*)?>(.*?)</" + _PREFIX + rb"t>", re.S)
-_RPH = re.compile(rb"<" + _PREFIX + rb"rPh\b.*?</" + _PREFIX + rb"rPh>", re.S)
+_T = re.compile(rb"<" + _PREFIX + rb"t(?:\s[^<>]*)?>([^<]*)</" + _PREFIX + rb"t>")
+_RPH = re.compile(rb"<" + _PREFIX + rb"rPh\b[^<>]*>[^<]*(?:<(?!/?" + _PREFIX + rb"rPh\b)[^<]*)*</" + _PREFIX + rb"rPh>")
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);")
 _OOXML_ESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -57,9 +61,17 @@ def _entity(m: re.Match) -> str:
     if e in _PREDEFINED:
         return _PREDEFINED[e]
     try:
-        return chr(int(e[2:], 16) if e[1] in "xX" else int(e[1:]))
+        n = int(e[2:], 16) if e[1] in "xX" else int(e[1:])
     except (ValueError, OverflowError):
         return m.group(0)
+    if not _xml_char(n):  # &#xD800; or &#1; is not well-formed XML (Excel writes _x0001_)
+        raise _Reject("malformed_xml", detail=f"odwołanie {m.group(0)} do znaku, którego XML nie dopuszcza")
+    return chr(n)
+
+
+def _xml_char(n: int) -> bool:
+    """XML 1.0's Char production."""
+    return n in (0x9, 0xA, 0xD) or 0x20 <= n <= 0xD7FF or 0xE000 <= n <= 0xFFFD or 0x10000 <= n <= 0x10FFFF
 
 
 def xml_text(raw: bytes) -> str:
@@ -92,6 +104,16 @@ class _Sheet:
     wanted: frozenset[bytes] = frozenset()
     values: dict[bytes, Any] | None = None  # fast path: the wanted cells' values
     shared: list[tuple[bytes, int]] = field(default_factory=list)  # fast path: cells → sst index
+    percent: set[bytes] = field(default_factory=set)  # numbers shown with a percent format ("85%" is 0.85)
+    xml: bytes = b""  # the sheet's XML (for the formula text of the few input cells that hold one)
+    formula_texts: dict[bytes, str] | None = None  # formula text by cell, when the format gives it directly (ODS)
+
+    def formula_text(self, ref: bytes) -> str | None:
+        """The formula text of a cell (a shared formula's text from its master cell)."""
+        if self.formula_texts is not None:
+            return self.formula_texts.get(ref)
+        body = self.cells[ref][1] if ref in self.cells else _cell_body(self.xml, ref)
+        return _formula_of(self.xml, body) if body else None
 
 
 def _dimension(head: bytes) -> tuple[int, int] | None:
@@ -117,7 +139,26 @@ def _too_big(title: str, rows: int, cols: int, limits: Limits) -> None:
         raise _Reject("too_many_columns", sheet=title, count=cols, limit=limits.max_cols_per_sheet)
 
 
-def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, dates: frozenset[int], date1904: bool) -> _Sheet | None:
+_NUMBER = re.compile(rb"[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t\r\n]*")
+
+
+def _number(v: bytes) -> float | None:
+    """A number as Excel writes one (xsd:double without INF/NaN): ASCII digits, one point,
+    an exponent. Python's float() also takes ``48_735``, ``nan``, ``infinity`` and other
+    scripts' digits: those are no numbers to Excel, so they are read as the text they are
+    and reported, never silently taken (nor silently dropped)."""
+    if v.isdigit() or _NUMBER.fullmatch(v):
+        return float(v)
+    return None
+
+
+def _not_a_number(title: str, ref: bytes, v: bytes) -> _Reject:
+    """A numeric cell whose value is no number: Excel itself would not open the file
+    without repairing it. The reason names the cell and what it held."""
+    return _Reject("malformed_xml", detail=f"komórka „{title}”!{ref.decode()} ma typ liczbowy, a zawiera „{xml_text(v).strip()[:40]}”")
+
+
+def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, styles: "_Styles", date1904: bool) -> _Sheet | None:
     """The wanted cells' values by the fast path, or None when the sheet is written
     unusually (then every sheet goes through :func:`_slow_sheet` and calamine)."""
     start = xml.find(b"<sheetData")
@@ -131,16 +172,21 @@ def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, date
     if b"" in row_numbers:
         return None  # a row whose number is not its first attribute
     max_row = max(len(row_numbers), max(map(int, row_numbers), default=0))
-    max_col = max((names.col_number(c.decode()) for c in _BIG_COL.findall(sd)), default=1)
+    widest = max(set(_BIG_COL.findall(sd)), key=lambda c: (len(c), c), default=None)  # letters order as columns do
+    max_col = names.col_number(widest.decode()) if widest else 1
     _too_big(title, max_row, max_col, limits)
 
     values: dict[bytes, Any] = {}
     formulas: dict[bytes, bool] = {}
     shared: list[tuple[bytes, int]] = []
+    percent: set[bytes] = set()
     done: set[bytes] = set()
+    dates, percents = styles.dates, styles.percents
     # most cells in one C-speed pass: empty cells, numbers, shared strings, booleans, formulas
     # with their cached results, written as Excel, LibreOffice and openpyxl write them
-    for ref, style, t, empty, f, vtag in _PLAIN_CELL.findall(sd):
+    found = _PLAIN_CELL.findall(sd)
+    plain = len(found)
+    for ref, style, t, empty, f, vtag in found:
         if ref not in wanted:
             continue
         done.add(ref)
@@ -152,14 +198,15 @@ def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, date
         if not v:
             continue
         if not t or t == b"n":
-            try:
-                num = float(v)
-            except ValueError:
-                continue
+            num = _number(v)
+            if num is None:
+                raise _not_a_number(title, ref, v)
             if dates and style and int(style) in dates:
                 values[ref] = _serial_date(num, date1904)
             else:
                 values[ref] = int(num) if num.is_integer() and -9007199254740992 < num < 9007199254740992 else num
+                if percents and style and int(style) in percents:
+                    percent.add(ref)
         elif t == b"s":
             if v.isdigit():
                 shared.append((ref, int(v)))
@@ -169,20 +216,22 @@ def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, date
             values[ref] = v.strip() in (b"1", b"true")
         # errors (t="e"): no value
     left = wanted - done  # inline strings, rich text, odd attributes – or cells not in the file
+    if left and sd.count(b"<c ") == plain:
+        left = set()  # every cell was read above: the others are not in the file (empty)
     if len(left) > 8:
         pieces = sd.split(b"<c ")
         by_ref = dict(zip(_FAST_REF.findall(sd), pieces[1:]))
         for ref in left & by_ref.keys():
-            _general_cell(ref, by_ref[ref], values, formulas, shared, dates, date1904)
+            _general_cell(title, ref, by_ref[ref], values, formulas, shared, percent, styles, date1904)
     else:
         for ref in left:
             i = sd.find(b'<c r="' + ref + b'"')
             if i >= 0:
-                _general_cell(ref, sd[i + 3 : sd.find(b"<c ", i + 3) if sd.find(b"<c ", i + 3) >= 0 else len(sd)], values, formulas, shared, dates, date1904)
-    return _Sheet(title, {}, formulas, frozenset(wanted), values, shared)
+                _general_cell(title, ref, sd[i + 3 : sd.find(b"<c ", i + 3) if sd.find(b"<c ", i + 3) >= 0 else len(sd)], values, formulas, shared, percent, styles, date1904)
+    return _Sheet(title, {}, formulas, frozenset(wanted), values, shared, percent, sd)
 
 
-def _general_cell(ref: bytes, p: bytes, values: dict, formulas: dict, shared: list, dates: frozenset[int], date1904: bool) -> None:
+def _general_cell(title: str, ref: bytes, p: bytes, values: dict, formulas: dict, shared: list, percent: set, styles: "_Styles", date1904: bool) -> None:
     """One cell's XML (from its attributes to its end) the plain pass did not take."""
     gt = p.find(b">")
     if gt < 1 or p[gt - 1] == 47:  # "/>": an empty (styled) cell
@@ -198,15 +247,15 @@ def _general_cell(ref: bytes, p: bytes, values: dict, formulas: dict, shared: li
         v = _raw_v(body)
         if not v:
             return
-        try:
-            num = float(v)
-        except ValueError:
+        num = _number(v)
+        if num is None:
+            raise _not_a_number(title, ref, v)
+        m = _ATTR_S.search(attrs) if styles.dates or styles.percents else None
+        if m and int(m.group(1)) in styles.dates:
+            values[ref] = _serial_date(num, date1904)
             return
-        if dates:
-            m = _ATTR_S.search(attrs)
-            if m and int(m.group(1)) in dates:
-                values[ref] = _serial_date(num, date1904)
-                return
+        if m and int(m.group(1)) in styles.percents:
+            percent.add(ref)
         values[ref] = _norm(num)
     elif t == b"s":
         v = _raw_v(body)
@@ -253,7 +302,7 @@ def _slow_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits) -> _
             max_row = max(max_row, int(rr.group(1)))
     # cells and rows without positions are placed one after another by readers
     _too_big(title, max(max_row, rows) + refless, max_col + refless, limits)
-    return _Sheet(title, cells, formulas if not refless else None, frozenset(wanted))
+    return _Sheet(title, cells, formulas if not refless else None, frozenset(wanted), xml=xml)
 
 
 def _has_cache(attrs: bytes, body: bytes | None) -> bool:
@@ -293,34 +342,50 @@ def _raw_v(body: bytes | None) -> bytes | None:
 
 # -- number formats: a number shown as a date is a date (Polish Excel turns 1.5 into 1 May)
 _DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | {45, 46, 47} | set(range(50, 59))
-_NUMFMT = re.compile(rb"""<(?:[\w.-]+:)?numFmt\b[^>]*?numFmtId\s*=\s*["'](\d+)["'][^>]*?formatCode\s*=\s*["']([^"']*)["']""")
-_NUMFMT2 = re.compile(rb"""<(?:[\w.-]+:)?numFmt\b[^>]*?formatCode\s*=\s*["']([^"']*)["'][^>]*?numFmtId\s*=\s*["'](\d+)["']""")
-_CELLXFS = re.compile(rb"<(?:[\w.-]+:)?cellXfs\b.*?</(?:[\w.-]+:)?cellXfs>", re.S)
-_XF = re.compile(rb"<(?:[\w.-]+:)?xf\b([^>]*)")
+_NUMFMT = re.compile(rb"""<(?:[\w.-]+:)?numFmt\b[^<>]*?numFmtId\s*=\s*["'](\d+)["'][^<>]*?formatCode\s*=\s*["']([^"'<>]*)["']""")
+_NUMFMT2 = re.compile(rb"""<(?:[\w.-]+:)?numFmt\b[^<>]*?formatCode\s*=\s*["']([^"'<>]*)["'][^<>]*?numFmtId\s*=\s*["'](\d+)["']""")
+_CELLXFS = re.compile(rb"<(?:[\w.-]+:)?cellXfs\b.*?</(?:[\w.-]+:)?cellXfs>", re.S)  # searched once: linear
+_XF = re.compile(rb"<(?:[\w.-]+:)?xf\b([^<>]*)")
 _XF_FMT = re.compile(rb"""\bnumFmtId\s*=\s*["'](\d+)["']""")
 _FMT_NOISE = re.compile(r'"[^"]*"|\\.|\[(?![hms]+\])[^\]]*\]|general', re.I)
 _DATE_CODE = re.compile(r"[dmyhs]", re.I)
 
 
-#: date cell formats of a styles.xml by its (CRC, size)
-_DATE_STYLES: dict[tuple[int, int], frozenset[int]] = {}
+@dataclass(frozen=True)
+class _Styles:
+    """What the cell formats of styles.xml say about numbers: which ``s="…"`` show them as
+    dates or times, and which as percentages (a "85%" typed is stored as 0.85)."""
+
+    dates: frozenset[int] = frozenset()
+    percents: frozenset[int] = frozenset()
 
 
-def _date_styles(styles: bytes) -> frozenset[int]:
-    """Indexes of the cell formats (``s="…"``) that show numbers as dates or times."""
+NO_STYLES = _Styles()
+_PERCENT_IDS = {9, 10}
+#: the styles of a styles.xml, by the digest of its stored bytes (the same in every form of a layout)
+_STYLES: dict[bytes, _Styles] = {}
+
+
+def _style_kinds(styles: bytes) -> _Styles:
+    """Indexes of the cell formats that show numbers as dates or times, and as percentages."""
     custom = {int(i): xml_text(c) for i, c in _NUMFMT.findall(styles)}
     custom.update({int(i): xml_text(c) for c, i in _NUMFMT2.findall(styles)})
     section = _CELLXFS.search(styles)
-    out = set()
+    dates, percents = set(), set()
     for n, attrs in enumerate(_XF.findall(section.group(0)) if section else []):
         m = _XF_FMT.search(attrs)
         fid = int(m.group(1)) if m else 0
         if fid in custom:
-            if _DATE_CODE.search(_FMT_NOISE.sub("", custom[fid])):
-                out.add(n)
+            code = _FMT_NOISE.sub("", custom[fid])
+            if _DATE_CODE.search(code):
+                dates.add(n)
+            elif "%" in code:
+                percents.add(n)
         elif fid in _DATE_IDS:
-            out.add(n)
-    return frozenset(out)
+            dates.add(n)
+        elif fid in _PERCENT_IDS:
+            percents.add(n)
+    return _Styles(frozenset(dates), frozenset(percents))
 
 
 def _serial_date(v: float, date1904: bool) -> str:
@@ -343,7 +408,7 @@ class _CellValues:
     """The wanted cells' values and formula states, per sheet, as plain dicts keyed by
     b"C5": converted from the raw XML (fast path) or taken from calamine (fallback)."""
 
-    def __init__(self, reader: _FileReader, book: _Book, sheets: dict[str, _Sheet], fast: bool):
+    def __init__(self, reader: _FileReader, book: _Book, sheets: dict[str, _Sheet], fast: bool, styles: _Styles = NO_STYLES):
         self.reader, self.book, self.sheets, self.fast = reader, book, sheets, fast
         self.values: dict[str, dict[bytes, Any]] = {t: {} for t in sheets}
         self.formulas: dict[str, dict[bytes, bool]] = {}
@@ -352,11 +417,14 @@ class _CellValues:
             self._convert_all()
             self.formulas = {t: s.formulas or {} for t, s in sheets.items()}
         else:
-            self._from_calamine()
+            self._from_calamine(styles)
 
     def close(self) -> None:
         if self._wb is not None:
             self._wb.close()
+
+    def _sst_xml(self) -> bytes | None:
+        return self.reader._xml_member("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in self.reader.members else None
 
     # -- fast path: the values are converted; only shared strings remain
     def _convert_all(self) -> None:
@@ -364,33 +432,79 @@ class _CellValues:
         for title, sheet in self.sheets.items():
             self.values[title] = sheet.values if sheet.values is not None else {}
             wanted.update(i for _, i in sheet.shared)
-        if not wanted or "xl/sharedStrings.xml" not in self.reader.members:
+        if not wanted:
             return
-        sst = _shared_strings(self.reader._xml_member("xl/sharedStrings.xml"), wanted)
+        xml = self._sst_xml()
+        sst = _shared_strings(xml, wanted) if xml is not None else {}
         for title, sheet in self.sheets.items():
             out = self.values[title]
             for ref, i in sheet.shared:
-                out[ref] = _norm(sst.get(i))
+                if i not in sst:
+                    raise _bad_index(title, ref, i)
+                out[ref] = _norm(sst[i])
 
     # -- fallback: python-calamine grids (after the size checks of _slow_sheet)
-    def _from_calamine(self) -> None:
+    def _from_calamine(self, styles: _Styles) -> None:
         import python_calamine as pc
 
-        self._wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.reader.raw))
+        texts = self._as_written(styles)  # checked before calamine parses anything
         for title, sheet in self.sheets.items():
-            cells = [(ref, int(m.group(2)) - 1, names.col_number(m.group(1).decode()) - 1) for ref in sheet.wanted if (m := _REF_BYTES.fullmatch(ref))]
-            nrows = max((r for _, r, _ in cells), default=0) + 1
-            grid = self._wb.get_sheet_by_name(title).to_python(skip_empty_area=False, nrows=nrows)
+            try:
+                if self._wb is None:
+                    self._wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.reader.raw))
+                cells = [(ref, int(m.group(2)) - 1, names.col_number(m.group(1).decode()) - 1) for ref in sheet.wanted if (m := _REF_BYTES.fullmatch(ref))]
+                nrows = max((r for _, r, _ in cells), default=0) + 1
+                grid = self._wb.get_sheet_by_name(title).to_python(skip_empty_area=False, nrows=nrows)
+            except Exception as exc:  # noqa: BLE001 - calamine names malformed XML; the library resends
+                raise _Reject("malformed_xml", detail=f"arkusz „{title}” albo teksty skoroszytu nie są poprawnym XML (np. niedomknięte znaczniki)") from exc
             out = self.values[title]
             for ref, r, c in cells:
                 if r < len(grid) and c < len(grid[r]):
                     v = _norm(grid[r][c])
                     if v is not None:
                         out[ref] = v
+            out.update(texts.get(title, {}))
             if sheet.formulas is not None:
                 self.formulas[title] = sheet.formulas
             else:  # cells without positions: judge the wanted cells found
                 self.formulas[title] = {ref: _has_cache(a, b) for ref, (a, b) in sheet.cells.items() if b and _HAS_F.search(b)}
+
+    def _as_written(self, styles: _Styles) -> dict[str, dict[bytes, Any]]:
+        """What the fast path reads that calamine does not say, from the wanted cells' own
+        XML: a number Excel would not read rejects the file, as does a shared-string index
+        that points nowhere; percent formats are noted; text is decoded as the fast path
+        decodes it (calamine keeps ``_xD800_`` escapes as they are)."""
+        texts: dict[str, dict[bytes, Any]] = {}
+        shared: list[tuple[str, bytes, int]] = []
+        for title, sheet in self.sheets.items():
+            out = texts.setdefault(title, {})
+            for ref, (attrs, body) in sheet.cells.items():
+                t = _t_attr(attrs)
+                v = _raw_v(body)
+                if t == b"n" and v:
+                    if _number(v) is None:
+                        raise _not_a_number(title, ref, v)
+                    if styles.percents and (m := _ATTR_S.search(attrs)) and int(m.group(1)) in styles.percents:
+                        sheet.percent.add(ref)
+                elif t == b"s" and v is not None and v.strip().isdigit():
+                    shared.append((title, ref, int(v)))
+                elif t == b"inlineStr" and body:
+                    i = body.find(b"<is>")
+                    out[ref] = _norm(rich_text(body[i + 4 : body.rfind(b"</is>")] if i >= 0 else body))
+                elif t in (b"str", b"d") and v is not None:
+                    out[ref] = _norm(xml_text(v))
+        if shared:
+            xml = self._sst_xml()
+            sst = _shared_strings(xml, {i for _, _, i in shared}) if xml is not None else {}
+            for title, ref, i in shared:
+                if i not in sst:
+                    raise _bad_index(title, ref, i)
+                texts[title][ref] = _norm(sst[i])
+        return texts
+
+
+def _bad_index(title: str, ref: bytes, i: int) -> _Reject:
+    return _Reject("malformed_xml", detail=f"komórka „{title}”!{ref.decode()} wskazuje nieistniejący tekst nr {i}")
 
 
 def _t_attr(attrs: bytes) -> bytes:
@@ -398,18 +512,95 @@ def _t_attr(attrs: bytes) -> bytes:
     return m.group(1) if m else b"n"
 
 
+_SI = re.compile(rb"<(?:[\w.-]+:)?si\b[^<>]*?(/?)>")
+_SI_END = re.compile(rb"</(?:[\w.-]+:)?si>")
+
+
 def _shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
-    """Only the wanted entries of sharedStrings.xml: split at <si> (C speed), decoded lazily."""
+    """Only the wanted entries of sharedStrings.xml: split at <si> (C speed), decoded lazily.
+    An index past the last entry is absent from the result (the caller reports it)."""
     top = max(wanted)
-    pieces = xml.split(b"<si>", top + 1)
-    if len(pieces) - 1 <= top and (b"<si " in xml or b":si" in xml):  # attributes or a prefix
-        pieces = re.split(rb"<(?:[\w.-]+:)?si(?:\s[^>]*)?>", xml, maxsplit=top + 1)
-    return {i: _si_text(pieces[i + 1]) for i in wanted if i + 1 < len(pieces)}
+    count = xml.count(b"<si>")
+    if xml.count(b"<si") == count and b":si" not in xml:  # every entry an unprefixed <si> without attributes
+        return _plain_shared_strings(xml, wanted, count)
+    out: dict[int, str] = {}
+    for n, m in enumerate(_SI.finditer(xml)):
+        if n > top:
+            break
+        if n in wanted:
+            out[n] = "" if m.group(1) else _si_text(xml[m.end() : m.end() + _si_length(xml, m.end())])
+    return out
+
+
+def _plain_shared_strings(xml: bytes, wanted: set[int], count: int) -> dict[int, str]:
+    """The wanted entries of a plainly written sharedStrings.xml, splitting only as far as
+    needed from each end: a form's own strings sit at the start (its labels, the library's
+    data) and at the end (``_meta``, the last sheet), the TERYT lists in between – thousands
+    of entries that are never split out."""
+    order = sorted(i for i in wanted if i < count)
+    if not order:
+        return {}
+    # the cut between the entries taken from the start and those taken from the end
+    cut = min(range(len(order) + 1), key=lambda j: (order[j - 1] + 1 if j else 0) + (count - order[j] if j < len(order) else 0))
+    out: dict[int, str] = {}
+    if cut:
+        head = xml.split(b"<si>", order[cut - 1] + 1)
+        out.update((i, _si_text(head[i + 1])) for i in order[:cut])
+    if cut < len(order):
+        tail = xml.rsplit(b"<si>", count - order[cut])
+        out.update((i, _si_text(tail[i - count])) for i in order[cut:])
+    return out
+
+
+def _si_length(xml: bytes, start: int) -> int:
+    m = _SI_END.search(xml, start)
+    nxt = _SI.search(xml, start)
+    end = min(x.start() for x in (m, nxt) if x is not None) if (m or nxt) else len(xml)
+    return end - start
+
+
+def _sst_count(xml: bytes) -> int:
+    """How many entries sharedStrings.xml holds (the general path's index check)."""
+    if b"<si/" not in xml and b"<si " not in xml and b":si" not in xml:
+        return xml.count(b"<si>")
+    return sum(1 for _ in _SI.finditer(xml))
 
 
 def _si_text(p: bytes) -> str:
     end = p.find(b"</si>")
     if end < 0:
-        m = re.search(rb"</(?:[\w.-]+:)?si>", p)
+        m = _SI_END.search(p)
         end = m.start() if m else len(p)
     return rich_text(p[:end])
+
+
+# -- formula text: read only for the few input cells holding a formula
+_F_TEXT = re.compile(rb"<" + _PREFIX + rb"f\b([^<>]*?)(?:/>|>([^<]*)</" + _PREFIX + rb"f>)")
+_SI_ATTR = re.compile(rb"""\bsi\s*=\s*["'](\d+)["']""")
+
+
+def _cell_body(xml: bytes, ref: bytes) -> bytes | None:
+    """The XML of one cell, found by its reference (the few input cells with formulas)."""
+    i = xml.find(b'<c r="' + ref + b'"')
+    if i < 0:
+        return None
+    end = xml.find(b"</c>", i)
+    nxt = xml.find(b"<c ", i + 3)
+    return xml[i : min(x for x in (end, nxt, len(xml)) if x >= 0)]
+
+
+def _formula_of(xml: bytes, body: bytes) -> str | None:
+    """A cell's formula text; a shared formula's (``<f t="shared" si="3"/>``) from the cell
+    that holds it."""
+    m = _F_TEXT.search(body)
+    if m is None:
+        return None
+    if m.group(2):
+        return xml_text(m.group(2))
+    si = _SI_ATTR.search(m.group(1))
+    if si is None:
+        return ""
+    for f in _F_TEXT.finditer(xml):
+        if f.group(2) and (s2 := _SI_ATTR.search(f.group(1))) and s2.group(1) == si.group(1):
+            return xml_text(f.group(2))
+    return ""

@@ -38,7 +38,10 @@ class _Contract:
     all_names: frozenset[str] = frozenset()
     decimal_items: frozenset[int] = frozenset()  # read as floats even when integral
     decimal_k03: frozenset[str] = frozenset()
+    percent_k03: frozenset[str] = frozenset()  # K-03 rows holding percentages (0-100)
     prefilled_items: frozenset[int] = frozenset()  # filled in by the generator on personalised forms
+    hash_items: tuple[int, ...] = ()  # items that allow "#" (no data this year)
+    id_places: dict[bool, Any] = field(default_factory=dict)  # cache of _id_place
 
 
 @lru_cache(maxsize=8)
@@ -75,6 +78,8 @@ def _contract(engine) -> _Contract:
         decimal_items=frozenset(i.nr for i in spec.decimal_items),
         prefilled_items=frozenset(i.nr for i in spec.prefilled_items),
         decimal_k03=frozenset(c.address for c in spec.k03_cells if c.type in ("decimal", "percent")),
+        percent_k03=frozenset(c.address for c in spec.k03_cells if c.type == "percent"),
+        hash_items=tuple(i.nr for i in spec.items if i.hash),
         ordered_names=tuple(inputs) + tuple(computed),
         all_names=frozenset(inputs) | frozenset(computed),
         engine=engine,
@@ -105,6 +110,30 @@ def _layout(contract: _Contract, personalised: bool) -> dict[str, Ref]:
     return contract.layouts[personalised]
 
 
+def _id_place(contract: _Contract) -> tuple[str, Ref, tuple[int, int]] | None:
+    """Where a personalised form shows the library's id (it has no defined name): the
+    anchor name of the same sheet, its generated place, and the id cell's offset from it –
+    so rows inserted above both still find it. None when the layout has no such cell."""
+    if True not in contract.id_places:
+        contract.id_places[True] = _find_id_place(contract)
+    return contract.id_places[True]
+
+
+def _find_id_place(contract: _Contract) -> tuple[str, Ref, tuple[int, int]] | None:
+    from ..workbook.layout import FormOptions, form_layout
+
+    try:
+        layout = form_layout(contract.engine.spec, FormOptions(units=1, personalised=True))
+        place = layout.personal["ID"]
+    except Exception:  # noqa: BLE001 - an engine the form layout cannot lay out
+        return None
+    for name, p in layout.names.items():
+        if name in contract.inputs and p.sheet == place.sheet:
+            anchor = (p.sheet, *p.bounds)
+            return name, anchor, (place.row - p.row, place.col - p.col)
+    return None
+
+
 def prepare(engine=None) -> None:
     """Build what reading needs once (engine, expected layouts): call before forking."""
     from ..engine import get_engine
@@ -112,6 +141,7 @@ def prepare(engine=None) -> None:
     c = _contract(engine or get_engine())
     _layout(c, True)
     _layout(c, False)
+    _id_place(c)
     _known_editions()
 
 
@@ -148,9 +178,11 @@ class _Plan:
     inputs: list[tuple[str, str, Any, str, tuple[bytes, ...]]]  # name, kind, key, sheet, cells
     computed: list[tuple[str, str, bytes]]  # name, sheet, cell
     meta_cells: list[tuple[bytes, bytes]]
-    _moved: dict[tuple[int, bool], list[str]] = field(default_factory=dict)
+    id_cell: tuple[str, bytes] | None = None  # where the form shows the library id
+    _moved: dict[tuple[int, bool], tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
-    def moved(self, contract: "_Contract", units: int, personalised: bool) -> list[str]:
+    def moved(self, contract: "_Contract", units: int, personalised: bool) -> tuple[list[str], dict[str, str]]:
+        """(input names moved elsewhere, renamed sheets: generated title → title in the file)."""
         key = (units, personalised)
         if key not in self._moved:
             self._moved[key] = _moved(contract, self.refs, units, personalised)
@@ -161,10 +193,11 @@ _PLANS: dict[tuple, _Plan] = {}
 
 
 def _plan(contract: "_Contract", reader: "_FileReader", wb: zipfile.ZipInfo, rels: zipfile.ZipInfo) -> _Plan:
-    """The plan for a workbook.xml + relationships, keyed by their CRC and sizes: all forms
-    of one layout share it, so neither is decompressed again. (A forged CRC collision would
-    only make the reader look for the generated layout's cells: nothing is gained.)"""
-    key = (id(contract), wb.CRC, wb.file_size, rels.CRC, rels.file_size)
+    """The plan for a workbook.xml + relationships, remembered by the digests of their
+    exact stored bytes: all forms of one layout share it, so neither is decompressed again,
+    and a remembered plan is the one this file's own bytes would give (a damaged or forged
+    member has other bytes: it is read, and fails, as it would alone)."""
+    key = (id(contract), reader.digest(wb), reader.digest(rels))
     plan = _PLANS.get(key)
     if plan is None or plan.contract is not contract:
         book = _read_book(reader._xml_member(wb.filename), reader._xml_member(rels.filename))
@@ -203,6 +236,9 @@ def _make_plan(contract: "_Contract", book: _Book) -> _Plan:
     if META_SHEET in wanted_cells:
         for a, b in meta_cells:
             wanted_cells[META_SHEET].update((a, b))
+    id_cell = _id_cell(contract, refs)
+    if id_cell is not None and id_cell[0] in wanted_cells:
+        wanted_cells[id_cell[0]].add(id_cell[1])
     parts = {book.sheets[t][0] for t in wanted_sheets}
     return _Plan(
         contract=contract,
@@ -218,7 +254,21 @@ def _make_plan(contract: "_Contract", book: _Book) -> _Plan:
         inputs=inputs,
         computed=computed,
         meta_cells=meta_cells,
+        id_cell=id_cell if id_cell is not None and id_cell[0] in wanted_cells else None,
     )
+
+
+def _id_cell(contract: _Contract, refs: dict[str, Ref]) -> tuple[str, bytes] | None:
+    """The cell showing the library id in this file: the generated offset from its anchor
+    name, wherever the anchor now is."""
+    found = _id_place(contract)
+    if found is None or found[0] not in refs:
+        return None
+    name, _anchor, (dr, dc) = found
+    sheet, c1, r1, _c2, _r2 = refs[name]
+    if r1 + dr < 1 or c1 + dc < 1:
+        return None
+    return sheet, _cell_ref(r1 + dr, c1 + dc)
 
 
 def _check_meta(meta: dict[str, Any], engine, looks_ours: bool) -> None:
@@ -280,25 +330,39 @@ def _resolve(contract: _Contract, book: _Book) -> tuple[dict[str, Ref], list[str
     return refs, broken
 
 
-def _moved(contract: _Contract, refs: dict[str, Ref], units: int, personalised: bool) -> list[str]:
+def _moved(contract: _Contract, refs: dict[str, Ref], units: int, personalised: bool) -> tuple[list[str], dict[str, str]]:
     """Input names that point elsewhere than in the generated layout (the closer variant of
-    the two layouts, with and without the library's prefilled identifier row)."""
-    best: list[str] | None = None
+    the two layouts, with and without the library's prefilled identifier row), and the
+    sheets renamed: every name of a generated sheet on the same cells of one other sheet is
+    a rename (Excel and LibreOffice carry the names along), not a move."""
+    best: tuple[list[str], dict[str, str]] | None = None
     for variant in (personalised, not personalised):
         layout = _layout(contract, variant)
         if not layout:
             continue
-        moved = []
+        moved: list[str] = []
+        titles: dict[str, set[str]] = {}  # generated title → titles the same cells are on
+        same_cells: dict[str, list[str]] = {}
         for name, (kind, _key) in contract.inputs.items():
             exp = layout.get(name)
             if exp is None:
                 continue
             if kind == "k03":
                 exp = (exp[0], exp[1], exp[2], exp[1] + units - 1, exp[4])
-            if refs.get(name) != exp:
+            got = refs.get(name)
+            if got == exp:
+                titles.setdefault(exp[0], set()).add(exp[0])
+            elif got is not None and got[1:] == exp[1:]:
+                titles.setdefault(exp[0], set()).add(got[0])
+                same_cells.setdefault(exp[0], []).append(name)
+            else:
                 moved.append(name)
-        if best is None or len(moved) < len(best):
-            best = moved
-        if not moved:
+        renamed = {old: next(iter(new)) for old, new in titles.items() if len(new) == 1 and old not in new}
+        taken = {exp[0] for exp in layout.values()}
+        renamed = {old: new for old, new in renamed.items() if new not in taken}
+        moved += [n for old, group in same_cells.items() if old not in renamed for n in group]
+        if best is None or len(moved) + len(renamed) < len(best[0]) + len(best[1]):
+            best = (moved, renamed)
+        if not moved and not renamed:
             break
-    return best or []
+    return best or ([], {})

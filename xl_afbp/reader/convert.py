@@ -93,14 +93,23 @@ def _fmt_value(v: Any) -> str:
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?$")
 
 
-def _describe_invalid(item, v: Any) -> str:
-    """Why an item's value breaks its rule, in Polish."""
+def _items_phrase(nrs: tuple[int, ...]) -> str:
+    """``poz. 3 i 15`` / ``poz. 3, 7 i 15``."""
+    shown = [str(n) for n in nrs]
+    return "poz. " + (", ".join(shown[:-1]) + " i " + shown[-1] if len(shown) > 1 else "".join(shown))
+
+
+def _describe_invalid(item, v: Any, hash_items: tuple[int, ...] = ()) -> str:
+    """Why an item's value breaks its rule, in Polish (the items that allow "#" come from
+    the spec)."""
     from ..expr.pyeval import as_number
 
     where = f"poz. {item.nr}"
     if isinstance(v, str):
+        if v.strip() == "#" and item.hash:
+            return f"{where}: „{v}” – wpisz sam znak # (bez spacji i innych znaków) albo liczbę"
         if v.strip() == "#":
-            return f"{where}: znak # jest dozwolony tylko w poz. 3 i 15"
+            return f"{where}: znak # jest dozwolony tylko w {_items_phrase(hash_items)}" if hash_items else f"{where}: znak # nie jest tu dozwolony"
         if _ISO_DATE.match(v):
             return f"{where}: data („{v[:19]}”) zamiast liczby – sprawdź format komórki (Excel zamienia np. 1.5 na 1 maja)"
         return f"{where}: tekst zamiast liczby („{v[:40]}”)"
@@ -132,7 +141,7 @@ def _invalid_values(contract: _Contract, data: FormData, computed: dict[str, Any
     out = []
     for nr, name in sorted(contract.valid_checks.items()):
         if computed.get(name) == status.ERROR:
-            out.append(_describe_invalid(spec.item(nr), data.items.get(nr)))
+            out.append(_describe_invalid(spec.item(nr), data.items.get(nr), contract.hash_items))
     svc = spec.services_item
     for nr in contract.services:
         v = data.services.get(nr)

@@ -8,7 +8,8 @@ from typing import Any
 
 from ..formdata import FormData
 
-from ..verdicts import ACCEPTED_WITH_WARNINGS as WARNED, CATALOGUE, READ, REJECTED, codes, message
+from ..safetext import safe_path
+from ..verdicts import ACCEPTED_WITH_WARNINGS as WARNED, CATALOGUE, READ, REJECTED, USED, codes, message
 
 #: Every code :func:`read_submission` or :func:`read_many` can give, with its verdict: the
 #: ``read`` stage of the verdict catalogue (:mod:`xl_afbp.verdicts`). The batch and
@@ -38,7 +39,7 @@ class Limits:
 @dataclass
 class Submission:
     path: Path
-    name: str
+    name: str  # the file name made safe for every writer (safe_path)
     sha256: str
     size: int
     verdict: str  # "accepted" | "accepted_with_warnings" | "rejected"
@@ -61,12 +62,17 @@ class Submission:
 
     @property
     def accepted(self) -> bool:
-        return self.verdict != REJECTED
+        return self.verdict in USED
+
+    @property
+    def path_text(self) -> str:
+        """The path as text every writer can carry (file names are bytes on Linux)."""
+        return safe_path(self.path)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary (without the form data)."""
         return {
-            "path": str(self.path),
+            "path": self.path_text,
             "name": self.name,
             "sha256": self.sha256,
             "size": self.size,
@@ -82,6 +88,8 @@ class Submission:
 class _Reject(Exception):
     """A rejection: a catalogue code and the values of its message's placeholders."""
 
+    kind: str | None = None  # wrong_format: which format (xls, pdf, …)
+
     def __init__(self, code: str, **values: Any):
         super().__init__(code)
         self.code, self.reason = code, message(code, **values)
@@ -90,7 +98,7 @@ class _Reject(Exception):
         """The same rejection as a new exception (a cached one re-raised would grow its traceback)."""
         out = _Reject.__new__(_Reject)
         Exception.__init__(out, self.code)
-        out.code, out.reason = self.code, self.reason
+        out.code, out.reason, out.kind = self.code, self.reason, self.kind
         return out
 
 
@@ -99,7 +107,7 @@ class _Timeout(BaseException):
 
 
 def _submission(path: Path, sha: str, size: int, code: str, reason: str, **kw: Any) -> Submission:
-    return Submission(path=path, name=path.name, sha256=sha, size=size, verdict=CODES[code], code=code, reason=reason, **kw)
+    return Submission(path=path, name=safe_path(path.name), sha256=sha, size=size, verdict=CODES[code], code=code, reason=reason, **kw)
 
 
 def _rejected(path: Path, sha: str, size: int, rej: "_Reject", **kw: Any) -> Submission:

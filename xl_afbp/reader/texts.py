@@ -18,8 +18,10 @@ def _list(items: list[str], limit: int = 6) -> str:
 
 
 FORMATS = {
-    "xls": ("stary skoroszyt Excela 97-2003 (.xls)", "prosimy otworzyć oryginalny formularz .xlsx, wypełnić go i zapisać bez zmiany formatu (Plik → Zapisz, typ: Skoroszyt programu Excel .xlsx)"),
-    "ods": ("arkusz OpenDocument (.ods, LibreOffice/OpenOffice)", "prosimy zapisać formularz w formacie Excela: Plik → Zapisz jako → Skoroszyt programu Excel 2007-365 (.xlsx)"),
+    # a legacy binary workbook is not read (no safe reader of its formulas and names here): the
+    # coordinator converts it in one step and imports the .xlsx, which is then judged in full
+    "xls": ("stary skoroszyt Excela 97-2003 (.xls)", "koordynator może go przekonwertować jednym poleceniem: soffice --headless --convert-to xlsx PLIK.xls (albo otworzyć w Excelu lub LibreOffice i zapisać jako .xlsx) i wczytać powstały plik .xlsx – zostanie sprawdzony jak każdy formularz; bibliotekę prosimy na przyszłość o zapisywanie w formacie .xlsx"),
+    "odf": ("dokument OpenDocument, który nie jest arkuszem (np. tekst .odt)", "prosimy przesłać wypełniony formularz .xlsx albo .ods"),
     "pdf": ("dokument PDF", "z PDF nie da się odczytać danych – prosimy przesłać wypełniony plik .xlsx, nie wydruk"),
     "csv": ("plik tekstowy (CSV/TXT)", "prosimy przesłać wypełniony oryginalny formularz .xlsx, a nie eksport danych"),
     "html": ("strona HTML", "prosimy przesłać wypełniony oryginalny formularz .xlsx"),
@@ -34,6 +36,12 @@ FORMATS = {
 }
 
 
+#: formats that are spreadsheets: a file of one of them is judged whatever its name
+SPREADSHEET_KINDS = frozenset({"xls", "xlsb", "xml2003"})
+
+
 def _wrong_format(kind: str) -> _Reject:
     label, advice = FORMATS[kind]
-    return _Reject("wrong_format", label=label, advice=advice)
+    rej = _Reject("wrong_format", label=label, advice=advice)
+    rej.kind = kind
+    return rej
