@@ -319,3 +319,58 @@ def test_a_correction_supersedes_within_its_year_only(two_years, tmp_path, engin
     code, out, err = cli("generate", "--year", 2019, "--libraries", SAMPLE_LIBS, "--previous", db, "--out", tmp_path / "f2019", "--quiet")
     assert code == 0, err
     assert "no data for 2018" in err and "taken from 2017" in err
+
+
+def test_statistics_from_the_database_leave_out_what_the_checks_marked_wrong(tmp_path, engine):
+    """Benchmarks and trends read a year back from the database; they must leave out the
+    values the consolidation left out (an error-level rule's items and the indicators using
+    them), or next year's forms would compare libraries with medians of wrong values. Here
+    one library of six has a rule error: its values of the items that rule reads (and of
+    every indicator using them) are counted by hand, and the database's statistics must
+    have exactly that many values fewer than the libraries."""
+    from xl_afbp import database
+    from xl_afbp.consolidate.trends import trends
+    from xl_afbp.demo.simulate import inject_mistake
+    from xl_afbp.jobs.consolidation import run_consolidation
+    import re
+
+    import pandas as pd
+
+    from xl_afbp.consolidate.facts import _facts
+    from xl_afbp.consolidate.records import benchmark_rows
+    from xl_afbp.consolidate.statistics import group_statistics
+
+    libs, _ = read_libraries(SAMPLE_LIBS)
+    libs = libs[:6]
+    forms = generate_batch(libs, tmp_path / "forms", year=2016, workers=1, progress=False)
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    wrong = libs[0].id
+    for lib, form in zip(libs, forms):
+        data = simulate_form(lib.mieszkancy, lib.filie, seed=f"db-{lib.id}", podtyp=lib.podtyp, organizator=lib.organizator)
+        if lib.id == wrong:
+            data = inject_mistake(data, "rule_error", seed="db")
+        fill_form(form, data, folder / form.name)
+    db = tmp_path / "afbp.sqlite"
+    report = run_consolidation([folder], out=tmp_path / "out", db=db, year=2016, progress=False)
+    con = report.consolidation
+    ev = next(e for e in con.entries if e.library_id == wrong).evaluation
+    bad_items = ev.flagged_items()
+    assert bad_items, "the planted mistake must fail an error-level rule"
+    # by hand: the indicators whose formula names a flagged item (P5, P21_03 …)
+    hit = {i.code for i in engine.spec.indicators if {int(n) for n in re.findall(r"\bP(\d+)", i.formula)} & bad_items}
+    assert hit
+    libraries = con.libraries.set_index("id")
+    history = database.history(db, years=[2016])
+    stats = trends(history, engine, sorted(hit)).region.set_index("wskaznik")
+    for code in sorted(hit):
+        with_value = int(libraries[code].notna().sum())
+        left_out = int(bool(pd.notna(libraries.loc[wrong, code])))
+        assert stats.loc[code, "n"] == with_value - left_out, code
+    # next year's benchmark from the database is the consolidation's own benchmark file
+    from_db = benchmark_rows(group_statistics(_facts(engine), history), 2016)
+    key = lambda r: (r["poziom"], r["podtyp"], r["przedzial"], r["wskaznik"])  # noqa: E731
+    assert sorted(map(key, from_db)) == sorted(map(key, con.benchmark_rows()))
+    mine = {key(r): (r["n"], r["mediana"]) for r in con.benchmark_rows()}
+    for r in from_db:
+        assert r["n"] == mine[key(r)][0] and r["mediana"] == pytest.approx(mine[key(r)][1]), key(r)

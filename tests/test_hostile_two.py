@@ -456,8 +456,8 @@ def test_every_entry_of_the_inbox_gets_a_row(corpus, tmp_path):
     shutil.copy(out / "pismo_przewodnie.docx", inbox / "pismo.docx")
     shutil.copy(out / "~$ok_openpyxl.xlsx", inbox / "~$biblioteka.xlsx")
     report = run_consolidation([inbox], out=tmp_path / "wyniki", db=None, progress=False, year=2016)
-    with open(tmp_path / "wyniki" / "import.csv", encoding="utf-8") as fh:
-        rows = {Path(r["plik"]).relative_to(inbox).as_posix(): r for r in csv.DictReader(fh)}
+    with open(tmp_path / "wyniki" / "import.csv", encoding="utf-8-sig") as fh:  # CSV for a Polish Excel
+        rows = {Path(r["plik"]).relative_to(inbox).as_posix(): r for r in csv.DictReader(fh, delimiter=";")}
     assert set(rows) == {"biblioteka.xlsx", "powiat/inna.xlsx", "rozpakowany.xlsx", "potok.xlsx", "zerwane.xlsx", "pismo.docx", "~$biblioteka.xlsx"}
     for name in ("rozpakowany.xlsx", "potok.xlsx", "zerwane.xlsx"):
         assert (rows[name]["status"], rows[name]["kod"]) == ("odrzucony", "local_error") and "koordynatora" in rows[name]["powod"], name

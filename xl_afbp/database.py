@@ -470,7 +470,9 @@ def history(path: Path | str, *, years: Iterable[int] | None = None):
     """The current submission of every library in every year (or in ``years``), as one
     table: ``rok``, ``id``, the basic columns, ``P01`` … (numbers; ``#`` and other text
     as NaN) and one column per indicator – the shape of the consolidator's ``libraries``
-    table, which :func:`xl_afbp.consolidate.trends.trends` and the benchmarks read."""
+    table, which :func:`xl_afbp.consolidate.trends.trends` and the benchmarks read – and
+    ``_findings``, each library's checks ``(kind, check, severity)``, so that they leave out
+    what the checks mark wrong, as the consolidation did."""
     import pandas as pd
 
     wanted = None if years is None else sorted({int(y) for y in years})
@@ -480,6 +482,12 @@ def history(path: Path | str, *, years: Iterable[int] | None = None):
         libs = pd.read_sql_query(f"SELECT year AS rok, library_id AS id, {', '.join(basic)} FROM libraries{where} ORDER BY year, library_id", conn, params=args)
         items = pd.read_sql_query(f"SELECT year AS rok, library_id AS id, item, value FROM item_values{where}", conn, params=args)
         inds = pd.read_sql_query(f"SELECT year AS rok, library_id AS id, code, value FROM indicator_values{where}", conn, params=args)
+        fwhere = "" if wanted is None else f" AND l.year IN ({', '.join('?' * len(wanted))})"
+        finds = pd.read_sql_query(
+            "SELECT l.year AS rok, l.library_id AS id, f.kind, f.ref, f.severity FROM libraries l"
+            f" JOIN findings f ON f.sha256 = l.sha256 AND f.year = l.year AND f.library_id = l.library_id WHERE 1 = 1{fwhere} ORDER BY f.seq",
+            conn, params=args,
+        )
     items["col"] = [f"P{int(n):02d}" for n in items["item"]]
     wide_items = items.pivot_table(index=["rok", "id"], columns="col", values="value", aggfunc="first") if len(items) else None
     wide_inds = inds.pivot_table(index=["rok", "id"], columns="code", values="value", aggfunc="first") if len(inds) else None
@@ -488,7 +496,13 @@ def history(path: Path | str, *, years: Iterable[int] | None = None):
         if wide is not None:
             wide.columns = [str(c) for c in wide.columns]
             out = out.join(wide.astype(float))
-    return out.reset_index()
+    out = out.reset_index()
+    # the checks of each current submission: the statistics leave out what they mark wrong
+    checks: dict[tuple[int, str], list[tuple[str, str, str]]] = {}
+    for year, lid, kind, ref, severity in finds.itertuples(index=False):
+        checks.setdefault((int(year), str(lid)), []).append((kind, ref, severity))
+    out["_findings"] = [tuple(checks.get((int(y), str(i)), ())) for y, i in zip(out["rok"], out["id"])]
+    return out
 
 
 def dump(path: Path | str) -> dict[str, list[tuple]]:

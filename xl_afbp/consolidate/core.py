@@ -22,7 +22,7 @@ from .facts import _Facts, _facts
 from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NEEDS_ACTION, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
 from .population import overlaps
 from .review import review_list
-from .statistics import _Aggregator, _group_stats, _powiaty, _region, accepted_values, numeric_items
+from .statistics import _Aggregator, _group_stats, _powiaty, _region, accepted_values, flagged_mask, numeric_items
 
 
 # =============================================================================== the verdicts
@@ -130,19 +130,13 @@ def _left_out_text(facts: _Facts, flagged: pd.DataFrame) -> list[str]:
 
 
 def _flagged(facts: _Facts, used: list[Entry], lib: pd.DataFrame) -> pd.DataFrame:
-    """Per library (rows of ``lib``): True for each indicator and item column whose value
-    the checks mark as wrong – an item an error-level rule reads, and every indicator that
-    uses such an item – where the library has a value there at all."""
+    """Per library (rows of ``lib``): the values the checks mark as wrong (:func:`flagged_mask`)."""
     by_id = {e.library_id: e for e in used}
-    cols = [*facts.codes, *(f"P{it.nr:02d}" for it in facts.numeric)]
-    rows = []
+    bad = []
     for r in lib.itertuples(index=False):
         e = by_id.get(r.id)
-        bad = e.evaluation.flagged_items() if e is not None and e.evaluation is not None else frozenset()
-        rows.append([bool(bad.intersection(facts.indicator_items[c])) for c in facts.codes] + [it.nr in bad for it in facts.numeric])
-    out = pd.DataFrame(rows, columns=cols, index=lib.index, dtype=bool)
-    values = pd.concat([lib[facts.codes].astype(float), numeric_items(facts, lib)], axis=1)[cols]
-    return out & values.notna()
+        bad.append(e.evaluation.flagged_items() if e is not None and e.evaluation is not None else frozenset())
+    return flagged_mask(facts, lib, bad)
 
 
 def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) -> pd.DataFrame:

@@ -62,6 +62,23 @@ class FormEvaluation:
         return frozenset(nr for f in self.findings if f.kind == RULE and f.severity == st.ERROR for nr in f.items)
 
 
+def stored_flagged_items(facts: _Facts, findings: Sequence[tuple[str, str, str]]) -> frozenset[int]:
+    """:meth:`FormEvaluation.flagged_items` of a stored evaluation: its findings as the
+    database keeps them, ``(kind, check, severity)`` – the check names the rule and, for a
+    rule over each item, the item (``"L10 poz. 5"``), so the items read are the spec's."""
+    out: set[int] = set()
+    for kind, check, severity in findings:
+        if kind != RULE or severity != st.ERROR:
+            continue
+        rule, _, nr = str(check).partition(" poz. ")
+        if nr.isdigit():
+            refs = facts.rule_refs.get((rule, int(nr))) or [facts.item_ref(int(nr))]
+        else:
+            refs = facts.rule_refs.get((rule, None), [])
+        out.update(items_read(refs))
+    return frozenset(out)
+
+
 @dataclass(frozen=True)
 class EvaluationError:
     """The engine could not evaluate a form's values (e.g. numbers near 1e308)."""

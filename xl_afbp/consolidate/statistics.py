@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,11 @@ from .records import ALL_SUBTYPES, LEVEL_BAND, LEVEL_GROUP, LEVEL_REGION, LEVEL_
 #: a column groups all subtypes / all bands
 LEVELS = ((LEVEL_GROUP, True, True), (LEVEL_SUBTYPE, True, False), (LEVEL_BAND, False, True), (LEVEL_REGION, False, False))
 _STATS = ("srednia", "mediana", "q1", "q3", "min", "max")
+
+
+#: the column of a database year that holds each library's stored findings
+#: (``(kind, check, severity)`` tuples, :func:`xl_afbp.database.history`)
+FINDINGS = "_findings"
 
 
 def numeric_items(facts: _Facts, libraries: pd.DataFrame) -> pd.DataFrame:
@@ -234,4 +239,23 @@ def group_statistics(facts: _Facts, libraries: pd.DataFrame) -> pd.DataFrame:
     if absent:
         libraries = libraries.assign(**{c: float("nan") for c in absent})
     nums = numeric_items(facts, libraries)
-    return _group_stats(facts, libraries, _Aggregator(facts, libraries, nums))
+    if FINDINGS in libraries.columns:  # a year of the database: leave out what its checks marked wrong
+        from .evaluation import stored_flagged_items
+
+        bad = [stored_flagged_items(facts, f or ()) for f in libraries[FINDINGS]]
+        excluded = flagged_mask(facts, libraries, bad)
+    else:
+        excluded = pd.DataFrame(False, index=libraries.index, columns=[*facts.codes, *nums.columns])
+    acc = accepted_values(facts, libraries, nums, excluded)
+    return _group_stats(facts, libraries, acc, _Aggregator(facts, acc))
+
+
+def flagged_mask(facts: _Facts, lib: pd.DataFrame, bad: Sequence[frozenset[int]]) -> pd.DataFrame:
+    """Per library (rows of ``lib``, ``bad`` its flagged items): True for each indicator and
+    item column whose value the checks mark as wrong – an item an error-level rule reads,
+    and every indicator that uses such an item – where the library has a value there."""
+    cols = [*facts.codes, *(f"P{it.nr:02d}" for it in facts.numeric)]
+    rows = [[bool(b.intersection(facts.indicator_items[c])) for c in facts.codes] + [it.nr in b for it in facts.numeric] for b in bad]
+    out = pd.DataFrame(rows, columns=cols, index=lib.index, dtype=bool)
+    values = pd.concat([lib[facts.codes].astype(float), numeric_items(facts, lib)], axis=1)[cols]
+    return out & values.notna()
