@@ -182,8 +182,8 @@ def test_a_folder_of_several_years_is_refused_with_years_and_counts(two_years, t
     # with --year the other year's file gets its row in the import log, naming both years
     code, out, err = cli("consolidate", mixed, "--db", db, "--out", tmp_path / "summary", "--year", 2017, "--quiet")
     assert code == 1
-    with open(tmp_path / "summary" / "import.csv", encoding="utf-8") as fh:
-        row = next(r for r in csv.DictReader(fh) if r["nazwa_pliku"] == "stary.xlsx")
+    with open(tmp_path / "summary" / "import.csv", encoding="utf-8-sig") as fh:  # CSV for a Polish Excel
+        row = next(r for r in csv.DictReader(fh, delimiter=";") if r["nazwa_pliku"] == "stary.xlsx")
     assert row["kod"] == "wrong_year" and "2016" in row["powod"] and "2017" in row["powod"]
     assert database.years(db) == [2017]
 

@@ -111,8 +111,8 @@ def cycle(tmp_path_factory, engine):
             base += ["--year", year]
         code, out, err = cli(*base)
         state["runs"][year] = (code, out, err)
-        with open(summary / "import.csv", encoding="utf-8") as fh:
-            state.setdefault("import", {})[year] = list(csv.DictReader(fh))
+        with open(summary / "import.csv", encoding="utf-8-sig") as fh:  # CSV for a Polish Excel
+            state.setdefault("import", {})[year] = list(csv.DictReader(fh, delimiter=";"))
         state["after"][year] = rows_by_year(db)
     return state
 

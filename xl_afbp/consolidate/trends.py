@@ -100,7 +100,7 @@ def trends(history: pd.DataFrame, engine: Engine, indicators: Sequence[str] | No
             ind = names[r.wskaznik]
             enough = r.n >= MIN_GROUP  # fewer values would reveal single libraries
             region.append([year, r.wskaznik, ind.name, ind.unit, r.agregat if enough else float("nan"), r.mediana if enough else float("nan"), int(r.n), int(r.n_grupy)])
-        shown = stats[(stats["poziom"] != LEVEL_REGION) & (stats["n_grupy"] >= MIN_GROUP) & (stats["n"] >= MIN_GROUP)]
+        shown = stats[stats["poziom"].isin((LEVEL_GROUP, LEVEL_SUBTYPE)) & (stats["n_grupy"] >= MIN_GROUP) & (stats["n"] >= MIN_GROUP)]
         for r in shown.itertuples(index=False):
             groups.append([year, r.poziom, r.podtyp, r.przedzial, r.wskaznik, int(r.n_grupy), int(r.n), float(r.mediana)])
     per_library = history.melt(id_vars=["id", "nazwa", "podtyp", "przedzial", YEAR], value_vars=list(codes), var_name="wskaznik", value_name="wartosc") if len(history) and codes else pd.DataFrame(columns=LIBRARY_TREND_COLUMNS)
