@@ -108,4 +108,4 @@ def test_a_new_edition_goes_from_a_folder_to_the_summary(tmp_path):
     from openpyxl import load_workbook
 
     wb = load_workbook(summary / "podsumowanie.xlsx", read_only=True)
-    assert any("U13" in str(c) for row in wb["Wskaźniki wg grup"].iter_rows(values_only=True) for c in row)
+    assert any("U13" in str(c) for row in wb["Region"].iter_rows(values_only=True) for c in row)

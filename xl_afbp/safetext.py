@@ -61,7 +61,10 @@ def safe(text: str) -> str:
 def safe_path(path: os.PathLike | str) -> str:
     """A path as text every writer can carry: bytes that are not UTF-8 (Linux file names
     are bytes) become U+FFFD, control characters become U+FFFD too."""
-    raw = os.fsencode(path)
+    try:
+        raw = os.fsencode(path)
+    except UnicodeEncodeError:  # a name made in Python with a lone surrogate no file system byte stands for
+        raw = os.fsencode(_SURROGATE.sub("\ufffd", os.fspath(path)))
     text = raw.decode("utf-8", "replace")
     return _UNSAFE.sub("\ufffd", text)
 

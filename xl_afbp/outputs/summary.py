@@ -53,7 +53,7 @@ def write_workbook(con: Consolidation, path: Path, *, engine: Engine | None = No
     """``podsumowanie.xlsx``: Podsumowanie, Biblioteki, Wskaźniki wg grup, Powiaty, Region,
     Wykresy, the trend sheets (with ``trends``: every year of the database,
     :mod:`.trendsheets`), Kontrola, Import, Brakujące – one function per sheet, in that order."""
-    facts = _facts(engine or get_engine(con.year))
+    facts = _facts(engine or get_engine())
     x = _Sheets(_SummaryWriter(con, facts), con, facts)
     _sheet_summary(x)
     _sheet_libraries(x)
@@ -139,6 +139,7 @@ def _sheet_summary(x: _Sheets) -> None:
             ca.font = cb.font = sty.BOLD
     ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 100
+    ws.print_title_rows = f"{r}:{r}"  # the guide runs onto a second page: its header again
 
 
 #: the most value columns of one sheet, so that it prints one page wide at a readable size
@@ -243,11 +244,23 @@ def _sheet_groups(x: _Sheets) -> None:
     ])
     gcols = [
         ("podtyp", "Podtyp", None, 26), ("przedzial", "Przedział", None, 14), ("wskaznik", "Kod", None, 6),
-        ("nazwa", "Wskaźnik", None, 36), ("jednostka", "Jednostka", None, 8), ("n_grupy", "Bibliotek w grupie", "0", 9), ("n", "n (użyte)", "0", 8), ("n_pominiete", "Pominięte (błędne)", "0", 9),
+        ("nazwa", "Wskaźnik", None, 50), ("jednostka", "Jednostka", None, 8), ("n_grupy", "Bibliotek w grupie", "0", 9), ("n", "n (użyte)", "0", 8), ("n_pominiete", "Pominięte (błędne)", "0", 9),
         ("srednia", "Średnia", None, 10), ("mediana", "Mediana", None, 10), ("q1", "Q1", None, 10), ("q3", "Q3", None, 10), ("min", "Min", None, 10), ("max", "Max", None, 10),
-        ("agregat", "Wskaźnik zagregowany grupy (iloraz sum – nie mediana)", None, 13), ("uwagi", "Uwagi", None, 30),
+        ("agregat", "Wskaźnik zagregowany grupy (iloraz sum – nie mediana)", None, 13), ("uwagi", "Uwagi", None, 26),
     ]
     keys_g = [c[0] for c in gcols]
+    # a group under MIN_GROUP libraries publishes nothing: one row says so, instead of one
+    # empty row per indicator (for 120 libraries those took a page and more)
+    small = gs["n_grupy"] < MIN_GROUP
+    shown = gs[~small | ~gs.duplicated(["podtyp", "przedzial"])].copy()
+    one = small.loc[shown.index]
+    shown.loc[one, ["wskaznik", "jednostka"]] = ""
+    shown.loc[one, "nazwa"] = "(wszystkie wskaźniki)"
+    shown.loc[one, "uwagi"] = f"grupa: {MIN_GROUP - 1} lub mniej bibliotek – statystyk nie podaje się"
+    shown.loc[one, "agregat_uwagi"] = ""
+    shown[["n", "n_pominiete"]] = shown[["n", "n_pominiete"]].astype(float)
+    shown.loc[one, ["n", "n_pominiete"]] = float("nan")
+    gs = shown
     gs = gs.assign(uwagi=[u or a for u, a in zip(gs["uwagi"], gs["agregat_uwagi"])])
     text_style, int_style = w.style(None), w.style("0")
     fmt_styles = {fmt: w.style(fmt) for fmt in sorted(set(ind_fmt.values()))}
