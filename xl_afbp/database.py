@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .safetext import safe
+from .safetext import has_surrogate, safe
 from .verdicts import REJECTED, STORED, SUPERSEDED, USED, sql_in
 
 SCHEMA_VERSION = 2
@@ -292,14 +291,12 @@ def _json_rows(rows: dict[str, list[Any]]) -> str:
     call), else every value made plain (NaN, ±Infinity, huge ints: null; text safe)."""
     try:
         text = _json(rows)
-        if not _SURROGATE.search(text):
+        if not has_surrogate(text):
             return text
     except (ValueError, TypeError, OverflowError):
         pass
     return _json({a: [_plain(v) for v in row] for a, row in rows.items()})
 
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _iso(v: Any) -> str | None:

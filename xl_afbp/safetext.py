@@ -53,6 +53,11 @@ def clean_text(text: str) -> tuple[str, tuple[str, ...]]:
     return _UNSAFE.sub("", text), removed
 
 
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone UTF-16 surrogate (no UTF-8 writer can encode it)."""
+    return bool(_SURROGATE.search(text))
+
+
 def safe(text: str) -> str:
     """:func:`clean_text` without the report (messages, file names in logs)."""
     return clean_text(text)[0]

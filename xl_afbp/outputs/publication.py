@@ -70,7 +70,7 @@ class TrendFigures:
 
 def _plain(v: Any) -> float | None:
     """A published value, or None for NaN (not shown)."""
-    return None if v is None or v != v else float(v)
+    return float(v) if is_number(v) else None
 
 
 # =============================================================================== the document
