@@ -19,7 +19,7 @@ from ..workbook.form import population_band
 from .entries import _display, _expected_rows, _finish_status, assign_statuses, survey_year
 from .evaluation import EvaluationError, evaluate_all
 from .facts import _Facts, _facts
-from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NEEDS_ACTION, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _int, _text
+from .records import BASIC_COLUMNS, Consolidation, Entry, FINDING_COLUMNS, IMPORT_COLUMNS, MISSING_COLUMNS, NEEDS_ACTION, NO_POWIAT, REJECTED, STATUS_PL, _EPOCH, _clean, _text
 from .population import overlaps
 from .review import review_list
 from .statistics import _Aggregator, _group_stats, _powiaty, _region, accepted_values, flagged_mask, numeric_items
@@ -87,7 +87,7 @@ def consolidate(
 
     libraries = _libraries_table(facts, used, exp)
     nums = numeric_items(facts, libraries)
-    flagged = _flagged(facts, used, libraries)
+    flagged = _flagged(facts, used, libraries, nums)
     libraries.insert(libraries.columns.get_loc("braki") + 1, "pominiete", _left_out_text(facts, flagged))
     excluded = flagged & (not include_flagged)
     acc = accepted_values(facts, libraries, nums, excluded)
@@ -129,14 +129,14 @@ def _left_out_text(facts: _Facts, flagged: pd.DataFrame) -> list[str]:
     return out
 
 
-def _flagged(facts: _Facts, used: list[Entry], lib: pd.DataFrame) -> pd.DataFrame:
+def _flagged(facts: _Facts, used: list[Entry], lib: pd.DataFrame, nums: pd.DataFrame) -> pd.DataFrame:
     """Per library (rows of ``lib``): the values the checks mark as wrong (:func:`flagged_mask`)."""
     by_id = {e.library_id: e for e in used}
     bad = []
     for r in lib.itertuples(index=False):
         e = by_id.get(r.id)
         bad.append(e.evaluation.flagged_items() if e is not None and e.evaluation is not None else frozenset())
-    return flagged_mask(facts, lib, bad)
+    return flagged_mask(facts, lib, bad, nums)
 
 
 def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) -> pd.DataFrame:

@@ -243,19 +243,19 @@ def group_statistics(facts: _Facts, libraries: pd.DataFrame) -> pd.DataFrame:
         from .evaluation import stored_flagged_items
 
         bad = [stored_flagged_items(facts, f or ()) for f in libraries[FINDINGS]]
-        excluded = flagged_mask(facts, libraries, bad)
+        excluded = flagged_mask(facts, libraries, bad, nums)
     else:
         excluded = pd.DataFrame(False, index=libraries.index, columns=[*facts.codes, *nums.columns])
     acc = accepted_values(facts, libraries, nums, excluded)
     return _group_stats(facts, libraries, acc, _Aggregator(facts, acc))
 
 
-def flagged_mask(facts: _Facts, lib: pd.DataFrame, bad: Sequence[frozenset[int]]) -> pd.DataFrame:
-    """Per library (rows of ``lib``, ``bad`` its flagged items): True for each indicator and
+def flagged_mask(facts: _Facts, lib: pd.DataFrame, bad: Sequence[frozenset[int]], nums: pd.DataFrame) -> pd.DataFrame:
+    """Per library (rows of ``lib``, ``bad`` its flagged items, ``nums`` its items as numbers): True for each indicator and
     item column whose value the checks mark as wrong – an item an error-level rule reads,
     and every indicator that uses such an item – where the library has a value there."""
     cols = [*facts.codes, *(f"P{it.nr:02d}" for it in facts.numeric)]
     rows = [[bool(b.intersection(facts.indicator_items[c])) for c in facts.codes] + [it.nr in b for it in facts.numeric] for b in bad]
     out = pd.DataFrame(rows, columns=cols, index=lib.index, dtype=bool)
-    values = pd.concat([lib[facts.codes].astype(float), numeric_items(facts, lib)], axis=1)[cols]
+    values = pd.concat([lib[facts.codes].astype(float), nums], axis=1)[cols]
     return out & values.notna()

@@ -25,7 +25,8 @@ from ..spec.editions import choose_edition
 from ..consolidate.facts import _facts
 from ..outputs.csvfiles import EXCEL_PL, CsvDialect, write_csvs
 from ..outputs.feedback import write_feedback
-from ..outputs.publication import TrendFigures, render_report, render_report_pdf
+from ..outputs.html import html_to_pdf, write_html
+from ..outputs.publication import TrendFigures, publication_html
 from ..outputs.quality import render_quality
 from ..outputs.summary import write_workbook
 from ..verdicts import message, verdict_of
@@ -74,9 +75,9 @@ def write_outputs(
     Each output is attempted even when another one fails (then :class:`OutputError` lists
     the failures, with their reasons, after everything else was written). The database
     import (``then``) runs before the outputs that show the trends: ``trends_of`` computes
-    them (from the database: every year, this one included). For large regions the HTML
-    report and the workbook are then written in forked processes while this one renders
-    the PDF."""
+    them (from the database: every year, this one included). For large regions the workbook
+    is then written in a forked process while this one builds the publication once and
+    writes it as HTML and as PDF."""
     from ..outputs.benchmark import write_benchmark
 
     engine = engine or get_engine(choose_edition(None, con.year).source)
@@ -96,18 +97,21 @@ def write_outputs(
         except Exception as exc:  # noqa: BLE001 - the other outputs are still written
             failures[name] = exc
 
-    # the two slowest writers run in forked processes for large regions (they only write
-    # files); they start once the database holds this year (the trends they show)
+    # the slowest writer, the workbook, runs in a forked process for large regions (it only
+    # writes a file); it starts once the database holds this year (the trends it shows)
     found: list[Trends | None] = []
     forked: dict[str, tuple[Path, Callable[[], Any]]] = {
-        "raport.html": (report, lambda: render_report(con, report, engine=engine, trends=figures())),
         "podsumowanie.xlsx": (out / "podsumowanie.xlsx", lambda: write_workbook(con, out / "podsumowanie.xlsx", engine=engine, trends=found[0] if found else None)),
     }
     children = {}
     parallel = len(con.libraries) >= PARALLEL_FROM and hasattr(os, "fork")
+    html: list[str] = []
 
-    def figures() -> TrendFigures | None:
-        return TrendFigures.of(found[0]) if found and found[0] is not None else None
+    def publication() -> Path:
+        """raport.html; its text is kept for raport.pdf (the publication is built once)."""
+        figures = TrendFigures.of(found[0]) if found and found[0] is not None else None
+        html.append(publication_html(con, engine=engine, trends=figures))
+        return write_html(html[0], report)
 
     def fork(name: str) -> None:
         target, fn = forked[name]
@@ -126,9 +130,12 @@ def write_outputs(
     if trends_of is not None:
         attempt("trends", lambda: found.append(trends_of()))
     if parallel:
-        fork("raport.html")
         fork("podsumowanie.xlsx")
-    attempt("raport.pdf", lambda: render_report_pdf(con, out / "raport.pdf", engine=engine, trends=figures()))
+    attempt("raport.html", publication)
+    if html:
+        attempt("raport.pdf", lambda: html_to_pdf(html[0], out / "raport.pdf"))
+    else:
+        failures["raport.pdf"] = failures["raport.html"]  # no publication to render
     for name, (target, fn) in forked.items():
         proc = children.get(name)
         if proc is not None:

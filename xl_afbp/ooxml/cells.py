@@ -18,13 +18,6 @@ from ..safetext import ooxml_text
 CELL_MAX = 32767
 
 
-def clean_text(value: str) -> str:
-    """Text as a cell holds it: no characters XML 1.0 cannot hold, no lone surrogates, and
-    a literal ``_xHHHH_`` escaped so Excel and LibreOffice do not read it as a character
-    (:func:`xl_afbp.safetext.ooxml_text`)."""
-    return ooxml_text(value)
-
-
 @lru_cache(maxsize=4096)
 def column_letter(col: int) -> str:
     """Column number → Excel letters (1 = A, 16384 = XFD)."""
@@ -49,7 +42,7 @@ def cell_xml(ref: str, style: str, value: Any) -> str:
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)):
         return f'<c r="{ref}"{s} t="n"><v>{value!r}</v></c>'
-    return _inline(ref, s, clean_text(str(value)))
+    return _inline(ref, s, ooxml_text(str(value)))
 
 
 def data_cell_xml(ref: str, style: int, v: Any) -> str:
@@ -71,7 +64,7 @@ def data_cell_xml(ref: str, style: int, v: Any) -> str:
         return f'<c r="{ref}"{s}><v>{num}</v></c>'
     if isinstance(v, datetime):
         v = v.isoformat(sep=" ", timespec="minutes")
-    text = clean_text(str(v))[:CELL_MAX]
+    text = ooxml_text(str(v))[:CELL_MAX]
     if text == "":
         return ""
     return _inline(ref, s, text)

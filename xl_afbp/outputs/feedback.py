@@ -20,7 +20,6 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -100,7 +99,7 @@ class _Sheet:
             if is_number(v):
                 labels.append(f"{code} {ind.name}")
                 indexes.append(index)
-        note = "* wartość oznaczona przez kontrolę jako błędna – nie weszła do statystyk regionu; „—”: brak wartości lub grupa z mniej niż 3 wartościami."
+        note = f"* wartość oznaczona przez kontrolę jako błędna – nie weszła do statystyk regionu; „—”: brak wartości lub grupa z mniej niż {MIN_GROUP} wartościami."
         intro.blocks.append(numbers.table("Wskaźniki biblioteki, grupy porównawczej i regionu", [("Wskaźnik", "Biblioteka", "Q1", "Mediana", "Q3", "Region – zagregowany", "Region – mediana", "Indeks")], rows, source, note))
         if labels:
             intro.blocks.append(numbers.figure("Wskaźniki biblioteki jako indeks mediany grupy (mediana = 100)", charts.index_chart(labels, indexes), source))

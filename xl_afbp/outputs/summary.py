@@ -128,7 +128,7 @@ def _sheet_summary(x: _Sheets) -> None:
         ("Do sprawdzenia", "wartości daleko od grupy (poza Q1 − 3×IQR … Q3 + 3×IQR i co najmniej 2× od mediany) – do potwierdzenia z biblioteką"),
         ("Import", "każdy otrzymany plik: SHA-256, rozmiar, identyfikator, status importu i powód"),
         ("Brakujące", "biblioteki z listy, od których nie ma przyjętego formularza"),
-        ("Statystyki", f"do statystyk nie wchodzą wartości, które kontrole oznaczają jako błędne ({'włączone opcją --include-flagged' if con.include_flagged else f'pominięto {con.flagged_values} wartości {con.flagged_libraries} bibliotek'}); grupa z mniej niż 3 wartościami: „—”"),
+        ("Statystyki", f"do statystyk nie wchodzą wartości, które kontrole oznaczają jako błędne ({'włączone opcją --include-flagged' if con.include_flagged else f'pominięto {con.flagged_values} wartości {con.flagged_libraries} bibliotek'}); grupa z mniej niż {MIN_GROUP} wartościami: „—”"),
         ("Kwartyle", "Q1 i Q3 metodą liniową (jak KWARTYL.PRZEDZ.ZAMK / QUARTILE.INC w Excelu); n = liczba wartości użytych"),
     ]
     for i, (a, b) in enumerate(guide):
@@ -239,7 +239,7 @@ def _sheet_groups(x: _Sheets) -> None:
     w, con, ind_fmt = x.w, x.con, x.ind_fmt
     gs = con.group_stats[con.group_stats["poziom"] == LEVEL_GROUP]
     ws = w.sheet("Wskaźniki wg grup", f"Wskaźniki wg grup (podtyp × przedział) – AFBP {con.year}", [
-        "Kolumny n … max: statystyki wartości wskaźnika w bibliotekach grupy (n = wartości użyte, pominięte = oznaczone jako błędne; Q1/Q3 metodą liniową). Grupa z mniej niż 3 wartościami: statystyk nie podaje się.",
+        f"Kolumny n … max: statystyki wartości wskaźnika w bibliotekach grupy (n = wartości użyte, pominięte = oznaczone jako błędne; Q1/Q3 metodą liniową). Grupa z mniej niż {MIN_GROUP} wartościami: statystyk nie podaje się.",
         "Pomarańczowe kolumny: WSKAŹNIK ZAGREGOWANY grupy = iloraz sum pozycji bibliotek grupy z wartością wskaźnika (ten sam silnik co w formularzu). To nie jest mediana ani średnia. Podtypy, przedziały: arkusze Wg podtypów, Wg przedziałów.",
     ])
     gcols = [
@@ -286,7 +286,7 @@ def _sheet_pivot(x: _Sheets, level: str, title: str, label: str) -> None:
     groups = list(dict.fromkeys(part[key]))
     size = part.drop_duplicates(key).set_index(key)["n_grupy"]
     ws = w.sheet(title, f"Wskaźniki wg {label} – AFBP {con.year}", [
-        "Górna tabela: mediana wartości bibliotek (n = bibliotek w grupie); dolna: wskaźnik zagregowany (iloraz sum). „—”: mniej niż 3 wartości w grupie – nie podaje się.",
+        f"Górna tabela: mediana wartości bibliotek (n = bibliotek w grupie); dolna: wskaźnik zagregowany (iloraz sum). „—”: mniej niż {MIN_GROUP} wartości w grupie – nie podaje się.",
     ])
     heads = [f"{g} (n={int(size[g])})" for g in groups] + ["Region"]
     columns = [("kod", "Kod", None, 6), ("nazwa", "Wskaźnik", None, 34), ("jednostka", "Jednostka", None, 8)] + [(f"g{i}", h, None, 11) for i, h in enumerate(heads)]
@@ -328,7 +328,7 @@ def _sheet_powiaty(x: _Sheets) -> None:
     full table: powiaty.csv)."""
     w, con, facts, ind_fmt, item_by_col = x.w, x.con, x.facts, x.ind_fmt, x.item_by_col
     pw = con.powiaty
-    ws = w.sheet("Powiaty", f"Powiaty – AFBP {con.year}", ["Mieszkańcy (każdy policzony raz) i wskaźniki zagregowane (ilorazy sum) kluczowych wskaźników bibliotek powiatu – nie mediany; wszystkie sumy i wskaźniki: powiaty.csv. Powiat z mniej niż 3 bibliotekami: „—”."])
+    ws = w.sheet("Powiaty", f"Powiaty – AFBP {con.year}", [f"Mieszkańcy (każdy policzony raz) i wskaźniki zagregowane (ilorazy sum) kluczowych wskaźników bibliotek powiatu – nie mediany; wszystkie sumy i wskaźniki: powiaty.csv. Powiat z mniej niż {MIN_GROUP} bibliotekami: „—”."])
     pop = f"P{facts.population_nr:02d}" if facts.population_nr else None
     pcols = [("powiat", "Powiat", None, 26), ("biblioteki", "Bibliotek w zestawieniu", "0", 10), ("oczekiwane", "Bibliotek na liście", "0", 10), ("brakujace", "Brakujące", "0", 10)]
     if pop in pw.columns:

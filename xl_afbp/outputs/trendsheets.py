@@ -18,6 +18,7 @@ from openpyxl.chart import LineChart, Reference
 
 from ..consolidate.records import LEVEL_SUBTYPE, MIN_GROUP
 from ..consolidate.trends import Trends
+from .numbers import excel_round
 from ..workbook import styles as sty
 from ..workbook.cells import set_text
 from .sheetwriter import _col
@@ -106,6 +107,8 @@ def _groups_sheet(x: Any, trends: Trends) -> None:
         header_row = row + 1
         sty.header_row(ws, header_row, ["Rok", "Bibliotek w grupie"] + [f"{c} mediana" for c in codes] + [f"{c} indeks" for c in codes])
         ws.row_dimensions[header_row].height = 30
+        # the index base of each indicator: its first year with a median
+        bases = {code: next((_number(medians.loc[y, code]) for y in trends.years if _number(medians.loc[y, code])), None) for code in codes}
         for i, year in enumerate(trends.years, start=header_row + 1):
             ws.cell(row=i, column=1, value=year)
             size = sizes.loc[year].max() if len(codes) else None
@@ -113,8 +116,8 @@ def _groups_sheet(x: Any, trends: Trends) -> None:
             for j, code in enumerate(codes):
                 v = _number(medians.loc[year, code])
                 ws.cell(row=i, column=3 + j, value=v).number_format = ind_fmt.get(code, "0.00")
-                base = next((_number(medians.loc[y, code]) for y in trends.years if _number(medians.loc[y, code])), None)
-                index = round(v / base * 100, 1) if v is not None and base else None
+                base = bases[code]
+                index = excel_round(v / base * 100, 1) if v is not None and base else None
                 ws.cell(row=i, column=3 + len(codes) + j, value=index).number_format = "0.0"
         last = header_row + len(trends.years)
         chart = _line_chart(_group_title(poziom, podtyp, przedzial), "indeks (pierwszy rok = 100)", height=6.5, width=16)

@@ -559,13 +559,6 @@ def _si_length(xml: bytes, start: int) -> int:
     return end - start
 
 
-def _sst_count(xml: bytes) -> int:
-    """How many entries sharedStrings.xml holds (the general path's index check)."""
-    if b"<si/" not in xml and b"<si " not in xml and b":si" not in xml:
-        return xml.count(b"<si>")
-    return sum(1 for _ in _SI.finditer(xml))
-
-
 def _si_text(p: bytes) -> str:
     end = p.find(b"</si>")
     if end < 0:

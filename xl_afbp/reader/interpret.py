@@ -15,7 +15,7 @@ from typing import Any, TYPE_CHECKING
 
 from .. import status
 from ..formdata import FormData
-from ..safetext import clean_text, comparable, show_invisible
+from ..safetext import clean_text, comparable, safe, show_invisible
 from ..verdicts import message
 from .book import _MODIFIED
 from .cells import xml_text
@@ -61,7 +61,7 @@ def interpret(reader: "_FileReader", plan: _Plan, values: "_CellValues") -> Subm
         raise _Reject("empty_form")
     if inputs.formulas:
         warnings["input_formulas"] = message("input_formulas", fields=_list(sorted({n for n, _, _ in inputs.formulas}), 5))
-    cached, replaced = _computed_cells(plan, values, inputs.cleaned)
+    cached, replaced = _computed_cells(plan, values)
     if replaced:
         warnings["formulas_replaced"] = message("formulas_replaced", count=len(replaced), cells=_list(replaced, 4))
     computed, error = _recompute(contract, data)
@@ -109,7 +109,7 @@ def _identify(reader: "_FileReader", plan: _Plan, values: "_CellValues") -> tupl
         key = mv.get(key_ref)
         if isinstance(key, str) and key.strip() and key != "key":
             value = _meta_value(mv.get(value_ref))
-            meta.setdefault(clean_text(key.strip())[0], clean_text(value)[0] if isinstance(value, str) else value)
+            meta.setdefault(safe(key.strip()), safe(value) if isinstance(value, str) else value)
     library_id = _id_text(meta.get("library_id"))
     saved_at = _parse_time(reader.saved_at_text()) or _parse_time(meta.get("generated_at"))
     reader.ctx.update(library_id=library_id, meta=meta, saved_at=saved_at)
@@ -127,7 +127,7 @@ def _check_visible_id(plan: _Plan, values: "_CellValues", library_id: str | None
     shown = values.values.get(sheet, {}).get(cell)
     if shown is None or (isinstance(shown, str) and not shown.strip()):
         return  # nothing shown there (an unusual layout): no cross-check, no false alarm
-    shown = clean_text(str(shown))[0].strip()
+    shown = safe(str(shown)).strip()
     if comparable(shown) != comparable(library_id):
         raise _Reject("id_mismatch", meta_id=show_invisible(library_id), visible_id=show_invisible(shown))
 
@@ -211,7 +211,7 @@ def _as_stored(data: FormData, stored: dict[tuple[str, int], Any]) -> FormData:
     return FormData(items=dict(data.items), services=dict(data.services), basic=dict(data.basic), previous=dict(data.previous), k03=k03)
 
 
-def _computed_cells(plan: _Plan, values: "_CellValues", cleaned: dict[str, tuple[str, ...]]) -> tuple[dict[str, Any], list[str]]:
+def _computed_cells(plan: _Plan, values: "_CellValues") -> tuple[dict[str, Any], list[str]]:
     """The cached results of the computed cells, and the names without a formula."""
     vals, forms = values.values, values.formulas
     replaced: list[str] = list(plan.missing_computed)

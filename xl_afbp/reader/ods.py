@@ -228,7 +228,9 @@ class _ContentParser:
         self.max_row = max(self.max_row, cell.row + self.row_repeat - 1)
         self.max_col = max(self.max_col, cell.col + cell.repeat - 1)
         rows = self.wanted[self.table]  # type: ignore[index]
-        hits = [(r, c, ref) for r in range(cell.row, cell.row + self.row_repeat) if r in rows for c, ref in rows[r].items() if cell.col <= c < cell.col + cell.repeat]
+        last = cell.row + self.row_repeat
+        # over the wanted rows, not the repeated ones: a row may repeat a million times
+        hits = [(r, c, ref) for r, cols in rows.items() if cell.row <= r < last for c, ref in cols.items() if cell.col <= c < cell.col + cell.repeat]
         if not hits:
             return
         sheet = self.sheets[self.table]  # type: ignore[index]

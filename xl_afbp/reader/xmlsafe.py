@@ -39,14 +39,12 @@ class PrologScanner:
         self.seek = 0  # where to resume looking for its end
         self.decoder = None
         self.started = False
-        self.fed = 0
 
     def feed(self, chunk: bytes, final: bool = False) -> str:
         if not self.started:
             chunk = self._start(chunk)
         elif self.decoder is not None:
             chunk = self.decoder.decode(chunk, final).encode("utf-8")
-        self.fed += len(chunk)
         self.buf += chunk
         state = self._scan()
         if state == MORE and (final or len(self.buf) > MAX_PROLOG):
@@ -105,7 +103,12 @@ def _has_dtd(raw: bytes, part: str = "") -> bool:
     """Whether a DTD (or any other declaration) stands before the root element of a part
     read whole. Linear; the whole prolog counts."""
     scanner = PrologScanner(part)
-    return scanner.feed(raw, final=True) == DTD
+    step = 1 << 16  # in pieces, as _prolog: the prolog is short, the part need not be copied
+    for start in range(0, max(len(raw), 1), step):
+        state = scanner.feed(raw[start : start + step], final=start + step >= len(raw))
+        if state != MORE:
+            return state == DTD
+    return False
 
 
 def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, minimum: int = 4096) -> tuple[bool, bytes]:

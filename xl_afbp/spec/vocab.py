@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 from .. import names
 from ..expr.ast import Group, KRef, Node, Ref
