@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-STAMP_VERSION = "2"
+STAMP_VERSION = "3"  # 3: _meta stands before the register sheets
 
 
 # ----------------------------------------------------------------------------- data set
@@ -291,11 +291,15 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     self_mb, kids_mb = me.ru_maxrss / 1024, kids.ru_maxrss / 1024
     # CPU of this process and its (joined) workers: what a shared machine's load cannot inflate
     cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime - cpu0
+    from xl_afbp.consolidate.facts import _facts
+
     detail = {}
     for name, fn in (
         ("podsumowanie.xlsx", lambda: outputs.write_workbook(con, out_dir / "p2.xlsx", engine=engine)),
-        ("CSV files", lambda: outputs.write_csvs(con, out_dir)),
+        ("CSV files", lambda: outputs.write_csvs(con, out_dir, _facts(engine))),
         ("raport.html", lambda: outputs.render_report(con, out_dir / "r2.html", engine=engine)),
+        ("raport.pdf (built again from the HTML's data)", lambda: outputs.render_report_pdf(con, out_dir / "r2.pdf", engine=engine)),
+        ("kontrola.html", lambda: outputs.render_quality(con, out_dir / "k2.html", engine=engine)),
         ("SQLite import (new database)", lambda: store(out_dir / "db2.sqlite", con)),
         ("SQLite re-import (no-op)", lambda: store(out_dir / "db2.sqlite", con)),
     ):

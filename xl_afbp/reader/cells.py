@@ -517,38 +517,26 @@ _SI_END = re.compile(rb"</(?:[\w.-]+:)?si>")
 
 
 def _shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
-    """Only the wanted entries of sharedStrings.xml: split at <si> (C speed), decoded lazily.
-    An index past the last entry is absent from the result (the caller reports it)."""
+    """Only the wanted entries of sharedStrings.xml, scanned only as far as the last one.
+
+    A form's own texts come first (Excel and LibreOffice number them in sheet order, and
+    the form puts ``_meta`` before the register sheets): the thousands of TERYT names
+    behind them are never split out nor counted. The entries up to the last wanted one
+    are split at ``<si>`` (C speed) when every one of them is an unprefixed ``<si>``
+    without attributes; otherwise they are found one by one. An index past the last entry
+    is absent from the result (the caller reports it)."""
     top = max(wanted)
-    count = xml.count(b"<si>")
-    if xml.count(b"<si") == count and b":si" not in xml:  # every entry an unprefixed <si> without attributes
-        return _plain_shared_strings(xml, wanted, count)
+    pieces = xml.split(b"<si>", top + 1)
+    if len(pieces) == top + 2:
+        end = len(xml) - len(pieces[-1])  # the last wanted entry starts here
+        if xml.count(b"<si", 0, end) == top + 1 and xml.find(b":si", 0, end) < 0:
+            return {i: _si_text(pieces[i + 1]) for i in wanted}
     out: dict[int, str] = {}
     for n, m in enumerate(_SI.finditer(xml)):
         if n > top:
             break
         if n in wanted:
             out[n] = "" if m.group(1) else _si_text(xml[m.end() : m.end() + _si_length(xml, m.end())])
-    return out
-
-
-def _plain_shared_strings(xml: bytes, wanted: set[int], count: int) -> dict[int, str]:
-    """The wanted entries of a plainly written sharedStrings.xml, splitting only as far as
-    needed from each end: a form's own strings sit at the start (its labels, the library's
-    data) and at the end (``_meta``, the last sheet), the TERYT lists in between – thousands
-    of entries that are never split out."""
-    order = sorted(i for i in wanted if i < count)
-    if not order:
-        return {}
-    # the cut between the entries taken from the start and those taken from the end
-    cut = min(range(len(order) + 1), key=lambda j: (order[j - 1] + 1 if j else 0) + (count - order[j] if j < len(order) else 0))
-    out: dict[int, str] = {}
-    if cut:
-        head = xml.split(b"<si>", order[cut - 1] + 1)
-        out.update((i, _si_text(head[i + 1])) for i in order[:cut])
-    if cut < len(order):
-        tail = xml.rsplit(b"<si>", count - order[cut])
-        out.update((i, _si_text(tail[i - count])) for i in order[cut:])
     return out
 
 

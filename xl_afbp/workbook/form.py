@@ -359,9 +359,9 @@ class _Builder(K03Sheet, ChecksSheet, IndicatorsSheet):
         ws.title = SHEETS[0]
         for title in SHEETS[1:]:
             self.wb.create_sheet(title)
+        self.meta()  # before the lists: a saved file's shared strings then hold _meta's texts before the registers' (see reader.strings)
         self.lists()
         self.teryt()
-        self.meta()
         self.basic_data()
         self.form()
         self.k03()
