@@ -83,3 +83,35 @@ def test_a_plain_start_is_read_whatever_follows_the_last_wanted_entry():
     for tail in ('<si foo="1"><t>a</t></si>', "<x:si><x:t>b</x:t></x:si>", "<si/>", "<si><t>c</t></si>" * 3):
         xml = _sst(head) [: -len(b"</sst>")] + tail.encode() + b"</sst>"
         assert _shared_strings(xml, {0, 2, 4}) == {0: "tekst 0", 2: "tekst 2", 4: "tekst 4"}
+
+
+def _sheet_parts(zf) -> dict[str, str]:
+    """Sheet title → part, read with the standard library (independent of the reader)."""
+    import re
+
+    wb = zf.read("xl/workbook.xml").decode()
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+    targets = {m.group(1): m.group(2) for m in re.finditer(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels)}
+    targets.update({m.group(2): m.group(1) for m in re.finditer(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+    return {m.group(1): "xl/" + targets[m.group(2)].removeprefix("/xl/") for m in re.finditer(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', wb)}
+
+
+def test_a_saved_forms_own_texts_come_before_the_register_lists(corpus):
+    """LibreOffice (and Excel) number shared strings in sheet order: with ``_meta`` before
+    the hidden register sheets, every text the reader needs precedes the thousands of
+    TERYT names, so the reader splits only the start of sharedStrings.xml. (With ``_meta``
+    last, as forms were written before, its texts came after every register name.)"""
+    import re
+    import zipfile
+
+    from xl_afbp.workbook.layout import LISTS, META, SHEETS, TERYT
+
+    out, _ = corpus
+    with zipfile.ZipFile(out / "ok_libreoffice.xlsx") as zf:
+        parts = _sheet_parts(zf)
+        used = {title: {int(v) for v in re.findall(rb'<c r="[A-Z]+[0-9]+"[^>]*t="s"[^>]*><v>([0-9]+)</v>', zf.read(part))} for title, part in parts.items()}
+        count = zf.read("xl/sharedStrings.xml").count(b"<si>")
+    needed = set().union(*(used[t] for t in (*SHEETS[1:], META) if t in used))
+    registers = used[TERYT] | used[LISTS]
+    assert len(registers) > 1000 and count > len(needed) + 1000
+    assert max(needed) < min(registers - needed)
