@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from ..engine import Engine, get_engine
@@ -121,11 +122,13 @@ def consolidate(
 def _left_out_text(facts: _Facts, flagged: pd.DataFrame) -> list[str]:
     """Per library: the items whose values the checks mark as wrong and the indicators
     they leave out of the statistics ("poz. 27 → R06, R07")."""
-    out = []
-    for r in flagged.to_dict("records"):
+    out = [""] * len(flagged)
+    marks = flagged.to_numpy(dtype=bool)
+    for i in np.flatnonzero(marks.any(axis=1)):
+        r = dict(zip(flagged.columns, marks[i]))
         items = [it.nr for it in facts.numeric if r[f"P{it.nr:02d}"]]
         codes = [c for c in facts.codes if r[c]]
-        out.append(", ".join(f"poz. {nr}" for nr in items) + (" → " + ", ".join(codes) if codes else "") if items or codes else "")
+        out[i] = ", ".join(f"poz. {nr}" for nr in items) + (" → " + ", ".join(codes) if codes else "")
     return out
 
 
@@ -133,8 +136,8 @@ def _flagged(facts: _Facts, used: list[Entry], lib: pd.DataFrame, nums: pd.DataF
     """Per library (rows of ``lib``): the values the checks mark as wrong (:func:`flagged_mask`)."""
     by_id = {e.library_id: e for e in used}
     bad = []
-    for r in lib.itertuples(index=False):
-        e = by_id.get(r.id)
+    for lib_id in lib["id"].tolist():
+        e = by_id.get(lib_id)
         bad.append(e.evaluation.flagged_items() if e is not None and e.evaluation is not None else frozenset())
     return flagged_mask(facts, lib, bad, nums)
 
