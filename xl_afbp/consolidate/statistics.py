@@ -21,7 +21,7 @@ import pandas as pd
 from ..expr.pyeval import as_number
 from ..formdata import FormData
 from .facts import _Facts
-from .population import Unit, distinct_population, unit_of
+from .population import Population, Unit, unit_of
 from .records import ALL_SUBTYPES, LEVEL_BAND, LEVEL_GROUP, LEVEL_REGION, LEVEL_SUBTYPE, MIN_GROUP, NO_POWIAT, REGION_COLUMNS, SMALL_GROUP_NOTE, STAT_COLUMNS, _text
 
 #: the levels of the group statistics: (level, subtype column, band column); a level without
@@ -50,6 +50,7 @@ class Accepted:
     items: pd.DataFrame  # libraries × numeric item columns
     left_out: pd.DataFrame  # libraries × (codes + item columns), bool: a value that was left out
     units: list[Unit]
+    population: Population  # of the accepted population figures (``items``)
 
 
 def accepted_values(facts: _Facts, lib: pd.DataFrame, nums: pd.DataFrame, excluded: pd.DataFrame) -> Accepted:
@@ -60,7 +61,9 @@ def accepted_values(facts: _Facts, lib: pd.DataFrame, nums: pd.DataFrame, exclud
     items, items_out = _without(nums.reset_index(drop=True), ex)
     left_out = pd.DataFrame(np.hstack([ind_out, items_out]), index=ind.index, columns=[*facts.codes, *items.columns])
     where = [lib[c].tolist() if c in lib.columns else [None] * len(lib) for c in ("teryt", "powiat", "gmina", "id")]
-    return Accepted(ind, items, left_out, [unit_of(*r) for r in zip(*where)])
+    units = [unit_of(*r) for r in zip(*where)]
+    pop = f"P{facts.population_nr:02d}" if facts.population_nr is not None else None
+    return Accepted(ind, items, left_out, units, Population(units, items[pop].tolist() if pop in items.columns else [None] * len(units)))
 
 
 def _without(frame: pd.DataFrame, ex: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -84,30 +87,30 @@ class _Aggregator:
         self.facts = facts
         self.values = acc.items.to_numpy()
         self.cols = {it.nr: i for i, it in enumerate(facts.numeric)}
-        self.ind = acc.indicators.to_numpy() if len(acc.indicators) else None
-        self.units = acc.units
-        pop = facts.population_nr
-        self.population = list(self.values[:, self.cols[pop]]) if pop in self.cols and len(self.values) else []
+        self.have = ~np.isnan(acc.indicators.to_numpy(dtype=float)) if len(acc.indicators) else None  # libraries × codes
+        self.population = acc.population
         self.cache: dict[bytes, FormData] = {}
 
     def __call__(self, rows) -> dict[str, tuple[float | None, int]]:
-        rows = np.asarray(rows, dtype=int)
+        rows = np.asarray(rows, dtype=np.intp)
+        if self.have is None or not len(rows):
+            return {code: (None, 0) for code in self.facts.codes}
+        have = self.have[rows]
+        counts = have.sum(axis=0)
         out: dict[str, tuple[float | None, int]] = {}
         for j, code in enumerate(self.facts.codes):
-            if self.ind is None or not len(rows):
-                out[code] = (None, 0)
+            n = int(counts[j])
+            if self.facts.aggregate_note[code] or not n:
+                out[code] = (None, n)
                 continue
-            mask = rows[~np.isnan(self.ind[rows, j])]
-            if self.facts.aggregate_note[code] or not len(mask):
-                out[code] = (None, len(mask))
-                continue
+            mask = rows if n == len(rows) else rows[have[:, j]]
             key = mask.tobytes()
             if key not in self.cache:
                 self.cache[key] = self._sums(mask)
             try:
-                out[code] = (self.facts.engine.indicator(code, self.cache[key]), len(mask))
+                out[code] = (self.facts.engine.indicator(code, self.cache[key]), n)
             except (ArithmeticError, ValueError):  # sums beyond float range
-                out[code] = (None, len(mask))
+                out[code] = (None, n)
         return out
 
     def _sums(self, mask: np.ndarray) -> FormData:
@@ -115,7 +118,7 @@ class _Aggregator:
         items = {it.nr: float(sums[self.cols[it.nr]]) for it in self.facts.additive}
         pop = self.facts.population_nr
         if pop in items:
-            items[pop] = distinct_population(self.units, self.population, mask)
+            items[pop] = self.population.total(mask)
         return FormData(items=items)
 
 
@@ -212,7 +215,6 @@ def _item_sums(facts: _Facts, acc: Accepted, groups: Sequence[Sequence[int]] | N
     values = acc.items.to_numpy(dtype=float)
     cols = [(it, f"P{it.nr:02d}", acc.items.columns.get_loc(f"P{it.nr:02d}")) for it in facts.additive]
     pop = f"P{facts.population_nr:02d}" if facts.population_nr is not None else None
-    population = acc.items[pop].tolist() if pop in acc.items.columns else []
     out = []
     for rows in [range(len(values))] if groups is None else groups:
         idx = np.asarray(rows, dtype=np.intp)
@@ -225,7 +227,7 @@ def _item_sums(facts: _Facts, acc: Accepted, groups: Sequence[Sequence[int]] | N
             if not n:
                 value = math.nan
             elif col == pop:
-                value = distinct_population(acc.units, population, idx.tolist())
+                value = acc.population.total(idx)
             else:
                 value = math.fsum(block[have[:, j], j].tolist())
             sums[col] = (value, n)
