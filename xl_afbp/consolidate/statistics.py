@@ -211,26 +211,20 @@ def _powiaty(facts: _Facts, lib: pd.DataFrame, acc: Accepted, agg: _Aggregator, 
 def _item_sums(facts: _Facts, acc: Accepted, groups: Sequence[Sequence[int]] | None = None) -> list[dict[str, tuple[float, int]]]:
     """For each group of rows (one group of all rows when None): the sum and count of the
     accepted values of each additive item; the population as the distinct units served.
-    A sum is ``math.fsum`` (exactly rounded), so it does not depend on the rows' order."""
-    values = acc.items.to_numpy(dtype=float)
-    cols = [(it, f"P{it.nr:02d}", acc.items.columns.get_loc(f"P{it.nr:02d}")) for it in facts.additive]
+    A sum is ``math.fsum`` (exactly rounded: it depends neither on the rows' order nor on
+    the zeros that stand in for missing values)."""
+    cols = [f"P{it.nr:02d}" for it in facts.additive]
+    values = acc.items[cols].to_numpy(dtype=float)
     pop = f"P{facts.population_nr:02d}" if facts.population_nr is not None else None
     out = []
     for rows in [range(len(values))] if groups is None else groups:
         idx = np.asarray(rows, dtype=np.intp)
         block = values[idx]
         have = ~np.isnan(block)
-        counts = have.sum(axis=0)
+        counts = have.sum(axis=0).tolist()
         sums = {}
-        for it, col, j in cols:
-            n = int(counts[j])
-            if not n:
-                value = math.nan
-            elif col == pop:
-                value = acc.population.total(idx)
-            else:
-                value = math.fsum(block[have[:, j], j].tolist())
-            sums[col] = (value, n)
+        for col, n, column in zip(cols, counts, np.where(have, block, 0.0).T.tolist()):
+            sums[col] = (math.nan if not n else acc.population.total(idx) if col == pop else math.fsum(column), n)
         out.append(sums)
     return out
 
