@@ -11,7 +11,6 @@ saved. The region is built once per module (~40 s, most of it openpyxl filling t
 from __future__ import annotations
 
 import copy
-from contextlib import closing
 import csv
 import math
 import random
@@ -21,6 +20,7 @@ import sqlite3
 import statistics
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
