@@ -85,7 +85,7 @@ class _Aggregator:
 
     def __init__(self, facts: _Facts, acc: Accepted):
         self.facts = facts
-        self.values = acc.items.to_numpy()
+        self.values = np.nan_to_num(acc.items.to_numpy(dtype=float), nan=0.0, posinf=np.inf, neginf=-np.inf)  # what np.nansum adds
         self.cols = {it.nr: i for i, it in enumerate(facts.numeric)}
         self.have = ~np.isnan(acc.indicators.to_numpy(dtype=float)) if len(acc.indicators) else None  # libraries × codes
         self.population = acc.population
@@ -114,7 +114,7 @@ class _Aggregator:
         return out
 
     def _sums(self, mask: np.ndarray) -> FormData:
-        sums = np.nansum(self.values[mask], axis=0)
+        sums = self.values[mask].sum(axis=0)
         items = {it.nr: float(sums[self.cols[it.nr]]) for it in self.facts.additive}
         pop = self.facts.population_nr
         if pop in items:
