@@ -85,7 +85,7 @@ class _Aggregator:
 
     def __init__(self, facts: _Facts, acc: Accepted):
         self.facts = facts
-        self.values = np.nan_to_num(acc.items.to_numpy(dtype=float), nan=0.0, posinf=np.inf, neginf=-np.inf)  # what np.nansum adds
+        self.values = np.nan_to_num(acc.items.to_numpy(dtype=float), nan=0.0, posinf=np.inf, neginf=-np.inf)  # NaN as 0: the sums np.nansum made
         self.cols = {it.nr: i for i, it in enumerate(facts.numeric)}
         self.have = ~np.isnan(acc.indicators.to_numpy(dtype=float)) if len(acc.indicators) else None  # libraries × codes
         self.population = acc.population
