@@ -20,6 +20,7 @@ import sqlite3
 import statistics
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -550,6 +551,24 @@ def test_reimport_is_a_no_op_and_a_correction_replaces_values(region, engine, tm
     snapshot = database.dump(db)
     database.store(db, again)
     assert database.dump(db) == snapshot
+
+
+def test_values_of_all_files_at_once_equal_file_by_file(region, tmp_path):
+    """store() inserts the value rows of all files together and falls back to file by file
+    when that fails: both ways give the same database, row for row."""
+    con = region.con
+    lib_rows = {r["id"]: r for r in con.libraries.to_dict("records")}
+    dumps, reports = [], []
+    for together in (True, False):
+        db = tmp_path / f"{together}.sqlite"
+        with closing(database.connect(db)) as conn, conn:
+            conn.execute("BEGIN")
+            reports.append(database._store_files(conn, con, int(con.year), "2016-12-31T00:00:00+00:00", lib_rows, together=together))
+        dump = database.dump(db)
+        dump.pop("schema_version")  # the time the file was made
+        dumps.append(dump)
+    assert dumps[0] == dumps[1] and reports[0] == reports[1]
+    assert len(dumps[0]["item_values"]) > len(con.libraries) and reports[0].inserted == len(con.libraries)
 
 
 def test_database_of_a_newer_version_is_refused(tmp_path):

@@ -271,9 +271,13 @@ def _plain(v: Any) -> Any:
     (every writer is safe on its own, whatever the reader let through)."""
     if v is None:
         return None
+    if type(v) is int and -_EXACT < v < _EXACT:  # the usual value, already what the end gives
+        return v
+    if type(v) is str:
+        return safe(v)
     n = _number(v)
     if n is not None:
-        return int(n) if n.is_integer() and abs(n) < 2**53 else n
+        return int(n) if n.is_integer() and abs(n) < _EXACT else n
     if isinstance(v, (int, float)):  # bool, nan, inf, huge ints
         return None if not isinstance(v, bool) else str(v)
     if isinstance(v, datetime):
@@ -281,9 +285,17 @@ def _plain(v: Any) -> Any:
     return safe(str(v))
 
 
+#: integers up to this size are exact as doubles (beyond it a value is stored as a float)
+_EXACT = 2**53
+
+
+#: strict JSON (never NaN or Infinity, which no JSON reader accepts); one encoder for every call
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+
+
 def _json(obj: Any) -> str:
     """Strict JSON (never NaN or Infinity, which no JSON reader accepts)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    return _ENCODER.encode(obj)
 
 
 def _json_rows(rows: dict[str, list[Any]]) -> str:
@@ -318,33 +330,59 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
     Every row written carries the consolidation's survey year, so the import of one year
     never touches a row of another (a file of another year is this year's rejected row)."""
 
-    report = StoreReport()
     now = imported_at or _now()
     year = int(con.year)
-    lib_rows = {r["id"]: r for r in con.libraries.to_dict("records")} if len(con.libraries) else {}
+    basic = ["id", *(c for c in LIBRARY_COLUMNS if c in con.libraries.columns)]
+    lib_rows = {r["id"]: r for r in con.libraries[basic].to_dict("records")} if len(con.libraries) else {}
     with closing(connect(path)) as conn, conn:
         conn.execute("BEGIN")  # one transaction; each file under a savepoint inside it
-        for e in con.entries:
-            if e.status not in STORED or not e.sub.sha256:  # a copy, no form, undecided, or no content hash to key on
-                continue
-            # one file's values can never fail the others: each file is stored under its own
-            # savepoint, and a file that cannot be stored is rolled back alone and reported
-            batch: dict[str, list[tuple]] = {t: [] for t in (*VALUE_TABLES, "findings")}
-            conn.execute("SAVEPOINT one_file")
-            try:
-                if _submission_row(conn, year, e, now, report):
-                    _activate(conn, year, e, lib_rows.get(e.library_id), batch, report)
-                    _insert(conn, batch)
-            except (sqlite3.Error, ValueError, TypeError, OverflowError, UnicodeError) as exc:
-                conn.execute("ROLLBACK TO one_file")
-                report.failed.append((safe(str(e.sub.name)), f"{type(exc).__name__}: {safe(str(exc))[:200]}"))
-            conn.execute("RELEASE one_file")
+        conn.execute("SAVEPOINT all_files")
+        try:  # the values of all files inserted together at the end (the usual case) …
+            report = _store_files(conn, con, year, now, lib_rows, together=True)
+        except sqlite3.Error:  # … unless that fails: then file by file, each rolled back alone
+            conn.execute("ROLLBACK TO all_files")
+            report = _store_files(conn, con, year, now, lib_rows, together=False)
+        conn.execute("RELEASE all_files")
         # a superseded file of this batch points to the file that won
         for e in con.entries:
             if e.status == SUPERSEDED and e.other:
                 winner = next((w for w in con.entries if w.status in USED and w.library_id == e.library_id), None)
                 if winner is not None:
                     conn.execute("UPDATE submissions SET superseded_by = ? WHERE sha256 = ? AND year = ? AND superseded_by IS NULL", (winner.sub.sha256, e.sub.sha256, year))
+    return report
+
+
+#: the basic columns of the ``libraries`` table (from the consolidator's table of that name)
+LIBRARY_COLUMNS = ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")
+
+
+def _store_files(conn: sqlite3.Connection, con, year: int, now: str, lib_rows: dict[str, dict], *, together: bool) -> StoreReport:
+    """Each stored file's audit row, library row and values. One file's values can never
+    fail the others: each file is stored under its own savepoint, and a file that cannot be
+    stored is rolled back alone and reported. ``together``: the value rows of all files
+    are inserted at the end, one statement per table (an SQL error there is raised, for
+    the caller to store file by file)."""
+    report = StoreReport()
+    values: dict[str, list[tuple]] = {t: [] for t in (*VALUE_TABLES, "findings")}
+    for e in con.entries:
+        if e.status not in STORED or not e.sub.sha256:  # a copy, no form, undecided, or no content hash to key on
+            continue
+        batch: dict[str, list[tuple]] = {t: [] for t in values}
+        conn.execute("SAVEPOINT one_file")
+        try:
+            if _submission_row(conn, year, e, now, report):
+                _activate(conn, year, e, lib_rows.get(e.library_id), batch, report)
+                if not together:
+                    _insert(conn, batch)
+        except (sqlite3.Error, ValueError, TypeError, OverflowError, UnicodeError) as exc:
+            conn.execute("ROLLBACK TO one_file")
+            report.failed.append((safe(str(e.sub.name)), f"{type(exc).__name__}: {safe(str(exc))[:200]}"))
+        else:
+            for table, rows in batch.items():
+                values[table] += rows
+        conn.execute("RELEASE one_file")
+    if together:
+        _insert(conn, values)
     return report
 
 
@@ -431,13 +469,19 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
             continue
         number = isinstance(p, (int, float))
         batch["item_values"].append((lid, year, int(nr), p if number else None, None if number else p))
-    batch["service_values"] += [(lid, year, int(nr), _plain(v)) for nr, v in sorted(data.services.items()) if _plain(v) not in (None, "")]
-    k03 = {addr: row for addr, row in data.k03.items() if any(v is not None and v != "" for v in row)}
+    batch["service_values"] += [(lid, year, int(nr), p) for nr, v in sorted(data.services.items()) if (p := _plain(v)) not in (None, "")]
+    k03 = {addr: row for addr, row in data.k03.items() if (len(row) > row.count(None) + row.count("") if type(row) is list else _filled(row))}
     batch["k03_values"].append((lid, year, _json_rows(k03)))
     batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
     findings = [(sha, year, i, lid, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
     findings += [(sha, year, len(findings) + i, lid, "plik", "import", "uwaga", _plain(w), "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
     batch["findings"] += findings
+
+
+def _filled(row: Any) -> bool:
+    """Whether a K-03 row holds a value (anything but None and ""; a list of the reader's
+    is counted in C where it is read)."""
+    return any(v is not None and v != "" for v in row)
 
 
 # ---------------------------------------------------------------------------- queries

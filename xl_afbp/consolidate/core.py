@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from ..engine import Engine, get_engine
@@ -121,11 +122,13 @@ def consolidate(
 def _left_out_text(facts: _Facts, flagged: pd.DataFrame) -> list[str]:
     """Per library: the items whose values the checks mark as wrong and the indicators
     they leave out of the statistics ("poz. 27 → R06, R07")."""
-    out = []
-    for r in flagged.to_dict("records"):
+    out = [""] * len(flagged)
+    marks = flagged.to_numpy(dtype=bool)
+    for i in np.flatnonzero(marks.any(axis=1)):
+        r = dict(zip(flagged.columns, marks[i]))
         items = [it.nr for it in facts.numeric if r[f"P{it.nr:02d}"]]
         codes = [c for c in facts.codes if r[c]]
-        out.append(", ".join(f"poz. {nr}" for nr in items) + (" → " + ", ".join(codes) if codes else "") if items or codes else "")
+        out[i] = ", ".join(f"poz. {nr}" for nr in items) + (" → " + ", ".join(codes) if codes else "")
     return out
 
 
@@ -133,60 +136,52 @@ def _flagged(facts: _Facts, used: list[Entry], lib: pd.DataFrame, nums: pd.DataF
     """Per library (rows of ``lib``): the values the checks mark as wrong (:func:`flagged_mask`)."""
     by_id = {e.library_id: e for e in used}
     bad = []
-    for r in lib.itertuples(index=False):
-        e = by_id.get(r.id)
+    for lib_id in lib["id"].tolist():
+        e = by_id.get(lib_id)
         bad.append(e.evaluation.flagged_items() if e is not None and e.evaluation is not None else frozenset())
     return flagged_mask(facts, lib, bad, nums)
 
 
 def _libraries_table(facts: _Facts, used: list[Entry], exp: Mapping[str, Mapping[str, Any]] | None) -> pd.DataFrame:
-    rows = []
     item_cols = [f"P{it.nr:02d}" for it in facts.items]
     svc_cols = [f"P{facts.svc.nr}_{s.nr:02d}" for s in facts.spec.services] if facts.svc else []
-    for e in sorted(used, key=lambda e: e.library_id or ""):
-        data: FormData = e.sub.data
-        b = data.basic
-        x = (exp or {}).get(e.library_id or "", {})
-        meta = e.sub.meta or {}
-        ev = e.evaluation
-        row: dict[str, Any] = {"id": e.library_id}
-        row["nazwa"] = _text(b.get("NAZWA")) or _text(x.get("nazwa"))
-        row["organizator"] = _text(b.get("ORGANIZATOR")) or _text(x.get("organizator"))
-        row["podtyp"] = facts.podtyp(b.get("PODTYP"), x.get("podtyp"))
-        row["przedzial"] = facts.band(data.items.get(facts.population_nr), b.get("PRZEDZIAL") or (population_band(facts.spec, x["mieszkancy"]) if x.get("mieszkancy") else ""))
-        row["wojewodztwo"] = _text(b.get("WOJEWODZTWO")) or _text(x.get("wojewodztwo"))
-        row["powiat"] = _text(b.get("POWIAT")) or _text(x.get("powiat")) or NO_POWIAT
-        row["gmina"] = _text(b.get("GMINA")) or _text(x.get("gmina"))
-        row["miejscowosc"] = _text(b.get("MIEJSCOWOSC")) or _text(x.get("miejscowosc"))
-        row["teryt"] = _text(meta.get("teryt")) or _text(x.get("teryt"))
-        row["email"] = _text(b.get("EMAIL")) or _text(x.get("email"))
-        for it, col in zip(facts.items, item_cols):
-            if it.type == "services":
-                row[col] = _clean(facts.count_yes(data)) if facts.count_yes else None
-            else:
-                row[col] = _clean(data.items.get(it.nr))
-        for s, col in zip(facts.spec.services, svc_cols):
-            v = data.services.get(s.nr)
-            row[col] = v.upper() if isinstance(v, str) and is_yes(v) is not None else _clean(v)
-        for code in facts.codes:
-            v = ev.indicators.get(code) if ev else None
-            row[code] = float(v) if v is not None else math.nan
-        row["status"] = ev.status if ev else ""
-        row["bledy"] = ev.errors if ev else 0
-        row["ostrzezenia"] = ev.warnings if ev else 0
-        row["braki"] = ev.gaps if ev else 0
-        row["import"] = STATUS_PL[e.status]
-        row["plik"] = _display(e)
-        row["sha256"] = e.sub.sha256
-        row["zapisano"] = e.when.isoformat(timespec="seconds") if e.when != _EPOCH else ""
-        rows.append(row)
     columns = ["id", *BASIC_COLUMNS, *item_cols, *svc_cols, *facts.codes, "status", "bledy", "ostrzezenia", "braki", "import", "plik", "sha256", "zapisano"]
-    df = pd.DataFrame(rows, columns=columns)
+    rows = [_library_row(facts, e, (exp or {}).get(e.library_id or "", {})) for e in sorted(used, key=lambda e: e.library_id or "")]
+    df = pd.DataFrame(rows, columns=columns)  # rows as lists: the same column types as rows as dicts, without the key lookups
     for code in facts.codes:
         df[code] = df[code].astype(float)
     for c in item_cols + svc_cols:
         df[c] = df[c].astype(object)
     return df
+
+
+def _library_row(facts: _Facts, e: Entry, x: Mapping[str, Any]) -> list[Any]:
+    """One row of the libraries table (the columns of :func:`_libraries_table`): the form's
+    basic data, else the expected list's; items, services, indicators, status, file."""
+    data: FormData = e.sub.data
+    b = data.basic
+    meta = e.sub.meta or {}
+    ev = e.evaluation
+    row: list[Any] = [
+        e.library_id,
+        _text(b.get("NAZWA")) or _text(x.get("nazwa")),
+        _text(b.get("ORGANIZATOR")) or _text(x.get("organizator")),
+        facts.podtyp(b.get("PODTYP"), x.get("podtyp")),
+        facts.band(data.items.get(facts.population_nr), b.get("PRZEDZIAL") or (population_band(facts.spec, x["mieszkancy"]) if x.get("mieszkancy") else "")),
+        _text(b.get("WOJEWODZTWO")) or _text(x.get("wojewodztwo")),
+        _text(b.get("POWIAT")) or _text(x.get("powiat")) or NO_POWIAT,
+        _text(b.get("GMINA")) or _text(x.get("gmina")),
+        _text(b.get("MIEJSCOWOSC")) or _text(x.get("miejscowosc")),
+        _text(meta.get("teryt")) or _text(x.get("teryt")),
+        _text(b.get("EMAIL")) or _text(x.get("email")),
+    ]
+    items, services, indicators = data.items, data.services, ev.indicators if ev else {}
+    row += [(_clean(facts.count_yes(data)) if facts.count_yes else None) if it.type == "services" else _clean(items.get(it.nr)) for it in facts.items]
+    row += [v.upper() if isinstance(v, str) and is_yes(v) is not None else _clean(v) for v in (services.get(s.nr) for s in (facts.spec.services if facts.svc else ()))]
+    row += [math.nan if v is None else float(v) for v in map(indicators.get, facts.codes)]
+    row += [ev.status if ev else "", ev.errors if ev else 0, ev.warnings if ev else 0, ev.gaps if ev else 0]
+    row += [STATUS_PL[e.status], _display(e), e.sub.sha256, e.when.isoformat(timespec="seconds") if e.when != _EPOCH else ""]
+    return row
 
 
 def _findings(used: list[Entry]) -> pd.DataFrame:

@@ -115,18 +115,19 @@ def assign_statuses(subs: Sequence[Any], *, year: int, expected: Mapping[str, Ma
             _reject(e, "wrong_year", form_year=form_year, year=year)
         entries.append(e)
 
-    first: dict[str, Entry] = {}
     # the same content twice: the earliest file (by mtime, then path) is the original
-    for e in sorted(entries, key=lambda e: (_mtime(e.sub.path) or _EPOCH, str(e.sub.path))):
-        if not e.sub.sha256 or e.status == SKIPPED:  # not even hashed (unreadable, timeout), or no form
+    by_content: dict[str, list[Entry]] = {}
+    for e in entries:
+        if e.sub.sha256 and e.status != SKIPPED:  # not even hashed (unreadable, timeout), or no form
+            by_content.setdefault(e.sub.sha256, []).append(e)
+    for copies in by_content.values():
+        if len(copies) < 2:  # a content sent once (the usual case): no file's time to read
             continue
-        if e.sub.sha256 in first:
-            f = first[e.sub.sha256]
+        f, *later = sorted(copies, key=lambda e: (_mtime(e.sub.path) or _EPOCH, str(e.sub.path)))
+        for e in later:
             same_name = _display(f) == _display(e)
             e.other = _display(f) if not same_name else safe_path(f.sub.path)
             _judge(e, "duplicate", other=e.other)
-        else:
-            first[e.sub.sha256] = e
 
     by_id: dict[str, list[Entry]] = {}
     for e in entries:

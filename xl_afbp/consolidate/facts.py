@@ -38,6 +38,9 @@ class _Facts:
         self.svc = spec.services_item
         self.codes = [i.code for i in spec.indicators]
         self.podtypy = spec.subtypes
+        self._podtyp_keys: dict[str, str] = {}  # normalised spelling → the spec's (the first, as the list reads)
+        for p in self.podtypy:
+            self._podtyp_keys.setdefault(_norm_name(p), p)
         self.population_nr = spec.population_item.nr if spec.population_item else None
         self.bands = [b.label for b in spec.bands]
         self.key_indicators = [c for c in spec.key_indicators if c in self.codes]
@@ -69,8 +72,7 @@ class _Facts:
         for v in values:
             text = _text(v)
             if text:
-                key = _norm_name(text)
-                return next((p for p in self.podtypy if _norm_name(p) == key), text)
+                return self._podtyp_keys.get(_norm_name(text), text)
         return NO_SUBTYPE
 
     def order_podtyp(self, p: str) -> tuple[int, str]:

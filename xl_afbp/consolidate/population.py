@@ -32,6 +32,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import numpy as np
+
 from .records import _norm_name, _text
 
 #: TERC kinds of a city's part that has a library of its own: dzielnica (Warsaw), delegatura
@@ -60,28 +62,42 @@ def unit_of(teryt: object, powiat: object = "", gmina: object = "", library_id: 
     return Unit(f"#{_text(library_id)}")
 
 
-def distinct_population(units: Sequence[Unit], values: Sequence[float], rows: Iterable[int]) -> float:
-    """The population of the distinct units of the libraries ``rows`` (see the module doc);
-    NaN when none of them has a population."""
-    own: dict[str, float] = {}
-    parent_of: dict[str, str] = {}
-    for i in rows:
-        v = values[i]
-        if v is None or not math.isfinite(v):
-            continue
-        u = units[i]
-        own[u.key] = max(own.get(u.key, -math.inf), v)
-        if u.parent:
-            parent_of[u.key] = u.parent
-    if not own:
-        return math.nan
-    parts: dict[str, float] = defaultdict(float)
-    for key, parent in parent_of.items():
-        parts[parent] += own.pop(key)
-    total = 0.0
-    for parent, s in parts.items():
-        total += max(own.pop(parent, 0.0), s)
-    return total + math.fsum(own.values())
+class Population:
+    """The population of any set of the libraries ``units`` (population figures ``values``,
+    NaN or None where a library has none): the units are numbered once, so each set costs a
+    per-unit maximum and an exact sum in numpy; only the city parts (dzielnice,
+    delegatury: a handful) are walked one by one."""
+
+    def __init__(self, units: Sequence[Unit], values: Sequence[float | None]):
+        keys: dict[str, int] = {}
+        self.unit = np.array([keys.setdefault(u.key, len(keys)) for u in units], dtype=np.intp)
+        self.parent = np.array([keys.setdefault(u.parent, len(keys)) if u.parent else -1 for u in units], dtype=np.intp)
+        self.count = len(keys)
+        self.values = np.array([math.nan if v is None else v for v in values], dtype=float)
+        self.finite = np.isfinite(self.values)
+
+    def total(self, rows: Iterable[int]) -> float:
+        """The population of the distinct units of the libraries ``rows`` (see the module
+        doc); NaN when none of them has a population."""
+        r = np.asarray(rows if isinstance(rows, np.ndarray) else list(rows), dtype=np.intp)
+        r = r[self.finite[r]]
+        if not len(r):
+            return math.nan
+        own = np.full(self.count, -math.inf)  # each unit's largest figure
+        np.maximum.at(own, self.unit[r], self.values[r])
+        counted = own > -math.inf
+        parent_of: dict[int, int] = {}  # a city part → its city, in the order the parts come
+        for i in r[self.parent[r] >= 0].tolist():
+            parent_of[int(self.unit[i])] = int(self.parent[i])
+        parts: dict[int, float] = {}
+        for key, parent in parent_of.items():
+            parts[parent] = parts.get(parent, 0.0) + float(own[key])
+            counted[key] = False
+        total = 0.0
+        for parent, s in parts.items():  # a city: its own figure or the sum of its parts, the larger
+            total += max(float(own[parent]) if counted[parent] else 0.0, s)
+            counted[parent] = False
+        return float(total + math.fsum(own[counted].tolist()))
 
 
 @dataclass(frozen=True)
@@ -100,11 +116,12 @@ def overlaps(units: Sequence[Unit], values: Sequence[float], ids: Sequence[str])
     for i, u in enumerate(units):
         if values[i] is not None and math.isfinite(values[i]):
             groups[u.parent or u.key].append(i)
+    population = Population(units, values)
     out = []
     for key, rows in sorted(groups.items()):
         if len(rows) < 2:
             continue
-        reported, counted = math.fsum(values[i] for i in rows), distinct_population(units, values, rows)
+        reported, counted = math.fsum(values[i] for i in rows), population.total(rows)
         if counted < reported:  # dzielnice alone do not overlap
             out.append(Overlap(key, tuple(ids[i] for i in rows), counted, reported))
     return out

@@ -41,61 +41,85 @@ def review_list(facts: _Facts, lib: pd.DataFrame, indicators: pd.DataFrame) -> p
     rows: list[dict[str, Any]] = []
     if not len(lib):
         return pd.DataFrame(rows, columns=REVIEW_COLUMNS)
-    records = lib.to_dict("records")
+    codes = facts.codes
+    values = indicators[codes].to_numpy(dtype=float)
     levels = _levels(lib)
-    for code in facts.codes:
-        values = indicators[code].to_numpy(dtype=float)
-        quart = {name: _quartiles(values, keys) for name, keys in levels.items()}
-        for i, v in enumerate(values):
-            if math.isnan(v):
-                continue
-            for name, keys in levels.items():
-                stats = quart[name].get(keys[i])
-                if stats is None:
-                    continue
-                hit = _far(v, *stats)
-                if hit:
-                    rows.append(_row(facts, records[i], code, v, _label(name, keys[i]), stats, hit))
-                break
+    stats, level = _group_of_each(values, levels)
+    why = _far(values, stats[..., 0], stats[..., 1], stats[..., 2])
+    hits = [(int(i), int(j)) for j, i in zip(*np.nonzero(why.T != ""))]  # indicator by indicator, library by library
+    records = _records(facts, lib, sorted({i for i, _ in hits}))
+    for i, j in hits:
+        median, q1, q3, n = (float(x) for x in stats[i, j])
+        groups, keys = levels[level[i, j]]
+        rows.append(_row(facts, records[i], codes[j], float(values[i, j]), _label(level[i, j], keys[groups[i]]), (median, q1, q3, int(n)), why[i, j]))
     df = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
     return df.sort_values(["id", "wskaznik"], kind="stable").reset_index(drop=True)
 
 
-def _levels(lib: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
-    """Each library's group key at each level, most specific first."""
+def _records(facts: _Facts, lib: pd.DataFrame, rows: list[int]) -> dict[int, dict[str, Any]]:
+    """The libraries ``rows`` as dicts of what a row of the list shows (name, group, inputs)."""
+    wanted = {"id", "nazwa", "podtyp", "przedzial"} | {f"P{nr:02d}" for nrs in facts.indicator_items.values() for nr in nrs}
+    return dict(zip(rows, lib.iloc[rows][[c for c in lib.columns if c in wanted]].to_dict("records")))
+
+
+def _levels(lib: pd.DataFrame) -> dict[str, tuple[np.ndarray, list[tuple[str, str]]]]:
+    """Each library's group at each level, most specific first: (group number of each
+    library, the groups' keys)."""
     p, b = list(lib["podtyp"]), list(lib["przedzial"])
-    return {
-        LEVEL_GROUP: list(zip(p, b)),
-        LEVEL_SUBTYPE: [(x, "") for x in p],
-        LEVEL_REGION: [(ALL_SUBTYPES, "")] * len(p),
-    }
-
-
-def _quartiles(values: np.ndarray, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, float, float, int]]:
-    """(median, Q1, Q3, n) of each group with at least MIN_REVIEW_GROUP values."""
-    groups: dict[tuple[str, str], list[float]] = {}
-    for v, k in zip(values, keys):
-        if not math.isnan(v):
-            groups.setdefault(k, []).append(v)
     out = {}
-    for k, vs in groups.items():
-        if len(vs) >= MIN_REVIEW_GROUP:
-            q1, med, q3 = np.quantile(vs, [0.25, 0.5, 0.75])
-            out[k] = (float(med), float(q1), float(q3), len(vs))
+    for level, keys in ((LEVEL_GROUP, list(zip(p, b))), (LEVEL_SUBTYPE, [(x, "") for x in p]), (LEVEL_REGION, [(ALL_SUBTYPES, "")] * len(p))):
+        number: dict[tuple[str, str], int] = {}
+        out[level] = (np.array([number.setdefault(k, len(number)) for k in keys], dtype=np.intp), list(number))
     return out
 
 
-def _far(v: float, median: float, q1: float, q3: float, n: int) -> str:
-    """Why ``v`` is far from its group ("" when it is not)."""
-    if median <= 0:
-        return ""
-    iqr = q3 - q1
-    ratio = v / median
-    if v > q3 + FENCE * iqr and ratio >= MIN_RATIO:
-        return f"powyżej Q3 + {FENCE:g}×IQR i {MIN_RATIO:g}× mediany"
-    if v < q1 - FENCE * iqr and ratio <= 1 / MIN_RATIO:
-        return f"poniżej Q1 − {FENCE:g}×IQR i 1/{MIN_RATIO:g} mediany"
-    return ""
+def _group_of_each(values: np.ndarray, levels: dict[str, tuple[np.ndarray, list[tuple[str, str]]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per value (libraries × indicators): (median, Q1, Q3, n) of the indicator in the first
+    level whose group has enough values of it, and that level's name (NaN and "" for a
+    missing value or one no group judges)."""
+    rows, cols = values.shape
+    stats = np.full((rows, cols, 4), math.nan)
+    level = np.full((rows, cols), "", dtype=object)
+    todo = ~np.isnan(values)
+    for name, (groups, keys) in levels.items():
+        cell = groups[:, None] * cols + np.arange(cols)  # one group per indicator
+        quart = _quartiles(values.ravel(), cell.ravel(), len(keys) * cols)[cell]
+        take = todo & ~np.isnan(quart[..., 3])
+        stats[take], level[take] = quart[take], name
+        todo &= ~take
+    return stats, level
+
+
+def _quartiles(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
+    """(median, Q1, Q3, n) of each of ``count`` groups (``groups``: each value's group
+    number) over its non-NaN values; NaN for a group of fewer than MIN_REVIEW_GROUP.
+    Groups of one size are sorted into one matrix: one ``np.quantile`` per size."""
+    ok = ~np.isnan(values)
+    v, g = values[ok], groups[ok]
+    rank = np.empty(len(v), dtype=np.int64)
+    rank[np.argsort(v)] = np.arange(len(v))
+    v = v[np.argsort(g.astype(np.int64) * len(v) + rank)]  # by group, then by value
+    n = np.bincount(g, minlength=count)
+    start = np.cumsum(n) - n
+    out = np.full((count, 4), math.nan)
+    for size in np.unique(n[n >= MIN_REVIEW_GROUP]):
+        which = np.flatnonzero(n == size)
+        q1, med, q3 = np.quantile(v[start[which, None] + np.arange(size)], [0.25, 0.5, 0.75], axis=1)
+        out[which] = np.column_stack([med, q1, q3, np.full(len(which), float(size))])
+    return out
+
+
+def _far(v: np.ndarray, median: np.ndarray, q1: np.ndarray, q3: np.ndarray) -> np.ndarray:
+    """Why each value is far from its group ("" when it is not, or has no group)."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        iqr = q3 - q1
+        ratio = v / median
+        above = (median > 0) & (v > q3 + FENCE * iqr) & (ratio >= MIN_RATIO)
+        below = (median > 0) & ~above & (v < q1 - FENCE * iqr) & (ratio <= 1 / MIN_RATIO)
+    why = np.full(v.shape, "", dtype=object)
+    why[above] = f"powyżej Q3 + {FENCE:g}×IQR i {MIN_RATIO:g}× mediany"
+    why[below] = f"poniżej Q1 − {FENCE:g}×IQR i 1/{MIN_RATIO:g} mediany"
+    return why
 
 
 def _label(level: str, key: tuple[str, str]) -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 from ..expr.pyeval import as_number
 from ..formdata import FormData
 from .facts import _Facts
-from .population import Unit, distinct_population, unit_of
+from .population import Population, Unit, unit_of
 from .records import ALL_SUBTYPES, LEVEL_BAND, LEVEL_GROUP, LEVEL_REGION, LEVEL_SUBTYPE, MIN_GROUP, NO_POWIAT, REGION_COLUMNS, SMALL_GROUP_NOTE, STAT_COLUMNS, _text
 
 #: the levels of the group statistics: (level, subtype column, band column); a level without
@@ -50,23 +50,31 @@ class Accepted:
     items: pd.DataFrame  # libraries × numeric item columns
     left_out: pd.DataFrame  # libraries × (codes + item columns), bool: a value that was left out
     units: list[Unit]
+    population: Population  # of the accepted population figures (``items``)
 
 
 def accepted_values(facts: _Facts, lib: pd.DataFrame, nums: pd.DataFrame, excluded: pd.DataFrame) -> Accepted:
     """Indicators and items without the excluded values (``excluded``: bool per library and
     code / item column, all False to include everything)."""
-    ind = lib[facts.codes].astype(float).reset_index(drop=True).copy()
-    items = nums.reset_index(drop=True).copy()
     ex = excluded.reset_index(drop=True)
-    left_out = pd.DataFrame(False, index=ind.index, columns=[*facts.codes, *items.columns])
-    for frame in (ind, items):
-        for c in frame.columns:
-            if c in ex.columns:
-                hit = ex[c].to_numpy(dtype=bool) & frame[c].notna().to_numpy()
-                left_out[c] = hit
-                frame.loc[hit, c] = math.nan
-    units = [unit_of(r.get("teryt"), r.get("powiat"), r.get("gmina"), r.get("id")) for r in lib.to_dict("records")]
-    return Accepted(ind, items, left_out, units)
+    ind, ind_out = _without(lib[facts.codes].astype(float).reset_index(drop=True), ex)
+    items, items_out = _without(nums.reset_index(drop=True), ex)
+    left_out = pd.DataFrame(np.hstack([ind_out, items_out]), index=ind.index, columns=[*facts.codes, *items.columns])
+    where = [lib[c].tolist() if c in lib.columns else [None] * len(lib) for c in ("teryt", "powiat", "gmina", "id")]
+    units = [unit_of(*r) for r in zip(*where)]
+    pop = f"P{facts.population_nr:02d}" if facts.population_nr is not None else None
+    return Accepted(ind, items, left_out, units, Population(units, items[pop].tolist() if pop in items.columns else [None] * len(units)))
+
+
+def _without(frame: pd.DataFrame, ex: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """``frame`` (floats) with NaN where ``ex`` excludes a value it has, and the mask of the
+    values so left out (a column ``ex`` lacks keeps its values)."""
+    values = frame.to_numpy(dtype=float, copy=True)
+    hit = np.zeros(values.shape, dtype=bool)
+    cols = [j for j, c in enumerate(frame.columns) if c in ex.columns]
+    hit[:, cols] = ex[frame.columns[cols]].to_numpy(dtype=bool) & ~np.isnan(values[:, cols])
+    values[hit] = math.nan
+    return pd.DataFrame(values, index=frame.index, columns=frame.columns), hit
 
 
 class _Aggregator:
@@ -77,72 +85,90 @@ class _Aggregator:
 
     def __init__(self, facts: _Facts, acc: Accepted):
         self.facts = facts
-        self.values = acc.items.to_numpy()
+        self.values = np.nan_to_num(acc.items.to_numpy(dtype=float), nan=0.0, posinf=np.inf, neginf=-np.inf)  # NaN as 0: the sums np.nansum made
         self.cols = {it.nr: i for i, it in enumerate(facts.numeric)}
-        self.ind = acc.indicators.to_numpy() if len(acc.indicators) else None
-        self.units = acc.units
-        pop = facts.population_nr
-        self.population = list(self.values[:, self.cols[pop]]) if pop in self.cols and len(self.values) else []
+        self.have = ~np.isnan(acc.indicators.to_numpy(dtype=float)) if len(acc.indicators) else None  # libraries × codes
+        self.population = acc.population
         self.cache: dict[bytes, FormData] = {}
 
     def __call__(self, rows) -> dict[str, tuple[float | None, int]]:
-        rows = np.asarray(rows, dtype=int)
+        rows = np.asarray(rows, dtype=np.intp)
+        if self.have is None or not len(rows):
+            return {code: (None, 0) for code in self.facts.codes}
+        have = self.have[rows]
+        counts = have.sum(axis=0)
         out: dict[str, tuple[float | None, int]] = {}
         for j, code in enumerate(self.facts.codes):
-            if self.ind is None or not len(rows):
-                out[code] = (None, 0)
+            n = int(counts[j])
+            if self.facts.aggregate_note[code] or not n:
+                out[code] = (None, n)
                 continue
-            mask = rows[~np.isnan(self.ind[rows, j])]
-            if self.facts.aggregate_note[code] or not len(mask):
-                out[code] = (None, len(mask))
-                continue
+            mask = rows if n == len(rows) else rows[have[:, j]]
             key = mask.tobytes()
             if key not in self.cache:
                 self.cache[key] = self._sums(mask)
             try:
-                out[code] = (self.facts.engine.indicator(code, self.cache[key]), len(mask))
+                out[code] = (self.facts.engine.indicator(code, self.cache[key]), n)
             except (ArithmeticError, ValueError):  # sums beyond float range
-                out[code] = (None, len(mask))
+                out[code] = (None, n)
         return out
 
     def _sums(self, mask: np.ndarray) -> FormData:
-        sums = np.nansum(self.values[mask], axis=0)
+        sums = self.values[mask].sum(axis=0)
         items = {it.nr: float(sums[self.cols[it.nr]]) for it in self.facts.additive}
         pop = self.facts.population_nr
         if pop in items:
-            items[pop] = distinct_population(self.units, self.population, mask)
+            items[pop] = self.population.total(mask)
         return FormData(items=items)
 
 
 def _group_stats(facts: _Facts, lib: pd.DataFrame, acc: Accepted, agg: _Aggregator) -> pd.DataFrame:
-    codes = facts.codes
-    rows: list[dict[str, Any]] = []
+    """One row per level, group (in the spec's order of subtypes and bands) and indicator:
+    each statistic is one groupby per level, read out as a groups × indicators array."""
     if not len(lib):
-        return _typed_stats(pd.DataFrame(rows, columns=STAT_COLUMNS))
+        return _typed_stats(pd.DataFrame([], columns=STAT_COLUMNS))
     base = pd.DataFrame({"podtyp": lib["podtyp"].to_numpy(), "przedzial": lib["przedzial"].to_numpy()})
-    left = acc.left_out[codes]
-    for level, by_subtype, by_band in LEVELS:
-        keys = pd.DataFrame({"_p": base["podtyp"] if by_subtype else ALL_SUBTYPES, "_b": base["przedzial"] if by_band else ""}, index=base.index)
-        frame = pd.concat([keys, acc.indicators], axis=1)
-        g = frame.groupby(["_p", "_b"], sort=False)[codes]
-        stats = {"n": g.count(), "srednia": g.mean(), "mediana": g.median(), "q1": g.quantile(0.25), "q3": g.quantile(0.75), "min": g.min(), "max": g.max()}
-        dropped = pd.concat([keys, left], axis=1).groupby(["_p", "_b"], sort=False)[codes].sum()
-        order = sorted(g.indices, key=lambda k: (facts.order_podtyp(k[0]), facts.order_band(k[1])))
-        for key in order:
-            idx = np.asarray(g.indices[key])
-            aggregate = agg(idx)
-            for code in codes:
-                ind = facts.indicators[code]
-                n = int(stats["n"].loc[key, code])
-                row = {"poziom": level, "podtyp": key[0], "przedzial": key[1], "wskaznik": code, "nazwa": ind.name, "jednostka": ind.unit, "n_grupy": len(idx), "n": n, "n_pominiete": int(dropped.loc[key, code])}
-                small = 0 < n < MIN_GROUP
-                for name in _STATS:
-                    row[name] = math.nan if small else float(stats[name].loc[key, code])
-                row["agregat"] = math.nan if small or aggregate[code][0] is None else aggregate[code][0]
-                row["agregat_uwagi"] = facts.aggregate_note[code]
-                row["uwagi"] = SMALL_GROUP_NOTE if small else ""
-                rows.append(row)
-    return _typed_stats(pd.DataFrame(rows, columns=STAT_COLUMNS))
+    parts = [_level_stats(facts, level, base, acc, agg, by_subtype, by_band) for level, by_subtype, by_band in LEVELS]
+    columns = {c: np.concatenate([p[c] for p in parts]) if isinstance(parts[0][c], np.ndarray) else [x for p in parts for x in p[c]] for c in STAT_COLUMNS}
+    return _typed_stats(pd.DataFrame(columns, columns=STAT_COLUMNS))
+
+
+def _level_stats(facts: _Facts, level: str, base: pd.DataFrame, acc: Accepted, agg: _Aggregator, by_subtype: bool, by_band: bool) -> dict[str, Any]:
+    """The columns of one level's rows (groups × indicators, indicators varying fastest)."""
+    codes = facts.codes
+    keys = pd.DataFrame({"_p": base["podtyp"] if by_subtype else ALL_SUBTYPES, "_b": base["przedzial"] if by_band else ""}, index=base.index)
+    g = pd.concat([keys, acc.indicators], axis=1).groupby(["_p", "_b"], sort=False)[codes]
+    dropped = pd.concat([keys, acc.left_out[codes]], axis=1).groupby(["_p", "_b"], sort=False)[codes].sum()
+    order = sorted(g.indices, key=lambda k: (facts.order_podtyp(k[0]), facts.order_band(k[1])))
+
+    def table(frame: pd.DataFrame, dtype: Any) -> np.ndarray:  # groups (in ``order``) × codes
+        where = {k: i for i, k in enumerate(frame.index)}
+        return frame.to_numpy(dtype=dtype)[[where[k] for k in order]]
+
+    n = table(g.count(), np.int64)
+    small = (n > 0) & (n < MIN_GROUP)
+    stats = {"srednia": g.mean(), "mediana": g.median(), "q1": g.quantile(0.25), "q3": g.quantile(0.75), "min": g.min(), "max": g.max()}
+    sizes = [len(g.indices[k]) for k in order]
+    aggregates = [agg(g.indices[k]) for k in order]
+    value = np.array([[math.nan if a[c][0] is None else a[c][0] for c in codes] for a in aggregates], dtype=float).reshape(len(order), len(codes))
+    inds = [facts.indicators[c] for c in codes]
+    out: dict[str, Any] = {
+        "poziom": [level] * n.size,
+        "podtyp": [k[0] for k in order for _ in codes],
+        "przedzial": [k[1] for k in order for _ in codes],
+        "wskaznik": codes * len(order),
+        "nazwa": [i.name for i in inds] * len(order),
+        "jednostka": [i.unit for i in inds] * len(order),
+        "n_grupy": np.repeat(np.asarray(sizes, dtype=np.int64), len(codes)),
+        "n": n.ravel(),
+        "n_pominiete": table(dropped, np.int64).ravel(),
+        "agregat": np.where(small, math.nan, value).ravel(),
+        "agregat_uwagi": [facts.aggregate_note[c] for c in codes] * len(order),
+        "uwagi": [SMALL_GROUP_NOTE if s else "" for s in small.ravel()],
+    }
+    for name, frame in stats.items():
+        out[name] = np.where(small, math.nan, table(frame, float)).ravel()
+    return out
 
 
 def _typed_stats(df: pd.DataFrame) -> pd.DataFrame:
@@ -164,11 +190,11 @@ def _powiaty(facts: _Facts, lib: pd.DataFrame, acc: Accepted, agg: _Aggregator, 
     pos: dict[str, list[int]] = {p: [] for p in powiaty}
     for i, p in enumerate(lib["powiat"]):
         pos[p].append(i)
-    for p in powiaty:
+    for p, sums in zip(powiaty, _item_sums(facts, acc, [pos[p] for p in powiaty])):
         idx = pos[p]
         row: dict[str, Any] = {"powiat": p, "biblioteki": len(idx), "oczekiwane": expected.get(p) if exp is not None else None}
         row["brakujace"] = max(0, expected.get(p, 0) - len(idx)) if exp is not None else None
-        for c, (value, n) in _item_sums(facts, acc, idx).items():
+        for c, (value, n) in sums.items():
             row[c] = value if n >= MIN_GROUP else math.nan
         a = agg(idx)
         for c in codes:
@@ -182,25 +208,30 @@ def _powiaty(facts: _Facts, lib: pd.DataFrame, acc: Accepted, agg: _Aggregator, 
     return df
 
 
-def _item_sums(facts: _Facts, acc: Accepted, rows: list[int] | None = None) -> dict[str, tuple[float, int]]:
-    """Sum and count of the accepted values of each additive item over ``rows`` (all when
-    None); the population as the distinct units served."""
-    out = {}
-    block = acc.items if rows is None else acc.items.iloc[rows]
-    for it in facts.additive:
-        col = block[f"P{it.nr:02d}"]
-        n = int(col.count())
-        if it.nr == facts.population_nr:
-            value = distinct_population(acc.units, list(acc.items[col.name]), [int(i) for i in col.index])
-        else:
-            value = math.fsum(col.dropna()) if n else math.nan
-        out[col.name] = (value if n else math.nan, n)
+def _item_sums(facts: _Facts, acc: Accepted, groups: Sequence[Sequence[int]] | None = None) -> list[dict[str, tuple[float, int]]]:
+    """For each group of rows (one group of all rows when None): the sum and count of the
+    accepted values of each additive item; the population as the distinct units served.
+    A sum is ``math.fsum`` (exactly rounded: it depends neither on the rows' order nor on
+    the zeros that stand in for missing values)."""
+    cols = [f"P{it.nr:02d}" for it in facts.additive]
+    values = acc.items[cols].to_numpy(dtype=float)
+    pop = f"P{facts.population_nr:02d}" if facts.population_nr is not None else None
+    out = []
+    for rows in [range(len(values))] if groups is None else groups:
+        idx = np.asarray(rows, dtype=np.intp)
+        block = values[idx]
+        have = ~np.isnan(block)
+        counts = have.sum(axis=0).tolist()
+        sums = {}
+        for col, n, column in zip(cols, counts, np.where(have, block, 0.0).T.tolist()):
+            sums[col] = (math.nan if not n else acc.population.total(idx) if col == pop else math.fsum(column), n)
+        out.append(sums)
     return out
 
 
 def _region(facts: _Facts, lib: pd.DataFrame, acc: Accepted, stats: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    sums = _item_sums(facts, acc)
+    sums = _item_sums(facts, acc)[0]
     for it in facts.additive:
         col = f"P{it.nr:02d}"
         value, n = sums[col]
@@ -255,7 +286,13 @@ def flagged_mask(facts: _Facts, lib: pd.DataFrame, bad: Sequence[frozenset[int]]
     item column whose value the checks mark as wrong – an item an error-level rule reads,
     and every indicator that uses such an item – where the library has a value there."""
     cols = [*facts.codes, *(f"P{it.nr:02d}" for it in facts.numeric)]
-    rows = [[bool(b.intersection(facts.indicator_items[c])) for c in facts.codes] + [it.nr in b for it in facts.numeric] for b in bad]
-    out = pd.DataFrame(rows, columns=cols, index=lib.index, dtype=bool)
-    values = pd.concat([lib[facts.codes].astype(float), nums], axis=1)[cols]
-    return out & values.notna()
+    hit: dict[int, list[int]] = {it.nr: [len(facts.codes) + k] for k, it in enumerate(facts.numeric)}
+    for j, code in enumerate(facts.codes):
+        for nr in facts.indicator_items[code]:
+            hit.setdefault(nr, []).append(j)
+    mask = np.zeros((len(bad), len(cols)), dtype=bool)
+    for i, items in enumerate(bad):
+        for nr in items:
+            mask[i, hit.get(nr, [])] = True
+    values = np.hstack([lib[facts.codes].to_numpy(dtype=float), nums[cols[len(facts.codes):]].to_numpy(dtype=float)])
+    return pd.DataFrame(mask & ~np.isnan(values), columns=cols, index=lib.index)
