@@ -284,7 +284,7 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     from xl_afbp.database import history
 
     job.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con), trends_of=lambda: trends(history(db), engine))
-    phases["outputs + SQLite + trends (report, workbook in forked processes)"] = time.perf_counter() - t
+    phases["outputs + SQLite + trends (raport.pdf in a fresh process)"] = time.perf_counter() - t
     total = time.perf_counter() - t0
     finished = time.time()
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -178,3 +178,21 @@ def test_format_number_writes_the_rounded_value():
     assert format_number(123.5, 0) == "124" and format_number(-0.004, 2) == "0,00"
     assert format_number(1234567.891, 2) == "1\u202f234\u202f567,89"
     assert format_number(math.nan, 2) == "—"
+
+
+def test_raport_pdf_renders_in_a_fresh_process_and_a_failure_falls_back(tmp_path):
+    """The publication's PDF is rendered by another interpreter (not a fork: a fork counts
+    the consolidating process's memory again); when that process cannot write it, the job
+    renders it itself – so its real error is the one reported."""
+    import os
+
+    from xl_afbp.outputs.pdfprocess import start_pdf
+
+    source = tmp_path / "raport.html"
+    source.write_text("<html><body><h1>Raport zażółć</h1></body></html>", encoding="utf-8")
+    job = start_pdf(source, tmp_path / "raport.pdf")
+    assert isinstance(job.proc, subprocess.Popen) and job.proc.pid != os.getpid()
+    assert job.wait()
+    assert "Raport zażółć" in subprocess.run(["pdftotext", str(job.target), "-"], capture_output=True, text=True, check=True).stdout
+    missing = start_pdf(tmp_path / "brak.html", tmp_path / "brak.pdf")
+    assert missing.wait() is False and not (tmp_path / "brak.pdf").exists()

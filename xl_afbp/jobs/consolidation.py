@@ -8,7 +8,6 @@ is written before the summary workbook, whose trend sheets show every year it ho
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,13 +25,12 @@ from ..consolidate.facts import _facts
 from ..outputs.csvfiles import EXCEL_PL, CsvDialect, write_csvs
 from ..outputs.feedback import write_feedback
 from ..outputs.html import html_to_pdf, write_html
+from ..outputs.pdfprocess import start_pdf
 from ..outputs.publication import TrendFigures, publication_html
 from ..outputs.quality import render_quality
 from ..outputs.summary import write_workbook
 from ..verdicts import message, verdict_of
 
-#: libraries from which the report and the workbook are written in forked processes
-PARALLEL_FROM = 300
 DEFAULT_OUT = Path("build") / "summary"
 DEFAULT_DB = Path("build") / "afbp.sqlite"
 #: the feedback sheets' folder inside the output folder
@@ -40,14 +38,6 @@ FEEDBACK_DIR = "informacje"
 
 
 # =============================================================================== the job
-def _child(fn: Callable[[], Any]) -> None:  # pragma: no cover - runs in a fork
-    try:
-        fn()
-    except BaseException:  # noqa: BLE001 - the parent writes it again and reports the error
-        os._exit(1)
-    os._exit(0)
-
-
 class OutputError(RuntimeError):
     """Some outputs could not be written; the others were (see ``written``)."""
 
@@ -75,9 +65,9 @@ def write_outputs(
     Each output is attempted even when another one fails (then :class:`OutputError` lists
     the failures, with their reasons, after everything else was written). The database
     import (``then``) runs before the outputs that show the trends: ``trends_of`` computes
-    them (from the database: every year, this one included). For large regions the workbook
-    is then written in a forked process while this one builds the publication once and
-    writes it as HTML and as PDF."""
+    them (from the database: every year, this one included). The publication is built once
+    and written as HTML; its PDF is rendered by a fresh process (:mod:`~xl_afbp.outputs.pdfprocess`)
+    while this one writes the workbook."""
     from ..outputs.benchmark import write_benchmark
 
     engine = engine or get_engine(choose_edition(None, con.year).source)
@@ -97,14 +87,7 @@ def write_outputs(
         except Exception as exc:  # noqa: BLE001 - the other outputs are still written
             failures[name] = exc
 
-    # the slowest writer, the workbook, runs in a forked process for large regions (it only
-    # writes a file); it starts once the database holds this year (the trends it shows)
     found: list[Trends | None] = []
-    forked: dict[str, tuple[Path, Callable[[], Any]]] = {
-        "podsumowanie.xlsx": (out / "podsumowanie.xlsx", lambda: write_workbook(con, out / "podsumowanie.xlsx", engine=engine, trends=found[0] if found else None)),
-    }
-    children = {}
-    parallel = len(con.libraries) >= PARALLEL_FROM and hasattr(os, "fork")
     html: list[str] = []
 
     def publication() -> Path:
@@ -112,12 +95,6 @@ def write_outputs(
         figures = TrendFigures.of(found[0]) if found and found[0] is not None else None
         html.append(publication_html(con, engine=engine, trends=figures))
         return write_html(html[0], report)
-
-    def fork(name: str) -> None:
-        target, fn = forked[name]
-        target.unlink(missing_ok=True)
-        children[name] = multiprocessing.get_context("fork").Process(target=_child, args=(fn,), daemon=True)
-        children[name].start()
 
     attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
     bench = f"benchmark-{con.year}.csv"
@@ -129,21 +106,17 @@ def write_outputs(
         attempt("database", then)
     if trends_of is not None:
         attempt("trends", lambda: found.append(trends_of()))
-    if parallel:
-        fork("podsumowanie.xlsx")
     attempt("raport.html", publication)
-    if html:
-        attempt("raport.pdf", lambda: html_to_pdf(html[0], out / "raport.pdf"))
+    # the PDF renders in a fresh process while this one writes the workbook (the trends it
+    # shows come from the database, written above)
+    pdf = start_pdf(report, out / "raport.pdf") if html else None
+    attempt("podsumowanie.xlsx", lambda: write_workbook(con, out / "podsumowanie.xlsx", engine=engine, trends=found[0] if found else None))
+    if pdf is not None and pdf.wait():
+        paths["raport.pdf"] = pdf.target
+    elif html:
+        attempt("raport.pdf", lambda: html_to_pdf(html[0], out / "raport.pdf"))  # here: reports the real error
     else:
         failures["raport.pdf"] = failures["raport.html"]  # no publication to render
-    for name, (target, fn) in forked.items():
-        proc = children.get(name)
-        if proc is not None:
-            proc.join()
-            if proc.exitcode == 0 and target.is_file():
-                paths[name] = target
-                continue
-        attempt(name, fn)  # here: not forked, or the child failed (this reports the real error)
     if failures:
         raise OutputError(failures, paths)
     return paths
