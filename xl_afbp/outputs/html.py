@@ -66,15 +66,10 @@ def write_html(html: str, path: Path) -> Path:
 
 
 def html_to_pdf(html: str, path: Path) -> Path:
-    """An A4 PDF of ``html`` (its ``@page`` rules) rendered by WeasyPrint."""
-    import logging
+    """An A4 PDF of ``html`` (its ``@page`` rules) rendered by WeasyPrint, in this process."""
+    from .pdfprocess import render
 
-    import weasyprint
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # no CSS chatter on the console
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    weasyprint.HTML(string=html, base_url=str(Path(path).parent)).write_pdf(str(path))
-    return Path(path)
+    return render(html, path)
 
 
 def png_uri(fig, dpi: int = 150) -> str:
