@@ -51,7 +51,13 @@ Decimals = int | Callable[[dict[str, Any]], int | None] | None
 
 
 def _cell(value: Any, decimals: int | None, dialect: CsvDialect) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if isinstance(value, float):  # the commonest cell first (numpy's float64 too)
+        if value != value:
+            return ""
+        return format_number(value, value_decimals(value) if decimals is None else decimals, dialect.numbers, empty="")
+    if decimals is None and type(value) is str:  # text (with decimals, "12" is written as a number)
+        return formula_safe(printable(value))
+    if value is None:
         return ""
     if decimals is not None and is_number(value):
         return format_number(value, decimals, dialect.numbers, empty="")
@@ -68,12 +74,9 @@ def write_csv(path: Path | str, columns: Sequence[str], rows: Iterable[dict[str,
     with open(path, "w", encoding="utf-8-sig" if dialect.bom else "utf-8", newline="") as fh:
         writer = csv.writer(fh, delimiter=dialect.delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
         writer.writerow([formula_safe(printable(str(c))) for c in columns])
+        per_column = [(c, decimals.get(c)) for c in columns]
         for row in rows:
-            out = []
-            for c in columns:
-                d = decimals.get(c)
-                out.append(_cell(row.get(c), d(row) if callable(d) else d, dialect))
-            writer.writerow(out)
+            writer.writerow([_cell(row.get(c), d(row) if callable(d) else d, dialect) for c, d in per_column])
     return Path(path)
 
 
