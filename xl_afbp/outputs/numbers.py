@@ -18,7 +18,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Sequence
+
+import numpy as np
 
 #: Excel keeps 15 significant digits of a number
 EXCEL_DIGITS = 15
@@ -148,9 +150,42 @@ def format_number(v: Any, decimals: int, style: NumberStyle = POLISH, *, empty: 
             d = abs(d)  # Excel shows 0,00, never -0,00
         sign = "-" if d < 0 else ""
         whole, _, frac = f"{abs(d):.{decimals}f}".partition(".")
+    return _written(sign, whole, frac, style)
+
+
+def _written(sign: str, whole: str, frac: str, style: NumberStyle) -> str:
     if style.thousands and len(whole) > 3:  # grouped as Excel's "#,##0" groups them
         whole = f"{int(whole):,}".replace(",", style.thousands)
     return sign + whole + (style.decimal + frac if frac else "")
+
+
+#: how far from a half of the last decimal a value must be for binary arithmetic to round it
+#: as :func:`excel_decimal` does (its 15 digits and the product's rounding move it far less)
+_CLEAR_OF_HALF = 1e-14
+
+
+def format_numbers(values: Sequence[float] | np.ndarray, decimals: int | Sequence[int], style: NumberStyle = POLISH, *, empty: str = DASH) -> list[str]:
+    """:func:`format_number` of every value of a float column (``decimals``: one for all, or
+    one per value), a column at a time: a value clear of a half of its last decimal is
+    rounded by numpy, the rest (and anything not plain) one by one by :func:`format_number`.
+    The CSV tables write ~250,000 numbers for 2,500 libraries."""
+    a = np.asarray(values, dtype=float)
+    d = np.broadcast_to(np.asarray(decimals, dtype=np.int64), a.shape)
+    with np.errstate(all="ignore"):
+        y = np.abs(a) * 10.0 ** np.clip(d, 0, 15)
+        low = np.floor(y)
+        frac = y - low
+        clear = np.isfinite(a) & (d >= 0) & (d <= 15) & (y < 1e15) & (np.abs(frac - 0.5) > y * _CLEAR_OF_HALF)
+        rounded = np.where(clear, low + (frac > 0.5), 0).astype(np.int64)
+    out = []
+    for v, ok, n, dd, negative in zip(a.tolist(), clear.tolist(), rounded.tolist(), d.tolist(), (a < 0).tolist()):
+        if not ok:
+            out.append(format_number(v, dd, style, empty=empty))
+            continue
+        digits = str(n).rjust(dd + 1, "0")
+        cut = len(digits) - dd
+        out.append(_written("-" if negative and n else "", digits[:cut], digits[cut:], style))
+    return out
 
 
 def format_count(v: Any, style: NumberStyle = POLISH, *, empty: str = DASH) -> str:
