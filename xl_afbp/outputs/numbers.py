@@ -86,6 +86,8 @@ def decimals_of(number_format: str | None) -> int:
 def value_decimals(v: Any, declared: int = 0) -> int:
     """The decimals an input value is shown with: the item's, or more when the value has
     more (up to :data:`MAX_DECIMALS`), so a typed 123.5 is never shown as 124."""
+    if isinstance(v, float) and v.is_integer():  # most input values: no decimals of their own
+        return max(declared, 0)
     if not is_number(v):
         return declared
     plain = _plain(float(v))

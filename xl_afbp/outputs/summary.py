@@ -291,12 +291,14 @@ def _sheet_pivot(x: _Sheets, level: str, title: str, label: str) -> None:
     columns = [("kod", "Kod", None, 6), ("nazwa", "Wskaźnik", None, 34), ("jednostka", "Jednostka", None, 8)] + [(f"g{i}", h, None, 11) for i, h in enumerate(heads)]
     by = part.set_index([key, "wskaznik"])
     rows, fmts = [], []
+    shown = {stat: _stats(by, stat) for stat in ("mediana", "agregat")}
+    shown_region = {stat: _stats(region, stat) for stat in ("mediana", "agregat")}
     for stat, caption in (("mediana", "Mediana"), ("agregat", "Wskaźnik zagregowany (iloraz sum)")):
         rows.append([caption] + [None] * (len(columns) - 1))
         fmts.append(None)
         for code in facts.codes:
             ind = facts.indicators[code]
-            vals = [_stat(by, (g, code), stat) for g in groups] + [_stat(region, code, stat)]
+            vals = [shown[stat].get((g, code)) for g in groups] + [shown_region[stat].get(code)]
             rows.append([code, ind.name, ind.unit] + vals)
             fmts.append(ind_fmt[code])
     text, bold = w.style(None), w.style(None, bold=True)
@@ -311,15 +313,10 @@ def _sheet_pivot(x: _Sheets, level: str, title: str, label: str) -> None:
     w.table(ws, 4, columns, rows, styles=styles, freeze_col=3)
 
 
-def _stat(frame: pd.DataFrame, key: Any, stat: str) -> Any:
-    """A statistic for the pivot: the value, "—" for a suppressed group, None for no value."""
-    if key not in frame.index:
-        return None
-    r = frame.loc[key]
-    v = r[stat]
-    if pd.isna(v):
-        return DASH if r["uwagi"] else None
-    return float(v)
+def _stats(frame: pd.DataFrame, stat: str) -> dict[Any, Any]:
+    """Index → a statistic for the pivot: the value, "—" for a suppressed group, None for no
+    value (a key not in the frame: no value either). One pass, not a lookup per cell."""
+    return {key: (DASH if uwagi else None) if pd.isna(v) else float(v) for key, v, uwagi in zip(frame.index, frame[stat], frame["uwagi"])}
 
 
 def _sheet_powiaty(x: _Sheets) -> None:
