@@ -90,7 +90,7 @@ def value_decimals(v: Any, declared: int = 0) -> int:
         return max(declared, 0)
     if not is_number(v):
         return declared
-    plain = _plain(float(v))
+    plain = _excel_digits(float(v))
     if plain is not None:  # exact already: its decimals are the digits after the point
         have = len(plain[2].rstrip("0"))
     else:
@@ -99,7 +99,7 @@ def value_decimals(v: Any, declared: int = 0) -> int:
     return max(declared, min(int(have), MAX_DECIMALS))
 
 
-def _plain(v: float) -> tuple[bool, str, str] | None:
+def _excel_digits(v: float) -> tuple[bool, str, str] | None:
     """(negative, whole digits, decimal digits) of the value Excel keeps of ``v``: the digits
     of ``repr(v)`` rounded to :data:`EXCEL_DIGITS` significant digits, half to even – what
     :func:`excel_decimal` gets from :class:`~decimal.Decimal`, here as digit work, because
@@ -118,15 +118,13 @@ def _plain(v: float) -> tuple[bool, str, str] | None:
         return None
     keep, rest = digits[:cut], digits[cut:]
     up = rest[0] > "5" or (rest[0] == "5" and (rest[1:].strip("0") != "" or keep[-1] in "13579"))
-    kept = cut - len(whole)  # decimals left
-    t = str(int(keep) + up).rjust(kept + 1, "0")
-    return negative, t[: len(t) - kept], t[len(t) - kept:]
+    return negative, *_point(int(keep) + up, cut - len(whole))
 
 
-def _rounded_plain(v: float, decimals: int) -> tuple[str, str, str] | None:
+def _rounded_digits(v: float, decimals: int) -> tuple[str, str, str] | None:
     """(sign, whole, decimals) of ``v`` rounded as :func:`excel_decimal` rounds it, from
-    :func:`_plain` (half away from zero on exact decimal digits); None: not plain."""
-    plain = _plain(v)
+    :func:`_excel_digits` (half away from zero on exact decimal digits); None: not plain."""
+    plain = _excel_digits(v)
     if plain is None:
         return None
     negative, whole, frac = plain
@@ -134,16 +132,21 @@ def _rounded_plain(v: float, decimals: int) -> tuple[str, str, str] | None:
         n = int(whole + frac.ljust(decimals, "0"))
     else:
         n = int(whole + frac[:decimals]) + (frac[decimals] >= "5")
+    return ("-" if negative and n else ""), *_point(n, decimals)
+
+
+def _point(n: int, decimals: int) -> tuple[str, str]:
+    """(whole, decimal digits) of ``n / 10**decimals``, ``n`` ≥ 0."""
     digits = str(n).rjust(decimals + 1, "0")
     cut = len(digits) - decimals
-    return ("-" if negative and n else ""), digits[:cut], digits[cut:]
+    return digits[:cut], digits[cut:]
 
 
 def format_number(v: Any, decimals: int, style: NumberStyle = POLISH, *, empty: str = DASH) -> str:
     """``v`` rounded as Excel rounds it and written with ``style``; ``empty`` for no value."""
     if not is_number(v):
         return empty
-    fast = _rounded_plain(float(v), decimals) if decimals >= 0 else None
+    fast = _rounded_digits(float(v), decimals) if decimals >= 0 else None
     if fast is not None:
         sign, whole, frac = fast
     else:
@@ -184,9 +187,7 @@ def format_numbers(values: Sequence[float] | np.ndarray, decimals: int | Sequenc
         if not ok:
             out.append(format_number(v, dd, style, empty=empty))
             continue
-        digits = str(n).rjust(dd + 1, "0")
-        cut = len(digits) - dd
-        out.append(_written("-" if negative and n else "", digits[:cut], digits[cut:], style))
+        out.append(_written("-" if negative and n else "", *_point(n, dd), style))
     return out
 
 
