@@ -29,8 +29,12 @@ def column_letter(col: int) -> str:
 
 
 def _inline(ref: str, s: str, text: str) -> str:
+    return f'<c r="{ref}"{s} t="inlineStr">{_is(text)}</c>'
+
+
+def _is(text: str) -> str:
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f"<is><t{space}>{escape(text)}</t></is>"
 
 
 def cell_xml(ref: str, style: str, value: Any) -> str:
@@ -78,5 +82,13 @@ def data_cell_xml(ref: str, style: int, v: Any) -> str:
 
 def _text(ref: str, s: str, v: str) -> str:
     """A text cell cut to :data:`CELL_MAX` characters; no cell for empty text."""
+    body = _data_text(v)
+    return f'<c r="{ref}"{s} t="inlineStr">{body}</c>' if body else ""
+
+
+@lru_cache(maxsize=16384)
+def _data_text(v: str) -> str:
+    """The ``<is>`` element of a data cell's text ("": none). Cached: a summary repeats each
+    library's id and name on every sheet, and the same few words (TAK, NIE, statuses)."""
     text = ooxml_text(v)[:CELL_MAX]
-    return _inline(ref, s, text) if text else ""
+    return _is(text) if text else ""

@@ -216,7 +216,7 @@ def _value_sheet(x: _Sheets, title: str, note: str, cols: list[str], lib: pd.Dat
     # a value with more decimals than its item keeps them: every row's styles, registered
     # before the workbook is saved (and worked out once, not again when the rows are written)
     shown = {j: [value_decimals(r[j], int(it.decimals or 0)) for r in rows] for j, it in per_value.items()}
-    style_of = {d: w.style(_value_format(d)) for j in per_value for d in shown[j]}  # column by column, as ever
+    style_of = {d: w.style(_value_format(d)) for j in per_value for d in dict.fromkeys(shown[j])}  # column by column, as ever
     row_styles = []
     for i in range(len(rows)):
         out = list(fixed)
