@@ -173,6 +173,109 @@ def test_excel_round_equals_libreoffice_round(tmp_path):
             assert excel_round(v, d) == pytest.approx(lo, rel=0, abs=1e-12), (v, d, lo)
 
 
+def _decimal_format_number(v, decimals, style):
+    """The straightforward way (every value through Decimal), which the digit fast path of
+    :func:`format_number` must equal."""
+    from xl_afbp.outputs.numbers import excel_decimal
+
+    d = excel_decimal(float(v), decimals)
+    if d == 0:
+        d = abs(d)
+    whole, _, frac = f"{abs(d):.{decimals}f}".partition(".")
+    if style.thousands and len(whole) > 3:
+        whole = f"{int(whole):,}".replace(",", style.thousands)
+    return ("-" if d < 0 else "") + whole + (style.decimal + frac if frac else "")
+
+
+def _decimal_value_decimals(v, declared):
+    from decimal import Context, ROUND_HALF_EVEN
+
+    d = Context(prec=15, rounding=ROUND_HALF_EVEN).create_decimal(repr(float(v))).normalize()
+    return max(declared, min(int(max(0, -d.as_tuple().exponent)), 10))
+
+
+_TRICKY = [4.35, 2.5, -2.5, 0.5, 1.005, 2.675, 0.045, 1e15 - 0.5, 123456789012345.0, 999999999999999.9, 0.1 + 0.2,
+           2.4999999999999996, 0.49999999999999994, 1e-7, 5e-324, 1.7976931348623157e308, -0.0, 0.0, 9.995, 99.95, -0.004, 1e16, 12345678901234567.0,
+           0.1234567890123455, 0.1234567890123465, 1.0000000000000002, 9.999999999999998, 0.9999999999999999, 12.345678901234565, 123456789012345.6,
+           12345.678901234565, 12345.678901234545, 123.45678901234565, 12345.67890123465, 12345.67890123445]
+
+
+@pytest.mark.parametrize("v", _TRICKY)
+@pytest.mark.parametrize("decimals", [0, 1, 2, 3, 10])
+def test_format_number_fast_path_equals_decimal_on_tricky_values(v, decimals):
+    from xl_afbp.outputs.numbers import MACHINE as MACHINE_NUMBERS, POLISH, value_decimals
+
+    for style in (POLISH, MACHINE_NUMBERS):
+        assert format_number(v, decimals, style) == _decimal_format_number(v, decimals, style), (v, decimals)
+    assert value_decimals(v, decimals) == _decimal_value_decimals(v, decimals), (v, decimals)
+
+
+def test_format_number_fast_path_equals_decimal_on_any_float():
+    """Hypothesis: any finite float, whole numbers, values on a half of the last decimal
+    and numpy scalars are written as the Decimal way writes them."""
+    import numpy as np
+    from hypothesis import given, settings, strategies as hs
+
+    from xl_afbp.outputs.numbers import POLISH, value_decimals
+
+    halves = hs.builds(lambda n, d: (n + 0.5) / 10**d, hs.integers(-10**12, 10**12), hs.integers(0, 6))
+    values = hs.one_of(hs.floats(allow_nan=False, allow_infinity=False), hs.integers(-10**16, 10**16).map(float), halves,
+                       hs.floats(-1e6, 1e6).map(lambda f: round(f, 3)))
+
+    @settings(max_examples=3000, deadline=None)
+    @given(values, hs.integers(0, 10), hs.booleans())
+    def check(v, decimals, numpy):
+        x = np.float64(v) if numpy else v
+        assert format_number(x, decimals, POLISH) == _decimal_format_number(v, decimals, POLISH), (v, decimals)
+        assert value_decimals(x, decimals) == _decimal_value_decimals(v, decimals), (v, decimals)
+
+    check()
+
+
+def test_format_numbers_and_write_frame_equal_the_cell_by_cell_way(tmp_path):
+    """Hypothesis: :func:`format_numbers` (a column at once) equals :func:`format_number` of
+    each value, and :func:`write_frame` (column by column) writes the bytes :func:`write_csv`
+    writes from the frame's rows, for tables of floats, mixed objects (numbers, None, text,
+    bools) and text, with fixed and per-row decimals, in both dialects."""
+    import numpy as np
+    import pandas as pd
+    from hypothesis import given, settings, strategies as hs
+
+    from xl_afbp.outputs.csvfiles import write_frame
+    from xl_afbp.outputs.numbers import MACHINE as MACHINE_NUMBERS, POLISH, format_numbers
+
+    halves = hs.builds(lambda n, d: (n + 0.5) / 10**d, hs.integers(-10**9, 10**9), hs.integers(0, 4))
+    floats = hs.one_of(hs.floats(allow_nan=True, allow_infinity=True), halves, hs.floats(-1e4, 1e4).map(lambda f: round(f, 2)), hs.integers(-10**16, 10**16).map(float))
+    mixed = hs.one_of(floats, hs.integers(-10**17, 10**17), hs.none(), hs.booleans(), hs.sampled_from(["12", "=1+1", "tak", "", "3,5"]))
+
+    @settings(max_examples=300, deadline=None)
+    @given(hs.lists(floats, max_size=30), hs.integers(0, 6), hs.booleans())
+    def column(values, decimals, machine):
+        style = MACHINE_NUMBERS if machine else POLISH
+        per_value = [(k * 7) % 5 for k in range(len(values))]
+        assert format_numbers(np.array(values, dtype=float), decimals, style) == [format_number(v, decimals, style) for v in values]
+        assert format_numbers(values, per_value, style, empty="") == [format_number(v, d, style, empty="") for v, d in zip(values, per_value)]
+
+    @settings(max_examples=150, deadline=None)
+    @given(hs.integers(0, 12).flatmap(lambda n: hs.tuples(hs.lists(floats, min_size=n, max_size=n), hs.lists(mixed, min_size=n, max_size=n),
+                                                          hs.lists(hs.one_of(hs.just(1), mixed), min_size=n, max_size=n))), hs.booleans())
+    def table(cols, machine):
+        f, o, o2 = cols
+        df = pd.DataFrame({"f": pd.Series(f, dtype=float), "fixed": pd.Series(f, dtype=float), "free": pd.Series(f, dtype=float),
+                           "o": pd.Series(o, dtype=object), "o2": pd.Series(o2, dtype=object), "kod": ["A", "B", "C"] * 4 if len(f) == 12 else ["A"] * len(f)})
+        decimals = {"f": lambda row: 3 if row["kod"] == "A" else 1, "fixed": 2, "o": lambda row: value_decimals(row.get("o"), 1), "o2": 0}
+        dialect = MACHINE if machine else EXCEL_PL
+        a, b = tmp_path / "frame.csv", tmp_path / "rows.csv"
+        write_frame(df, a, dialect=dialect, decimals=decimals)
+        write_csv(b, list(df.columns), df.to_dict("records"), dialect=dialect, decimals=decimals)
+        assert a.read_bytes() == b.read_bytes()
+
+    from xl_afbp.outputs.numbers import value_decimals
+
+    column()
+    table()
+
+
 def test_format_number_writes_the_rounded_value():
     assert format_number(4.35, 1) == "4,4"  # Python's f"{4.35:.1f}" says 4.3
     assert format_number(123.5, 0) == "124" and format_number(-0.004, 2) == "0,00"

@@ -29,8 +29,12 @@ def column_letter(col: int) -> str:
 
 
 def _inline(ref: str, s: str, text: str) -> str:
+    return f'<c r="{ref}"{s} t="inlineStr">{_is(text)}</c>'
+
+
+def _is(text: str) -> str:
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f"<is><t{space}>{escape(text)}</t></is>"
 
 
 def cell_xml(ref: str, style: str, value: Any) -> str:
@@ -45,10 +49,22 @@ def cell_xml(ref: str, style: str, value: Any) -> str:
     return _inline(ref, s, ooxml_text(str(value)))
 
 
+def _number(ref: str, s: str, f: float) -> str:
+    """A number cell; no cell for NaN and infinities."""
+    if not math.isfinite(f):
+        return ""
+    num = repr(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
+    return f'<c r="{ref}"{s}><v>{num}</v></c>'
+
+
 def data_cell_xml(ref: str, style: int, v: Any) -> str:
     """A cell of a data row: numbers (numpy too) as numbers, NaN and empty text as no cell,
     dates as text, text cut to :data:`CELL_MAX` characters."""
     s = f' s="{style}"' if style else ""
+    if type(v) is str:  # the commonest cells first (the summary writes ~380,000): text …
+        return _text(ref, s, v)
+    if type(v) is float:  # … and floats
+        return _number(ref, s, v)
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -58,13 +74,21 @@ def data_cell_xml(ref: str, style: int, v: Any) -> str:
             f = float(v)
         except (TypeError, ValueError):
             f = math.nan
-        if not math.isfinite(f):
-            return ""
-        num = repr(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
-        return f'<c r="{ref}"{s}><v>{num}</v></c>'
+        return _number(ref, s, f)
     if isinstance(v, datetime):
         v = v.isoformat(sep=" ", timespec="minutes")
-    text = ooxml_text(str(v))[:CELL_MAX]
-    if text == "":
-        return ""
-    return _inline(ref, s, text)
+    return _text(ref, s, str(v))
+
+
+def _text(ref: str, s: str, v: str) -> str:
+    """A text cell cut to :data:`CELL_MAX` characters; no cell for empty text."""
+    body = _data_text(v)
+    return f'<c r="{ref}"{s} t="inlineStr">{body}</c>' if body else ""
+
+
+@lru_cache(maxsize=16384)
+def _data_text(v: str) -> str:
+    """The ``<is>`` element of a data cell's text ("": none). Cached: a summary repeats each
+    library's id and name on every sheet, and the same few words (TAK, NIE, statuses)."""
+    text = ooxml_text(v)[:CELL_MAX]
+    return _is(text) if text else ""

@@ -18,17 +18,19 @@ and never stops the writer (lone surrogates and control characters: :mod:`xl_afb
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..consolidate.facts import _Facts
 from ..consolidate.records import Consolidation
 from ..safetext import formula_safe, printable
 from .numbers import MACHINE as MACHINE_NUMBERS
-from .numbers import POLISH_PLAIN, NumberStyle, format_number, is_number, value_decimals
+from .numbers import POLISH_PLAIN, NumberStyle, format_number, format_numbers, is_number, value_decimals
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,13 @@ Decimals = int | Callable[[dict[str, Any]], int | None] | None
 
 
 def _cell(value: Any, decimals: int | None, dialect: CsvDialect) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if isinstance(value, float):  # the commonest cell first (numpy's float64 too)
+        if value != value:
+            return ""
+        return format_number(value, value_decimals(value) if decimals is None else decimals, dialect.numbers, empty="")
+    if decimals is None and type(value) is str:  # text (with decimals, "12" is written as a number)
+        return formula_safe(printable(value))
+    if value is None:
         return ""
     if decimals is not None and is_number(value):
         return format_number(value, decimals, dialect.numbers, empty="")
@@ -64,22 +72,42 @@ def _cell(value: Any, decimals: int | None, dialect: CsvDialect) -> str:
 
 def write_csv(path: Path | str, columns: Sequence[str], rows: Iterable[dict[str, Any]], *, dialect: CsvDialect = EXCEL_PL, decimals: dict[str, Decimals] | None = None) -> Path:
     """Write ``rows`` (dicts) under ``columns``; ``decimals`` per column (see :data:`Decimals`)."""
-    decimals = decimals or {}
-    with open(path, "w", encoding="utf-8-sig" if dialect.bom else "utf-8", newline="") as fh:
-        writer = csv.writer(fh, delimiter=dialect.delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-        writer.writerow([formula_safe(printable(str(c))) for c in columns])
-        for row in rows:
-            out = []
-            for c in columns:
-                d = decimals.get(c)
-                out.append(_cell(row.get(c), d(row) if callable(d) else d, dialect))
-            writer.writerow(out)
-    return Path(path)
+    per_column = [(c, (decimals or {}).get(c)) for c in columns]
+    cells = ([_cell(row.get(c), d(row) if callable(d) else d, dialect) for c, d in per_column] for row in rows)
+    return _write(path, columns, cells, dialect)
 
 
 def write_frame(df: pd.DataFrame, path: Path | str, *, dialect: CsvDialect = EXCEL_PL, decimals: dict[str, Decimals] | None = None) -> Path:
-    """:func:`write_csv` of a DataFrame (NaN: empty)."""
-    return write_csv(path, list(df.columns), df.to_dict("records"), dialect=dialect, decimals=decimals)
+    """:func:`write_csv` of a DataFrame (NaN: empty), column by column: a float column with
+    decimals is formatted at once (:func:`~.numbers.format_numbers`), the rest cell by cell."""
+    records = df.to_dict("records")
+    if not df.columns.is_unique:  # records keep one value per name: as write_csv writes them
+        return write_csv(path, list(df.columns), records, dialect=dialect, decimals=decimals)
+    columns = [_column(df[c], c, (decimals or {}).get(c), records, dialect) for c in df.columns]
+    return _write(path, list(df.columns), zip(*columns) if columns else ([] for _ in records), dialect)
+
+
+def _column(values: pd.Series, name: str, decimals: Decimals, records: list[dict[str, Any]], dialect: CsvDialect) -> list[str]:
+    """The cells of one column of :func:`write_frame`, as :func:`_cell` writes them."""
+    per_row = [decimals(r) for r in records] if callable(decimals) else [decimals] * len(records)
+    numbers = all(d is not None for d in per_row)
+    if numbers and values.dtype == np.float64:
+        return format_numbers(values.to_numpy(), per_row, dialect.numbers, empty="")
+    if numbers and values.dtype == object and all(type(r[name]) in _PLAIN for r in records):  # the items: int, float, None
+        return format_numbers([math.nan if r[name] is None else r[name] for r in records], per_row, dialect.numbers, empty="")
+    return [_cell(r[name], d, dialect) for r, d in zip(records, per_row)]
+
+
+#: the types of a column of numbers and gaps that :func:`format_numbers` writes as :func:`_cell` does
+_PLAIN = (int, float, type(None))
+
+
+def _write(path: Path | str, columns: Sequence[str], cells: Iterable[Sequence[str]], dialect: CsvDialect) -> Path:
+    with open(path, "w", encoding="utf-8-sig" if dialect.bom else "utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=dialect.delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        writer.writerow([formula_safe(printable(str(c))) for c in columns])
+        writer.writerows(cells)
+    return Path(path)
 
 
 # =============================================================================== the tables

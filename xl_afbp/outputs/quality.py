@@ -38,6 +38,26 @@ def _import(con: Consolidation, numbers: Numbering) -> Section:
     return s
 
 
+#: a library without findings of a severity
+_NO_FINDINGS: dict[str, list[str]] = {"kontrola": [], "wartosci": [], "komunikat": []}
+
+
+def _findings_by_library(fd, severity: str) -> dict[str, dict[str, list[str]]]:
+    """Library id → its findings of ``severity`` (checks, values, messages; in the table's
+    order), in one pass: filtering the table once per library took seconds for 2,500."""
+    out: dict[str, dict[str, list[str]]] = {}
+    if not len(fd):
+        return out
+    mine = fd[fd["waga"] == severity]
+    for lib_id, check, values, msg in zip(mine["id"], mine["kontrola"], mine["wartosci"], mine["komunikat"]):
+        if isinstance(lib_id, str):
+            found = out.setdefault(lib_id, {"kontrola": [], "wartosci": [], "komunikat": []})
+            found["kontrola"].append(check)
+            found["wartosci"].append(values)
+            found["komunikat"].append(msg)
+    return out
+
+
 def _checks(con: Consolidation, numbers: Numbering) -> Section:
     s = Section("kontrola", "Wyniki kontroli formularzy")
     fd = con.findings
@@ -51,13 +71,15 @@ def _checks(con: Consolidation, numbers: Numbering) -> Section:
     s.blocks.append(numbers.table("Niespełnione kontrole", [("Waga", "Kontrola", "Bibliotek", "Wystąpień", "Komunikat")], rows, f"Źródło: kontrole przeliczone z formularzy AFBP {con.year}."))
     lib = con.libraries
     rows = []
+    errors = _findings_by_library(fd, st.ERROR)
     for r in lib[lib["status"] == st.ERROR].itertuples(index=False):
-        mine = fd[(fd["id"] == r.id) & (fd["waga"] == st.ERROR)]
+        mine = errors.get(r.id, _NO_FINDINGS)
         rows.append([text(r.id), text(r.nazwa), text(r.email), text(", ".join(mine["kontrola"])), text("; ".join(x for x in mine["wartosci"] if x))])
     s.blocks.append(numbers.table("Formularze z błędami", [("Identyfikator", "Biblioteka", "E-mail", "Kontrole z błędem", "Wartości")], rows, f"Źródło: kontrole przeliczone z formularzy AFBP {con.year}."))
     rows = []
+    gaps = _findings_by_library(fd, st.INCOMPLETE)
     for r in lib[lib["status"] == st.INCOMPLETE].itertuples(index=False):
-        mine = fd[(fd["id"] == r.id) & (fd["waga"] == st.INCOMPLETE)]
+        mine = gaps.get(r.id, _NO_FINDINGS)
         rows.append([text(r.id), text(r.nazwa), text(r.email), text("; ".join(x for x in mine["wartosci"] if x) or "; ".join(mine["komunikat"]))])
     s.blocks.append(numbers.table("Formularze niekompletne", [("Identyfikator", "Biblioteka", "E-mail", "Puste pola wymagane")], rows, f"Źródło: kontrole przeliczone z formularzy AFBP {con.year}."))
     return s

@@ -20,7 +20,7 @@ from ..engine import Engine, get_engine
 from ..workbook import styles as sty
 from ..safetext import ooxml_text
 from ..workbook.cells import set_text
-from .numbers import DASH
+from .numbers import DASH, value_decimals
 from .sheetwriter import _SummaryWriter, _col, _item_format
 from .trendsheets import write_trend_sheets
 
@@ -213,25 +213,24 @@ def _value_sheet(x: _Sheets, title: str, note: str, cols: list[str], lib: pd.Dat
         fixed.append(w.style(columns[-1][2]))
     keys = [c[0] for c in columns]
     rows = _rows(lib, keys)
-    for j, it in per_value.items():  # a value with more decimals than its item keeps them
-        for r in rows:
-            w.style(_value_format(it, r[j]))
-
-    def styles(i: int) -> list[int]:
+    # a value with more decimals than its item keeps them: every row's styles, registered
+    # before the workbook is saved (and worked out once, not again when the rows are written)
+    shown = {j: [value_decimals(r[j], int(it.decimals or 0)) for r in rows] for j, it in per_value.items()}
+    style_of = {d: w.style(_value_format(d)) for j in per_value for d in dict.fromkeys(shown[j])}  # column by column, as ever
+    row_styles = []
+    for i in range(len(rows)):
         out = list(fixed)
-        for j, it in per_value.items():
-            out[j] = w.style(_value_format(it, rows[i][j]))
-        return out
+        for j in per_value:
+            out[j] = style_of[shown[j][i]]
+        row_styles.append(out)
 
-    w.table(ws, 4, columns, rows, styles=styles if per_value else None, freeze_col=2)
+    w.table(ws, 4, columns, rows, styles=row_styles.__getitem__ if per_value else None, freeze_col=2)
 
 
-def _value_format(it, v: Any) -> str:
-    """The number format of an input value: its item's, with the decimals the value has."""
-    from .numbers import value_decimals
-
-    d = value_decimals(v, int(it.decimals or 0))
-    return "#,##0" + ("." + "0" * d if d else "")
+def _value_format(decimals: int) -> str:
+    """The number format of an input value: its item's, with the decimals the value has
+    (:func:`~.numbers.value_decimals`)."""
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
 def _sheet_groups(x: _Sheets) -> None:
@@ -292,12 +291,14 @@ def _sheet_pivot(x: _Sheets, level: str, title: str, label: str) -> None:
     columns = [("kod", "Kod", None, 6), ("nazwa", "Wskaźnik", None, 34), ("jednostka", "Jednostka", None, 8)] + [(f"g{i}", h, None, 11) for i, h in enumerate(heads)]
     by = part.set_index([key, "wskaznik"])
     rows, fmts = [], []
+    shown = {stat: _stats(by, stat) for stat in ("mediana", "agregat")}
+    shown_region = {stat: _stats(region, stat) for stat in ("mediana", "agregat")}
     for stat, caption in (("mediana", "Mediana"), ("agregat", "Wskaźnik zagregowany (iloraz sum)")):
         rows.append([caption] + [None] * (len(columns) - 1))
         fmts.append(None)
         for code in facts.codes:
             ind = facts.indicators[code]
-            vals = [_stat(by, (g, code), stat) for g in groups] + [_stat(region, code, stat)]
+            vals = [shown[stat].get((g, code)) for g in groups] + [shown_region[stat].get(code)]
             rows.append([code, ind.name, ind.unit] + vals)
             fmts.append(ind_fmt[code])
     text, bold = w.style(None), w.style(None, bold=True)
@@ -312,15 +313,10 @@ def _sheet_pivot(x: _Sheets, level: str, title: str, label: str) -> None:
     w.table(ws, 4, columns, rows, styles=styles, freeze_col=3)
 
 
-def _stat(frame: pd.DataFrame, key: Any, stat: str) -> Any:
-    """A statistic for the pivot: the value, "—" for a suppressed group, None for no value."""
-    if key not in frame.index:
-        return None
-    r = frame.loc[key]
-    v = r[stat]
-    if pd.isna(v):
-        return DASH if r["uwagi"] else None
-    return float(v)
+def _stats(frame: pd.DataFrame, stat: str) -> dict[Any, Any]:
+    """Index → a statistic for the pivot: the value, "—" for a suppressed group, None for no
+    value (a key not in the frame: no value either). One pass, not a lookup per cell."""
+    return {key: (DASH if uwagi else None) if pd.isna(v) else float(v) for key, v, uwagi in zip(frame.index, frame[stat], frame["uwagi"])}
 
 
 def _sheet_powiaty(x: _Sheets) -> None:
