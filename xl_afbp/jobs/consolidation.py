@@ -66,8 +66,8 @@ def write_outputs(
     the failures, with their reasons, after everything else was written). The database
     import (``then``) runs before the outputs that show the trends: ``trends_of`` computes
     them (from the database: every year, this one included). The publication is built once
-    and written as HTML; its PDF is rendered by a fresh process (:mod:`~xl_afbp.outputs.pdfprocess`)
-    while this one writes the workbook."""
+    and written as HTML; its PDF – the longest chain, so it comes first – is rendered by a
+    fresh process (:mod:`~xl_afbp.outputs.pdfprocess`) while this one writes the rest."""
     from ..outputs.benchmark import write_benchmark
 
     engine = engine or get_engine(choose_edition(None, con.year).source)
@@ -96,21 +96,21 @@ def write_outputs(
         html.append(publication_html(con, engine=engine, trends=figures))
         return write_html(html[0], report)
 
-    attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
-    bench = f"benchmark-{con.year}.csv"
-    attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
-    attempt("kontrola.html", lambda: render_quality(con, out / "kontrola.html", engine=engine))
-    if feedback:
-        attempt(FEEDBACK_DIR, lambda: write_feedback(con, out / FEEDBACK_DIR, engine=engine, progress=progress, dialect=dialect))
+    # the longest chain first: database → trends → publication → its PDF, rendered by a fresh
+    # process while this one writes every other output
     if then is not None:
         attempt("database", then)
     if trends_of is not None:
         attempt("trends", lambda: found.append(trends_of()))
     attempt("raport.html", publication)
-    # the PDF renders in a fresh process while this one writes the workbook (the trends it
-    # shows come from the database, written above)
     pdf = start_pdf(report, out / "raport.pdf") if html else None
+    attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
+    bench = f"benchmark-{con.year}.csv"
+    attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
+    attempt("kontrola.html", lambda: render_quality(con, out / "kontrola.html", engine=engine))
     attempt("podsumowanie.xlsx", lambda: write_workbook(con, out / "podsumowanie.xlsx", engine=engine, trends=found[0] if found else None))
+    if feedback:
+        attempt(FEEDBACK_DIR, lambda: write_feedback(con, out / FEEDBACK_DIR, engine=engine, progress=progress, dialect=dialect))
     if pdf is not None and pdf.wait():
         paths["raport.pdf"] = pdf.target
     elif html:
