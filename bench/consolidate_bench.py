@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-STAMP_VERSION = "3"  # 3: _meta stands before the register sheets
+STAMP_VERSION = "4"  # 3: _meta stands before the register sheets; 4: every basic field the library types is filled
 
 
 # ----------------------------------------------------------------------------- data set
@@ -147,7 +147,9 @@ def _form(lib: dict, mistake: str | None, seed: str):
     data = simulate_form(int(lib["mieszkancy"] or 1000), int(lib["filie"] or 0), seed=f"{seed}-{lib['id']}", podtyp=lib["podtyp"], organizator=lib["organizator"], www=lib["www"] or None)
     if mistake:
         data = inject_mistake(data, mistake, seed=f"{seed}-{lib['id']}")
-    data.basic = {k: v for k, v in data.basic.items() if k in ("PONADLOKALNE", "STATUS_PRAWNY", "STATUS_NAUKOWY")}
+    from xl_afbp.workbook.layout import PERSONAL_BASIC
+
+    data.basic = {k: v for k, v in data.basic.items() if k not in PERSONAL_BASIC}  # the personal ones are prefilled
     return data
 
 
