@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from hypothesis import HealthCheck, given, seed as hseed, settings
 from hypothesis import strategies as st
 
 from xl_afbp.formdata import FormData
@@ -111,26 +112,20 @@ def collect(strategy, n: int, seed: int = 20161231) -> list:
     Hypothesis starts with small and repeated examples; several seeded rounds are merged
     until ``n`` distinct ones are found.
     """
-    from hypothesis import HealthCheck, given, seed as hseed, settings
-
     out: dict[str, object] = {}
     with _without_local_constants():
-        _collect_rounds(strategy, n, seed, out, HealthCheck, given, hseed, settings)
+        for round_ in range(20):
+
+            @hseed(seed + round_)
+            @settings(max_examples=n, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+            @given(strategy)
+            def draw(x):
+                out.setdefault(repr(x), x)
+
+            draw()
+            if len(out) >= n:
+                break
     return list(out.values())[:n]
-
-
-def _collect_rounds(strategy, n, seed, out, HealthCheck, given, hseed, settings) -> None:
-    for round_ in range(20):
-
-        @hseed(seed + round_)
-        @settings(max_examples=n, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-        @given(strategy)
-        def draw(x):
-            out.setdefault(repr(x), x)
-
-        draw()
-        if len(out) >= n:
-            break
 
 
 @contextmanager

@@ -459,7 +459,7 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
     conn.execute(
         "INSERT OR REPLACE INTO libraries (library_id, year, sha256, nazwa, organizator, podtyp, przedzial, wojewodztwo, powiat, gmina, miejscowosc, teryt, status, errors, warnings, gaps)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (lid, year, sha, *(_plain(lib.get(k)) for k in ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")),
+        (lid, year, sha, *(_plain(lib.get(k)) for k in LIBRARY_COLUMNS),
          *((ev.status, ev.errors, ev.warnings, ev.gaps) if ev else (None, None, None, None))),
     )
     data = e.sub.data
@@ -470,7 +470,7 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
         number = isinstance(p, (int, float))
         batch["item_values"].append((lid, year, int(nr), p if number else None, None if number else p))
     batch["service_values"] += [(lid, year, int(nr), p) for nr, v in sorted(data.services.items()) if (p := _plain(v)) not in (None, "")]
-    k03 = {addr: row for addr, row in data.k03.items() if (len(row) > row.count(None) + row.count("") if type(row) is list else _filled(row))}
+    k03 = {addr: row for addr, row in data.k03.items() if _filled(row)}
     batch["k03_values"].append((lid, year, _json_rows(k03)))
     batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
     findings = [(sha, year, i, lid, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
@@ -479,8 +479,10 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
 
 
 def _filled(row: Any) -> bool:
-    """Whether a K-03 row holds a value (anything but None and ""; a list of the reader's
-    is counted in C where it is read)."""
+    """Whether a K-03 row holds a value (anything but None and ""; a list, as the reader
+    gives it, is counted in C)."""
+    if type(row) is list:
+        return len(row) > row.count(None) + row.count("")
     return any(v is not None and v != "" for v in row)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..safetext import clean
 from .numbers import DASH, format_count, format_number, format_percent
+from .pdfprocess import render as html_to_pdf  # noqa: F401 - the one WeasyPrint call, named for the writers
 
 
 def _finalize(value: Any) -> Any:
@@ -63,13 +64,6 @@ def render(template: str, **context: Any) -> str:
 def write_html(html: str, path: Path) -> Path:
     Path(path).write_text(html, encoding="utf-8")
     return Path(path)
-
-
-def html_to_pdf(html: str, path: Path) -> Path:
-    """An A4 PDF of ``html`` (its ``@page`` rules) rendered by WeasyPrint, in this process."""
-    from .pdfprocess import render
-
-    return render(html, path)
 
 
 def png_uri(fig, dpi: int = 150) -> str:

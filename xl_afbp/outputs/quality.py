@@ -51,7 +51,7 @@ def _findings_by_library(fd, severity: str) -> dict[str, dict[str, list[str]]]:
     mine = fd[fd["waga"] == severity]
     for lib_id, check, values, msg in zip(mine["id"], mine["kontrola"], mine["wartosci"], mine["komunikat"]):
         if isinstance(lib_id, str):
-            found = out.setdefault(lib_id, {"kontrola": [], "wartosci": [], "komunikat": []})
+            found = out.setdefault(lib_id, {k: [] for k in _NO_FINDINGS})
             found["kontrola"].append(check)
             found["wartosci"].append(values)
             found["komunikat"].append(msg)
