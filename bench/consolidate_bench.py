@@ -220,10 +220,12 @@ def build_libreoffice_dataset(source: Path, root: Path, *, rebuild: bool = False
     returned = root / "returned"
     if not rebuild and (root / "stamp").is_file() and (root / "stamp").read_text() == stamp:
         return returned, json.loads((root / "notes.json").read_text())
-    if rebuild and root.exists():
-        shutil.rmtree(root)
+    building = root / "building"  # the stamp an interrupted build was making
+    resumable = building.is_file() and building.read_text() == stamp
+    if root.exists() and (rebuild or not resumable):
+        shutil.rmtree(root)  # files re-saved from another data set must not be mixed in
     returned.mkdir(parents=True, exist_ok=True)  # files already re-saved by an interrupted build are kept
-    (root / "stamp").unlink(missing_ok=True)
+    building.write_text(stamp)
     t = time.perf_counter()
     files = sorted(p for p in source.iterdir() if p.is_file())
     copy = next(p for p in files if p.stem.endswith("-kopia"))
@@ -255,6 +257,7 @@ def build_libreoffice_dataset(source: Path, root: Path, *, rebuild: bool = False
     notes = [f"the same {len(files)} files, every form re-saved by LibreOffice (shared strings, cached values) in {time.perf_counter() - t:.0f} s"]
     (root / "notes.json").write_text(json.dumps(notes))
     (root / "stamp").write_text(stamp)
+    building.unlink()
     return returned, notes
 
 
