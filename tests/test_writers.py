@@ -299,3 +299,24 @@ def test_raport_pdf_renders_in_a_fresh_process_and_a_failure_falls_back(tmp_path
     assert "Raport zażółć" in subprocess.run(["pdftotext", str(job.target), "-"], capture_output=True, text=True, check=True).stdout
     missing = start_pdf(tmp_path / "brak.html", tmp_path / "brak.pdf")
     assert missing.wait() is False and not (tmp_path / "brak.pdf").exists()
+
+
+def test_a_renderer_started_before_the_document_renders_it_or_leaves_quietly(tmp_path):
+    """The job starts the PDF's interpreter first (it loads WeasyPrint while the database is
+    stored) and names the document later: the PDF is the document's, whatever its path
+    holds; a renderer never given a document exits by itself once closed."""
+    from xl_afbp.outputs.pdfprocess import start_renderer
+
+    folder = tmp_path / "ścieżka\tz tabulatorem"
+    folder.mkdir()
+    source = folder / "raport.html"
+    source.write_text("<html><body><h1>Publikacja gęślą</h1></body></html>", encoding="utf-8")
+    with start_renderer() as renderer:
+        child = renderer.proc
+        assert child is not None and child.poll() is None  # waiting for its document
+        job = renderer.render(source, folder / "raport.pdf")
+    assert job.wait() and "Publikacja gęślą" in subprocess.run(["pdftotext", str(job.target), "-"], capture_output=True, text=True, check=True).stdout
+    unused = start_renderer()
+    child = unused.proc
+    unused.close()
+    assert child.returncode == 0 and not list(tmp_path.glob("*.pdf"))

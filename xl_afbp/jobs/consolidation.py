@@ -25,7 +25,7 @@ from ..consolidate.facts import _facts
 from ..outputs.csvfiles import EXCEL_PL, CsvDialect, write_csvs
 from ..outputs.feedback import write_feedback
 from ..outputs.html import html_to_pdf, write_html
-from ..outputs.pdfprocess import start_pdf
+from ..outputs.pdfprocess import start_renderer
 from ..outputs.publication import TrendFigures, publication_html
 from ..outputs.quality import render_quality
 from ..outputs.summary import write_workbook
@@ -67,7 +67,8 @@ def write_outputs(
     import (``then``) runs before the outputs that show the trends: ``trends_of`` computes
     them (from the database: every year, this one included). The publication is built once
     and written as HTML; its PDF – the longest chain, so it comes first – is rendered by a
-    fresh process (:mod:`~xl_afbp.outputs.pdfprocess`) while this one writes the rest."""
+    fresh process (:mod:`~xl_afbp.outputs.pdfprocess`, started first: it loads WeasyPrint
+    while this one stores the database) while this one writes the rest."""
     from ..outputs.benchmark import write_benchmark
 
     engine = engine or get_engine(choose_edition(None, con.year).source)
@@ -98,12 +99,13 @@ def write_outputs(
 
     # the longest chain first: database → trends → publication → its PDF, rendered by a fresh
     # process while this one writes every other output
-    if then is not None:
-        attempt("database", then)
-    if trends_of is not None:
-        attempt("trends", lambda: found.append(trends_of()))
-    attempt("raport.html", publication)
-    pdf = start_pdf(report, out / "raport.pdf") if html else None
+    with start_renderer() as renderer:
+        if then is not None:
+            attempt("database", then)
+        if trends_of is not None:
+            attempt("trends", lambda: found.append(trends_of()))
+        attempt("raport.html", publication)
+        pdf = renderer.render(report, out / "raport.pdf") if html else None
     attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
     bench = f"benchmark-{con.year}.csv"
     attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
