@@ -81,9 +81,8 @@ def ranges_chart(panels: Sequence[RangePanel], *, columns: int = 2) -> str:
         for k, panel in enumerate(panels):
             ax = axes[k // columns][k % columns]
             ys = list(range(len(panel.rows)))[::-1]
+            _ranges(ax, ys, panel.rows)
             for y, r in zip(ys, panel.rows):
-                ax.plot([r.q1, r.q3], [y, y], color=BLUE, linewidth=2.5, solid_capstyle="butt")
-                ax.plot([r.median], [y], "o", color=ORANGE, markersize=6)
                 ax.text(r.q3, y, "  " + format_number(r.median, panel.decimals), va="center", fontsize=7, color="#333333")
             ax.set_yticks(ys, [f"{_label(r.label, 34)} (n={r.n})" for r in panel.rows], fontsize=7)
             if panel.reference is not None and math.isfinite(panel.reference):
@@ -96,6 +95,20 @@ def ranges_chart(panels: Sequence[RangePanel], *, columns: int = 2) -> str:
             axes[k // columns][k % columns].axis("off")
         fig.tight_layout()
         return png_uri(fig)
+
+
+def _ranges(ax, ys: Sequence[int], rows: Sequence[RangeRow]) -> None:
+    """Every group's Q1–Q3 bar as one line broken by NaN gaps and every median as one
+    line of markers: the pixels of a line and a dot per group (the rows never overlap, and
+    the dots are drawn after the bars either way) at a fraction of matplotlib's cost per
+    artist – two artists per panel instead of two per group."""
+    bars_x: list[float] = []
+    bars_y: list[float] = []
+    for y, r in zip(ys, rows):
+        bars_x += [r.q1, r.q3, math.nan]
+        bars_y += [y, y, math.nan]
+    ax.plot(bars_x, bars_y, color=BLUE, linewidth=2.5, solid_capstyle="butt")
+    ax.plot([r.median for r in rows], list(ys), "o", color=ORANGE, markersize=6)
 
 
 def index_chart(labels: Sequence[str], indexes: Sequence[float | None], *, cap: float = 300.0) -> str:
