@@ -85,10 +85,15 @@ def xml_text(raw: bytes) -> str:
     return s
 
 
+_PRESERVED = b'<t xml:space="preserve">'
+
+
 def rich_text(body: bytes) -> str:
     """The text of an <si> or <is>: its <t> runs without phonetic hints."""
     if body.startswith(b"<t>") and body.endswith(b"</t>") and body.count(b"<t") == 1:
         return xml_text(body[3:-4])
+    if body.startswith(_PRESERVED) and body.endswith(b"</t>") and b"<" not in body[len(_PRESERVED) : -4]:
+        return xml_text(body[len(_PRESERVED) : -4])  # one run as LibreOffice writes it: what _T finds
     if b"rPh" in body:
         body = _RPH.sub(b"", body)
     return xml_text(b"".join(_T.findall(body)))
@@ -608,9 +613,9 @@ def _shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
     without attributes; otherwise they are found one by one. An index past the last entry
     is absent from the result (the caller reports it)."""
     top = max(wanted)
-    pieces = xml.split(b"<si>", top + 1)
+    pieces = _head_pieces(xml, top)
     if len(pieces) == top + 2:
-        end = len(xml) - len(pieces[-1])  # the last wanted entry starts here
+        end = sum(map(len, pieces)) - len(pieces[-1]) + 4 * (top + 1)  # the last wanted entry starts here
         if xml.count(b"<si", 0, end) == top + 1 and xml.find(b":si", 0, end) < 0:
             return {i: _si_text(pieces[i + 1]) for i in wanted}
     out: dict[int, str] = {}
@@ -620,6 +625,20 @@ def _shared_strings(xml: bytes, wanted: set[int]) -> dict[int, str]:
         if n in wanted:
             out[n] = "" if m.group(1) else _si_text(xml[m.end() : m.end() + _si_length(xml, m.end())])
     return out
+
+
+def _head_pieces(xml: bytes, top: int) -> list[bytes]:
+    """``xml.split(b"<si>", top + 1)`` as far as the texts go: the first entries and the
+    last wanted one through its ``</si>``, without copying the thousands of entries behind
+    (what the split's last piece would hold). A head of the part is split first, the
+    whole part when the head does not hold the entry ``top`` to its end."""
+    n = max(8192, 128 * (top + 1))
+    while n < len(xml):
+        pieces = xml[:n].split(b"<si>", top + 1)
+        if len(pieces) == top + 2 and b"</si>" in pieces[-1]:
+            return pieces
+        n *= 4
+    return xml.split(b"<si>", top + 1)
 
 
 def _si_length(xml: bytes, start: int) -> int:
