@@ -246,3 +246,47 @@ def test_a_sheet_of_more_rows_than_allowed_is_rejected_whatever_their_numbers():
         assert rej.code == "too_many_rows"
     else:
         raise AssertionError("read")
+
+
+@given(digits=st.text("0123456789", min_size=1, max_size=20), style=st.sampled_from(["", ' s="2"', ' s="3"']))
+def test_a_whole_number_is_read_as_its_double(digits, style):
+    """A cell of digits is the number Excel reads (a double), an int while the double
+    holds it exactly; shown as a date (style 2) it is the date of that double."""
+    from xl_afbp.reader.cells import _Styles, _fast_sheet, _serial_date
+    from xl_afbp.reader.submission import Limits
+
+    xml = f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1"{style}><v>{digits}</v></c></row></sheetData></worksheet>'.encode()
+    sheet = _fast_sheet("Arkusz", xml, {b"A1"}, Limits(), _Styles(dates=frozenset({2}), percents=frozenset({3})), False)
+    double = float(digits)
+    if style == ' s="2"':
+        expected = _serial_date(double, False)
+    else:
+        expected = int(double) if double.is_integer() and abs(double) < 2**53 else double
+    got = sheet.values[b"A1"]
+    assert (type(got), got) == (type(expected), expected)
+    assert sheet.percent == ({b"A1"} if style == ' s="3"' else set())
+
+
+def _as_number_as_defined(v):
+    """as_number's definition: a number (no bool), finite as a double."""
+    import math
+
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
+
+
+class _Double(float):
+    """A float subclass (as numpy's float64 is)."""
+
+
+@given(v=st.one_of(st.none(), st.booleans(), st.floats(), st.integers(), st.integers(10**300, 10**400), st.text(max_size=3), st.floats().map(_Double)))
+def test_as_number_takes_what_its_definition_takes(v):
+    from xl_afbp.expr.pyeval import as_number
+
+    got, expected = as_number(v), _as_number_as_defined(v)
+    assert type(got) is type(expected) and (got == expected or got is expected)

@@ -295,6 +295,11 @@ def _plain_cells(title: str, found: list[tuple[bytes, ...]], wanted: set[bytes],
         if not v:
             continue
         if not t or t == b"n":
+            if v.isdigit() and len(v) < 16 and not (dates and style and int(style) in dates):
+                values[ref] = int(v)  # what float(v) gives as an int below 2**53, without it
+                if percents and style and int(style) in percents:
+                    percent.add(ref)
+                continue
             num = _number(v)
             if num is None:
                 raise _not_a_number(title, ref, v)
