@@ -290,3 +290,38 @@ def test_as_number_takes_what_its_definition_takes(v):
 
     got, expected = as_number(v), _as_number_as_defined(v)
     assert type(got) is type(expected) and (got == expected or got is expected)
+
+
+def _same_as_defined(cached, computed) -> bool:
+    """The reader's comparison of a file's cached result with the engine's, as defined."""
+    import math
+
+    if cached is None or computed is None:
+        return (cached is None or cached == "") and (computed is None or computed == "")
+    if isinstance(cached, bool) or isinstance(computed, bool):
+        return cached == computed
+    if isinstance(cached, (int, float)) and isinstance(computed, (int, float)):
+        a, b = float(cached), float(computed)
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return str(cached) == str(computed)
+
+
+_NEAR = st.sampled_from([0.0, -0.0, 1.0, 1.0 + 1e-10, 1.0 + 1e-8, 1e-13, 3.0, float("nan"), float("inf"), float("-inf")])
+_CACHED = st.one_of(_NEAR, st.floats(), st.integers(-5, 5), st.integers(10**400, 10**401), st.booleans(), st.none(), st.sampled_from(["", "OK", "1"]))
+
+
+@given(cached=_CACHED, computed=st.one_of(_NEAR, st.floats(), st.integers(-5, 5), st.booleans(), st.none(), st.sampled_from(["", "OK"])))
+def test_a_cached_result_is_compared_as_defined(cached, computed):
+    from xl_afbp.reader.convert import _same
+
+    try:
+        expected = _same_as_defined(cached, computed)
+    except OverflowError:
+        expected = OverflowError
+    try:
+        got = _same(cached, computed)
+    except OverflowError:
+        got = OverflowError
+    assert got == expected

@@ -282,7 +282,7 @@ def _plain_cells(title: str, found: list[tuple[bytes, ...]], wanted: set[bytes],
     shared: list[tuple[bytes, int]] = []
     percent: set[bytes] = set()
     done: set[bytes] = set()
-    dates, percents = styles.dates, styles.percents
+    kinds: dict[bytes, int] = {}  # s="…" → _NUMBER_SHOWN, _DATE_SHOWN or _PERCENT_SHOWN
     for ref, style, t, empty, f, vtag in found:
         if ref not in wanted:
             continue
@@ -295,20 +295,21 @@ def _plain_cells(title: str, found: list[tuple[bytes, ...]], wanted: set[bytes],
         if not v:
             continue
         if not t or t == b"n":
-            if v.isdigit() and len(v) < 16 and not (dates and style and int(style) in dates):
+            kind = kinds.get(style)
+            if kind is None:
+                kind = kinds[style] = _shown_as(style, styles)
+            if kind != _DATE_SHOWN and v.isdigit() and len(v) < 16:
                 values[ref] = int(v)  # what float(v) gives as an int below 2**53, without it
-                if percents and style and int(style) in percents:
-                    percent.add(ref)
-                continue
-            num = _number(v)
-            if num is None:
-                raise _not_a_number(title, ref, v)
-            if dates and style and int(style) in dates:
-                values[ref] = _serial_date(num, date1904)
             else:
+                num = _number(v)
+                if num is None:
+                    raise _not_a_number(title, ref, v)
+                if kind == _DATE_SHOWN:
+                    values[ref] = _serial_date(num, date1904)
+                    continue
                 values[ref] = int(num) if num.is_integer() and -9007199254740992 < num < 9007199254740992 else num
-                if percents and style and int(style) in percents:
-                    percent.add(ref)
+            if kind == _PERCENT_SHOWN:
+                percent.add(ref)
         elif t == b"s":
             if v.isdigit():
                 shared.append((ref, int(v)))
@@ -318,6 +319,18 @@ def _plain_cells(title: str, found: list[tuple[bytes, ...]], wanted: set[bytes],
             values[ref] = v.strip() in (b"1", b"true")
         # errors (t="e"): no value
     return values, formulas, shared, percent, done
+
+
+_NUMBER_SHOWN, _DATE_SHOWN, _PERCENT_SHOWN = 0, 1, 2
+
+
+def _shown_as(style: bytes, styles: "_Styles") -> int:
+    """How a cell's style (``s="…"``, or none: b"") shows a number."""
+    if style and styles.dates and int(style) in styles.dates:
+        return _DATE_SHOWN
+    if style and styles.percents and int(style) in styles.percents:
+        return _PERCENT_SHOWN
+    return _NUMBER_SHOWN
 
 
 def _left_cells(title: str, sd: bytes, left: set[bytes], values: dict, formulas: dict, shared: list, percent: set, styles: "_Styles", date1904: bool) -> None:

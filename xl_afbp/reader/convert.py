@@ -72,6 +72,11 @@ def _parse_time(text: Any) -> datetime | None:
 
 
 def _same(cached: Any, computed: Any) -> bool:
+    if type(computed) is float and type(cached) in (float, int):  # the usual case, as below
+        a = float(cached)
+        if a != a or computed != computed:  # NaN
+            return a != a and computed != computed
+        return math.isclose(a, computed, rel_tol=REL_TOL, abs_tol=1e-12)
     if cached is None or computed is None:
         return (cached is None or cached == "") and (computed is None or computed == "")
     if isinstance(cached, bool) or isinstance(computed, bool):
