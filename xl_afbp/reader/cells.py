@@ -111,14 +111,16 @@ class _Sheet:
     shared: list[tuple[bytes, int]] = field(default_factory=list)  # fast path: cells → sst index
     percent: set[bytes] = field(default_factory=set)  # numbers shown with a percent format ("85%" is 0.85)
     xml: bytes = b""  # the sheet's XML (for the formula text of the few input cells that hold one)
+    span: tuple[int, int] | None = None  # where in ``xml`` its <sheetData> is, when xml is the whole part
     formula_texts: dict[bytes, str] | None = None  # formula text by cell, when the format gives it directly (ODS)
 
     def formula_text(self, ref: bytes) -> str | None:
         """The formula text of a cell (a shared formula's text from its master cell)."""
         if self.formula_texts is not None:
             return self.formula_texts.get(ref)
-        body = self.cells[ref][1] if ref in self.cells else _cell_body(self.xml, ref)
-        return _formula_of(self.xml, body) if body else None
+        xml = self.xml if self.span is None else self.xml[self.span[0] : self.span[1]]
+        body = self.cells[ref][1] if ref in self.cells else _cell_body(xml, ref)
+        return _formula_of(xml, body) if body else None
 
 
 def _dimension(head: bytes) -> tuple[int, int] | None:
@@ -173,19 +175,21 @@ def _fast_sheet(title: str, xml: bytes, wanted: set[bytes], limits: Limits, styl
     ~1,900 of :data:`_PLAIN_CELL`; it finds exactly the matches of :data:`_PLAIN_CELL`
     whose reference is wanted, as no plain cell's match can hold the start of another's.
     Any other sheet is read by :func:`_scan_sheet` (the same result, proved by the tests)."""
-    sd = _sheet_data(xml)
-    if sd is None:
+    span = _sheet_data(xml)
+    if span is None:
         return None
-    pattern = _wanted_pattern(wanted)
-    if pattern is None or _SUSPECT.search(sd) or not _within_limits(sd, limits):
-        return _scan_sheet(title, sd, wanted, limits, styles, date1904)
-    values, formulas, shared, percent, done = _plain_cells(title, pattern.findall(sd), wanted, styles, date1904)
+    start, end = span  # searched in place: the patterns see the same bytes as in a copy
+    key = frozenset(wanted)
+    pattern = _wanted_pattern(key)
+    if pattern is None or _SUSPECT.search(xml, start, end) or not _within_limits(end - start, limits):
+        return _scan_sheet(title, xml[start:end], wanted, limits, styles, date1904)
+    values, formulas, shared, percent, done = _plain_cells(title, pattern.findall(xml, start, end), wanted, styles, date1904)
     left = wanted - done  # inline strings, rich text, odd attributes – or cells not in the file
-    if left and _any_present(sd, left):
+    if left and _any_present(xml, start, end, left):
         # some cell is not plain (it would not have been left otherwise): read the left
         # cells as the full scan does
-        _left_cells(title, sd, left, values, formulas, shared, percent, styles, date1904)
-    return _Sheet(title, {}, formulas, frozenset(wanted), values, shared, percent, sd)
+        _left_cells(title, xml[start:end], left, values, formulas, shared, percent, styles, date1904)
+    return _Sheet(title, {}, formulas, key, values, shared, percent, xml, span=span)
 
 
 # what makes a sheet's shortcut unsafe: a cell whose position is not its first attribute
@@ -200,25 +204,24 @@ _MAX_WANTED = 5000  # a larger set (a hostile workbook.xml's names) is read by t
 _CELL_START = re.compile(rb'(?=<c r="([^"]*)")')  # every start, overlapping ones too
 
 
-def _any_present(sd: bytes, refs: set[bytes]) -> bool:
-    """Whether any of the references starts a cell (``<c r="C5"``) in the sheet: searched
-    one by one, or (many, as ``_meta``'s 120 of which a form fills ~25) in one pass."""
+def _any_present(xml: bytes, start: int, end: int, refs: set[bytes]) -> bool:
+    """Whether any of the references starts a cell (``<c r="C5"``) in ``xml[start:end]``:
+    searched one by one, or (many, as ``_meta``'s 120 of which a form fills ~25) in one pass."""
     if len(refs) <= 8:
-        return any(b'<c r="' + ref + b'"' in sd for ref in refs)
-    return not refs.isdisjoint(_CELL_START.findall(sd))
+        return any(xml.find(b'<c r="' + ref + b'"', start, end) >= 0 for ref in refs)
+    return not refs.isdisjoint(_CELL_START.findall(xml, start, end))
 
 
-def _within_limits(sd: bytes, limits: Limits) -> bool:
+def _within_limits(size: int, limits: Limits) -> bool:
     """Whether :func:`_too_big` cannot object to a sheet without suspect rows or columns:
     its rows are numbered at most 9,999 and number at most one per 10 bytes
     (``<row r="1"``), its columns end at ZZ (702)."""
-    return limits.max_cols_per_sheet >= 702 and limits.max_rows_per_sheet >= max(9999, len(sd) // 10)
+    return limits.max_cols_per_sheet >= 702 and limits.max_rows_per_sheet >= max(9999, size // 10)
 
 
-def _wanted_pattern(wanted: set[bytes]) -> "re.Pattern[bytes] | None":
+def _wanted_pattern(key: frozenset[bytes]) -> "re.Pattern[bytes] | None":
     """:data:`_PLAIN_CELL` restricted to the wanted references: their alternation shaped
     as a trie (the regex engine tries alternatives one by one), compiled once per set."""
-    key = frozenset(wanted)
     if key not in _WANTED:
         if len(_WANTED) > 256:
             _WANTED.clear()
@@ -240,13 +243,13 @@ def _trie(refs: list[bytes]) -> bytes:
     return alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
 
 
-def _sheet_data(xml: bytes) -> bytes | None:
-    """The ``<sheetData>`` part of a sheet (to its end tag, or to the end of the part)."""
+def _sheet_data(xml: bytes) -> tuple[int, int] | None:
+    """Where the ``<sheetData>`` part of a sheet is (to its end tag, or to the end of the part)."""
     start = xml.find(b"<sheetData")
     if start < 0:
         return None
     end = xml.find(b"</sheetData>", start)
-    return xml[start : end if end >= 0 else len(xml)]
+    return start, end if end >= 0 else len(xml)
 
 
 def _scan_sheet(title: str, sd: bytes, wanted: set[bytes], limits: Limits, styles: "_Styles", date1904: bool) -> _Sheet | None:
