@@ -34,6 +34,15 @@ Compiled = Callable[[Env], Value]
 
 def as_number(v: Any) -> float | None:
     """The number an input cell holds, or None (empty, text, '#', bool, NaN, inf)."""
+    if v is None:
+        return None
+    if type(v) is float:  # the usual cases first (the engine asks ~1,000 times per form)
+        return v if math.isfinite(v) else None
+    return _number_of(v)
+
+
+def _number_of(v: Any) -> float | None:
+    """:func:`as_number` of any value (the general case)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
     try:

@@ -72,6 +72,16 @@ def _parse_time(text: Any) -> datetime | None:
 
 
 def _same(cached: Any, computed: Any) -> bool:
+    if type(computed) is float and type(cached) in (float, int):  # the usual case, as below
+        a = float(cached)
+        if a != a or computed != computed:  # NaN
+            return a != a and computed != computed
+        return math.isclose(a, computed, rel_tol=REL_TOL, abs_tol=1e-12)
+    return _same_values(cached, computed)
+
+
+def _same_values(cached: Any, computed: Any) -> bool:
+    """Whether a file's cached result is the engine's value (any values: the general case of :func:`_same`)."""
     if cached is None or computed is None:
         return (cached is None or cached == "") and (computed is None or computed == "")
     if isinstance(cached, bool) or isinstance(computed, bool):

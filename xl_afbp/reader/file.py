@@ -119,9 +119,7 @@ class _FileReader:
         and clean prologs were worked out again for every file)."""
         found = self._digests.get(info.filename)
         if found is None:
-            raw, off = self.raw, info.header_offset
-            if off < 0 or off + 30 > len(raw):
-                raise _Reject("corrupt_zip", detail="błędny katalog archiwum")
+            raw, off = self.raw, self._header_offset(info)
             n, e = int.from_bytes(raw[off + 26 : off + 28], "little"), int.from_bytes(raw[off + 28 : off + 30], "little")
             view = memoryview(raw)
             h = hashlib.blake2b(view[off : off + 10], digest_size=20)
@@ -129,6 +127,13 @@ class _FileReader:
             h.update(repr((info.filename, info.CRC, info.file_size, info.compress_size, info.compress_type, info.flag_bits)).encode("utf-8", "surrogateescape"))
             found = self._digests[info.filename] = h.digest()
         return found
+
+    def _header_offset(self, info: zipfile.ZipInfo) -> int:
+        """Where a member's local header starts, checked against the file's length."""
+        off = info.header_offset
+        if off < 0 or off + 30 > len(self.raw):
+            raise _Reject("corrupt_zip", detail="błędny katalog archiwum")
+        return off
 
     def _xml_member(self, name: str) -> bytes:
         raw = _member(self.raw, self.members[name])
@@ -189,15 +194,21 @@ class _FileReader:
     def _check_prologs(self, read_full: set[str], titles: dict[str, str]) -> None:
         """Every XML part not read in full: its prolog (a DTD stands before the root
         element) and, for sheets, the declared ``<dimension>``; parts already found clean
-        are remembered by their digest."""
+        are remembered by their digest – except large ones: digesting one costs more than
+        looking at its start (and LibreOffice's shared strings and register sheets differ
+        from form to form)."""
         limits = self.limits
         for info in self.members.values():
             name = info.filename
             if name in read_full or not info.file_size or not name.lower().endswith((".xml", ".rels", ".vml")):
                 continue
-            key = (name, self.digest(info), limits.max_rows_per_sheet, limits.max_cols_per_sheet)
-            if key in _CLEAN_PARTS:
-                continue
+            key = None
+            if info.compress_size > _DIGEST_UP_TO:
+                self._header_offset(info)  # what digest() checks first
+            else:
+                key = (name, self.digest(info), limits.max_rows_per_sheet, limits.max_cols_per_sheet)
+                if key in _CLEAN_PARTS:
+                    continue
             dtd, head = _prolog(self.zf, info)
             if dtd:
                 raise _Reject("xml_entities", part=name)
@@ -205,9 +216,10 @@ class _FileReader:
                 dim = _dimension(head)
                 if dim:
                     _too_big(titles[name], dim[0], dim[1], limits)
-            if len(_CLEAN_PARTS) >= 10_000:
-                _CLEAN_PARTS.clear()
-            _CLEAN_PARTS.add(key)
+            if key is not None:
+                if len(_CLEAN_PARTS) >= 10_000:
+                    _CLEAN_PARTS.clear()
+                _CLEAN_PARTS.add(key)
 
     def _styles(self) -> _Styles:
         """Date and percent cell formats of styles.xml (remembered by its digest)."""
@@ -233,6 +245,8 @@ class _FileReader:
         return interpret(self, plan, _CellValues(self, book, sheets, True))
 
 
+#: parts stored in more bytes than this have their prolog looked at, not digested
+_DIGEST_UP_TO = 16_384
 #: (part name, digest, row/column limits) of parts whose prolog was already found clean
 _CLEAN_PARTS: set[tuple[str, bytes, int, int]] = set()
 
