@@ -91,3 +91,21 @@ def test_the_demos_fast_filling_gives_the_reader_what_openpyxl_filling_gives(tmp
         assert (fast.verdict, fast.code, fast.reason) == (slow.verdict, slow.code, slow.reason)
         assert fast.data == slow.data and fast.meta == slow.meta
         assert fast.cached == slow.cached
+
+
+def test_a_simulated_form_is_the_same_in_every_interpreter():
+    """The demo's returned forms – the director's login included – come from the seed alone:
+    two interpreters with different string hashes (PYTHONHASHSEED) simulate the same form,
+    so two runs of `make demo` publish the same files."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "from pathlib import Path; from xl_afbp.generate import read_libraries; from xl_afbp.demo.run import _simulated; "
+        f"libs, _ = read_libraries(Path({str(Path(__file__).resolve().parents[1] / 'xl_afbp' / 'data' / 'sample_libraries.csv')!r})); "
+        "d = _simulated(libs[3], None, 'demo', 1); print(sorted(d.basic.items()), sorted(d.items.items()))"
+    )
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": s}).stdout for s in ("1", "2", "3")}
+    assert len(runs) == 1, runs

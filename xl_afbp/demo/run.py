@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,7 @@ def _simulated(lib, mistake: str | None, seed: str, years_later: int = 0) -> For
     if mistake:
         data = inject_mistake(data, mistake, seed=f"{seed}-{lib.id}")
     data.basic = {k: v for k, v in data.basic.items() if k in ("PONADLOKALNE", "STATUS_PRAWNY", "STATUS_NAUKOWY")}
-    data.basic |= {"LOGIN": f"dyr{abs(hash(lib.id)) % 10**6:06d}x", "IMIE": "Anna", "NAZWISKO": "Kowalska", "EMAIL": lib.email or "biblioteka@example.pl"}
+    data.basic |= {"LOGIN": f"dyr{zlib.crc32(lib.id.encode()) % 10**6:06d}x", "IMIE": "Anna", "NAZWISKO": "Kowalska", "EMAIL": lib.email or "biblioteka@example.pl"}
     return data
 
 
