@@ -40,6 +40,21 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
+#: what starts the notes written by hand after a run: kept, from there on, by the next run
+NOTES = "<!-- written by hand: bench/run.py keeps everything from this line on -->"
+
+
+def kept_notes(path: Path) -> str:
+    """The hand-written part of ``path`` (from :data:`NOTES` on), or "" – a rerun must not
+    delete the analysis of the numbers; the analysis says which run it was written after."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    at = text.find(NOTES)
+    return "" if at < 0 else "\n" + text[at:]
+
+
 def main() -> int:
     sections = []
     for title, script, target in BENCHES:
@@ -64,7 +79,8 @@ def main() -> int:
         "",
         *sections,
     ]
-    (ROOT / "docs" / "performance.md").write_text("\n".join(doc), encoding="utf-8")
+    target = ROOT / "docs" / "performance.md"
+    target.write_text("\n".join(doc) + kept_notes(target), encoding="utf-8")
     print(f"wrote {ROOT / 'docs' / 'performance.md'}")
     return 0
 
