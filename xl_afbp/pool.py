@@ -13,6 +13,7 @@ every returned file runs in these workers too.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 import time
@@ -21,11 +22,18 @@ from typing import Any, Callable, Sequence
 #: items sent ahead to each worker (the deadline runs for the one it is working on)
 PIPELINE = 2
 
+#: the workers' collector thresholds (the default's first is 700 allocations)
+_WORKER_GC = (15_000, 10, 10)
 _TASK: Callable[[Any], Any] | None = None  # the function of the pool being started: inherited through fork
 
 
 def _worker_main(conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # what the worker inherited (the compiled engine, the parent's modules) is never garbage:
+    # frozen, the collector no longer walks it – nor copies its pages by touching them – and
+    # collects the young objects of each task ~20× less often (a form's read allocates ~10⁴)
+    gc.freeze()
+    gc.set_threshold(*_WORKER_GC)
     task = _TASK
     assert task is not None
     while True:
