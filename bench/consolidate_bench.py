@@ -16,9 +16,10 @@ Two data sets, both built once and cached in ``build/bench/`` (``--rebuild`` to 
                  formula): what real returned files look like, and the slower case.
 
 Exactly ``--n`` files are consolidated. Fast path, timed in a fresh process: the job's
-phases (reader → core → outputs → SQLite), wall clock per phase; memory: the peak of the
-RSS summed over the whole process tree (sampled every 50 ms; shared pages counted in each
-process, the strict measure) and of the PSS (shared pages split between processes); CPU
+phases (reader → core → outputs → SQLite), wall clock per phase; memory, in one more run
+that is not timed: the peak of the RSS summed over the whole process tree (sampled every
+50 ms; shared pages counted in each process, the strict measure) and of the PSS (shared
+pages split between processes); CPU
 seconds summed over all processes and the load average, since the machine is shared and
 another job's load stretches the wall time but hardly the CPU time.
 Baselines, each in one process: the naive loop – ``openpyxl.load_workbook(data_only=True)``
