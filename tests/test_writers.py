@@ -320,3 +320,17 @@ def test_a_renderer_started_before_the_document_renders_it_or_leaves_quietly(tmp
     child = unused.proc
     unused.close()
     assert child.returncode == 0 and not list(tmp_path.glob("*.pdf"))
+
+
+def test_the_publication_takes_the_figures_drawn_elsewhere(engine, tmp_path):
+    """A figure whose chart was drawn already is not drawn again: each stands in the
+    publication where the one drawn here would (the job's time saved depends on it)."""
+    from xl_afbp.outputs.publication import figure_charts, publication_html
+
+    con = _hostile_consolidation(engine, tmp_path, "Gmina Żółć")
+    charts = figure_charts(con, engine=engine)
+    marks = {chart: f"data:image/png;base64,ZNAK{k}" for k, chart in enumerate(charts)}
+    html = publication_html(con, engine=engine, drawn=marks)
+    assert [html.find(uri) > 0 for uri in marks.values()] == [True] * len(charts)
+    assert html.find(marks[charts[0]]) < html.find(marks[charts[1]]) < html.find(marks[charts[2]])
+    assert "data:image/png;base64,iVBOR" not in html  # no figure drawn here
