@@ -335,8 +335,9 @@ def test_figures_drawn_by_a_fresh_process_are_the_ones_drawn_here(engine, tmp_pa
     con = _hostile_consolidation(engine, tmp_path, text)
     charts = figure_charts(con, engine=engine)
     assert [chart.kind for chart in charts] == ["counts_chart", "ranges_chart", "ranges_chart"]
-    with start_figures(charts) as drawing:
+    with start_figures() as drawing:
         assert drawing.proc is not None and drawing.proc.pid != os.getpid()
+        drawing.give(charts)
         drawn = drawing.drawn()
     assert set(drawn) == set(charts)
     here = publication_html(con, engine=engine)

@@ -128,12 +128,14 @@ def write_outputs(
 
 
 def _draw_figures(con: Consolidation, engine: Engine) -> FigureProcess:
-    """The publication's figures that need no trends, being drawn by a fresh process."""
+    """The publication's figures that need no trends, being drawn by a fresh process (it
+    starts, and loads matplotlib, while they are computed)."""
+    drawing = start_figures()
     try:
-        charts = figure_charts(con, engine=engine)
+        drawing.give(figure_charts(con, engine=engine))
     except Exception:  # noqa: BLE001 - the publication draws them, and reports what fails
-        charts = ()
-    return start_figures(charts)
+        drawing.close()
+    return drawing
 
 
 def collect_inputs(inputs: Iterable[Path | str], *, exclude: Iterable[Path | str] = ()) -> list[Path]:

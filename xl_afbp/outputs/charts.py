@@ -33,6 +33,13 @@ def _pyplot() -> Iterator:
         yield plt
 
 
+def preload() -> None:
+    """matplotlib loaded as the figures load it: a process about to draw them does so while
+    it waits for their data (:mod:`.figureprocess`)."""
+    with _pyplot():
+        pass
+
+
 def _label(text: object, limit: int = 48) -> str:
     s = " ".join(printable(str(text)).split())
     return s if len(s) <= limit else s[: limit - 1] + "…"
