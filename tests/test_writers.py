@@ -302,8 +302,8 @@ def test_raport_pdf_renders_in_a_fresh_process_and_a_failure_falls_back(tmp_path
 
 
 def test_a_renderer_started_before_the_document_renders_it_or_leaves_quietly(tmp_path):
-    """The job starts the PDF's interpreter first (it loads WeasyPrint while the database is
-    stored) and names the document later: the PDF is the document's, whatever its path
+    """The job starts the PDF's interpreter before the document exists (it loads WeasyPrint
+    while the publication is built) and names the document later: the PDF is the document's, whatever its path
     holds; a renderer never given a document exits by itself once closed."""
     from xl_afbp.outputs.pdfprocess import start_renderer
 

@@ -68,9 +68,10 @@ def write_outputs(
     import (``then``) runs before the outputs that show the trends: ``trends_of`` computes
     them (from the database: every year, this one included). The publication is built once
     and written as HTML; its PDF – the longest chain, so it comes first – is rendered by a
-    fresh process (:mod:`~xl_afbp.outputs.pdfprocess`, started first: it loads WeasyPrint
-    while this one stores the database) while this one writes the rest. The figures that
-    need no trends are drawn meanwhile by another (:mod:`~xl_afbp.outputs.figureprocess`)."""
+    fresh process (:mod:`~xl_afbp.outputs.pdfprocess`, started after the trends: it loads
+    WeasyPrint while this one builds the publication) while this one writes the rest. The
+    figures that need no trends are drawn by another (:mod:`~xl_afbp.outputs.figureprocess`),
+    started first, while this one stores the database and computes the trends."""
     from ..outputs.benchmark import write_benchmark
 
     engine = engine or get_engine(choose_edition(None, con.year).source)
@@ -101,14 +102,16 @@ def write_outputs(
 
     # the longest chain first: database → trends → publication → its PDF, rendered by a fresh
     # process while this one writes every other output; the figures the database and the
-    # trends do not change are drawn by another meanwhile
-    with start_renderer() as renderer, _draw_figures(con, engine) as drawing:
+    # trends do not change are drawn by another meanwhile, the second core's only work until
+    # the trends are done (the PDF's process, started earlier, slowed it more than it gained)
+    with _draw_figures(con, engine) as drawing:
         if then is not None:
             attempt("database", then)
         if trends_of is not None:
             attempt("trends", lambda: found.append(trends_of()))
-        attempt("raport.html", publication)
-        pdf = renderer.render(report, out / "raport.pdf") if html else None
+        with start_renderer() as renderer:
+            attempt("raport.html", publication)
+            pdf = renderer.render(report, out / "raport.pdf") if html else None
     attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
     bench = f"benchmark-{con.year}.csv"
     attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
