@@ -6,9 +6,10 @@ database → trends → publication → its PDF – although they need neither t
 the trends. The job starts this interpreter first (:func:`start_figures`); it imports
 :mod:`.charts` with numpy and matplotlib only (:mod:`.fresh`: not the package, not pandas)
 while the job computes the charts to draw (:class:`~.charts.Chart`, given pickled on its
-input, :meth:`FigureProcess.give`), and writes the PNG ``data:`` URIs back on its output. The publication takes a figure from there when its chart
-is equal to one given (:meth:`FigureProcess.drawn`), else draws it itself: a child that
-fails costs time, never a figure. The same matplotlib, its settings (``matplotlibrc`` of
+input, :meth:`FigureProcess.give`), and writes the PNG ``data:`` URIs back on its output.
+The publication takes a figure from there when its chart is equal to one given
+(:meth:`FigureProcess.drawn`), else draws it itself: a child that fails costs time, never
+a figure. The same matplotlib, its settings (``matplotlibrc`` of
 the same working folder and environment, :data:`~.charts.SAFE_TEXT`) and fonts draw the
 same bytes in either process.
 """

@@ -111,6 +111,10 @@ class _Publication:
         ind = self.facts.indicators[code]
         return f"{ind.name}" + (f" [{ind.unit}]" if ind.unit else "")
 
+    def podtypy(self) -> tuple[str, ...]:
+        """The subtypes of the libraries, in the spec's order."""
+        return tuple(sorted(set(self.con.libraries["podtyp"]), key=self.facts.order_podtyp))
+
     def draw(self, chart: charts.Chart) -> str:
         """The figure of ``chart``: drawn already, or drawn now."""
         return self.drawn.get(chart) or chart.draw()
@@ -182,7 +186,7 @@ class _Publication:
     def libraries(self) -> Section:
         con, facts, lib = self.con, self.facts, self.con.libraries
         s = Section("biblioteki", "Biblioteki w badaniu")
-        podtypy = sorted(set(lib["podtyp"]), key=facts.order_podtyp)
+        podtypy = self.podtypy()
         bands = sorted(set(lib["przedzial"]), key=facts.order_band)
         head = [("Podtyp", *bands, "Razem")]
         rows = []
@@ -198,8 +202,7 @@ class _Publication:
 
     def libraries_chart(self) -> charts.Chart | None:
         """The libraries by subtype (none without libraries)."""
-        lib = self.con.libraries
-        podtypy = tuple(sorted(set(lib["podtyp"]), key=self.facts.order_podtyp))
+        lib, podtypy = self.con.libraries, self.podtypy()
         if not podtypy:
             return None
         return charts.Chart("counts_chart", (podtypy, tuple(int((lib["podtyp"] == p).sum()) for p in podtypy)), (("xlabel", "liczba bibliotek"),))
