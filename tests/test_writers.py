@@ -302,8 +302,8 @@ def test_raport_pdf_renders_in_a_fresh_process_and_a_failure_falls_back(tmp_path
 
 
 def test_a_renderer_started_before_the_document_renders_it_or_leaves_quietly(tmp_path):
-    """The job starts the PDF's interpreter first (it loads WeasyPrint while the database is
-    stored) and names the document later: the PDF is the document's, whatever its path
+    """The job starts the PDF's interpreter before the document exists (it loads WeasyPrint
+    while the publication is built) and names the document later: the PDF is the document's, whatever its path
     holds; a renderer never given a document exits by itself once closed."""
     from xl_afbp.outputs.pdfprocess import start_renderer
 
@@ -320,3 +320,72 @@ def test_a_renderer_started_before_the_document_renders_it_or_leaves_quietly(tmp
     child = unused.proc
     unused.close()
     assert child.returncode == 0 and not list(tmp_path.glob("*.pdf"))
+
+
+@pytest.mark.parametrize("text", ["$\\foo$ i $x^2$", "Gmina Żółć"])
+def test_figures_drawn_by_a_fresh_process_are_the_ones_drawn_here(engine, tmp_path, text):
+    """The figures that need no trends are drawn by another interpreter while the job stores
+    the database; the publication built with them is, byte for byte, the one that draws
+    every figure itself (the oracle: the publication as it was built before)."""
+    import os
+
+    from xl_afbp.outputs.figureprocess import start_figures
+    from xl_afbp.outputs.publication import figure_charts, publication_html
+
+    con = _hostile_consolidation(engine, tmp_path, text)
+    charts = figure_charts(con, engine=engine)
+    assert [chart.kind for chart in charts] == ["counts_chart", "ranges_chart", "ranges_chart"]
+    with start_figures() as drawing:
+        assert drawing.proc is not None and drawing.proc.pid != os.getpid()
+        drawing.give(charts)
+        drawn = drawing.drawn()
+    assert set(drawn) == set(charts)
+    here = publication_html(con, engine=engine)
+    assert publication_html(con, engine=engine, drawn=drawn) == here
+    assert all(here.count(uri) == 1 for uri in drawn.values())
+
+
+def test_the_publication_takes_the_figures_drawn_elsewhere(engine, tmp_path):
+    """A figure whose chart was drawn already is not drawn again: each stands in the
+    publication where the one drawn here would (the job's time saved depends on it)."""
+    from xl_afbp.outputs.publication import figure_charts, publication_html
+
+    con = _hostile_consolidation(engine, tmp_path, "Gmina Żółć")
+    charts = figure_charts(con, engine=engine)
+    marks = {chart: f"data:image/png;base64,ZNAK{k}" for k, chart in enumerate(charts)}
+    html = publication_html(con, engine=engine, drawn=marks)
+    assert [html.find(uri) > 0 for uri in marks.values()] == [True] * len(charts)
+    assert html.find(marks[charts[0]]) < html.find(marks[charts[1]]) < html.find(marks[charts[2]])
+    assert "data:image/png;base64,iVBOR" not in html  # no figure drawn here
+
+
+def _kill_children(marker: str) -> list[int]:
+    """This process's children whose command line names ``marker``, killed (SIGKILL)."""
+    import os
+    import signal
+
+    killed = []
+    for entry in os.listdir("/proc"):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if entry.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and marker.encode() in command:
+            os.kill(int(entry), signal.SIGKILL)
+            killed.append(int(entry))
+    return killed
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the child in /proc")
+def test_a_figure_process_that_dies_leaves_the_figures_to_the_job(engine, tmp_path):
+    """The figures' interpreter killed while the job stores the database: the job draws
+    the figures itself, and the publication is the one a whole run writes."""
+    from xl_afbp.outputs.publication import publication_html
+
+    con = _hostile_consolidation(engine, tmp_path, "Gmina Żółć")
+    killed: list[int] = []
+    out = job.write_outputs(con, tmp_path / "out", engine=engine, then=lambda: killed.extend(_kill_children("xl_afbp.outputs.figureprocess")))
+    assert len(killed) == 1
+    assert out["raport.html"].read_text(encoding="utf-8") == publication_html(con, engine=engine)
+    assert out["raport.pdf"].is_file()

@@ -24,9 +24,10 @@ from ..spec.editions import choose_edition
 from ..consolidate.facts import _facts
 from ..outputs.csvfiles import EXCEL_PL, CsvDialect, write_csvs
 from ..outputs.feedback import write_feedback
+from ..outputs.figureprocess import FigureProcess, start_figures
 from ..outputs.html import html_to_pdf, write_html
 from ..outputs.pdfprocess import start_renderer
-from ..outputs.publication import TrendFigures, publication_html
+from ..outputs.publication import TrendFigures, figure_charts, publication_html
 from ..outputs.quality import render_quality
 from ..outputs.summary import write_workbook
 from ..verdicts import message, verdict_of
@@ -67,8 +68,10 @@ def write_outputs(
     import (``then``) runs before the outputs that show the trends: ``trends_of`` computes
     them (from the database: every year, this one included). The publication is built once
     and written as HTML; its PDF – the longest chain, so it comes first – is rendered by a
-    fresh process (:mod:`~xl_afbp.outputs.pdfprocess`, started first: it loads WeasyPrint
-    while this one stores the database) while this one writes the rest."""
+    fresh process (:mod:`~xl_afbp.outputs.pdfprocess`, started after the trends: it loads
+    WeasyPrint while this one builds the publication) while this one writes the rest. The
+    figures that need no trends are drawn by another (:mod:`~xl_afbp.outputs.figureprocess`),
+    started first, while this one stores the database and computes the trends."""
     from ..outputs.benchmark import write_benchmark
 
     engine = engine or get_engine(choose_edition(None, con.year).source)
@@ -94,18 +97,21 @@ def write_outputs(
     def publication() -> Path:
         """raport.html; its text is kept for raport.pdf (the publication is built once)."""
         figures = TrendFigures.of(found[0]) if found and found[0] is not None else None
-        html.append(publication_html(con, engine=engine, trends=figures))
+        html.append(publication_html(con, engine=engine, trends=figures, drawn=drawing.drawn()))
         return write_html(html[0], report)
 
     # the longest chain first: database → trends → publication → its PDF, rendered by a fresh
-    # process while this one writes every other output
-    with start_renderer() as renderer:
+    # process while this one writes every other output; the figures the database and the
+    # trends do not change are drawn by another meanwhile, the second core's only work until
+    # the trends are done (the PDF's process, started earlier, slowed it more than it gained)
+    with _draw_figures(con, engine) as drawing:
         if then is not None:
             attempt("database", then)
         if trends_of is not None:
             attempt("trends", lambda: found.append(trends_of()))
-        attempt("raport.html", publication)
-        pdf = renderer.render(report, out / "raport.pdf") if html else None
+        with start_renderer() as renderer:
+            attempt("raport.html", publication)
+            pdf = renderer.render(report, out / "raport.pdf") if html else None
     attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
     bench = f"benchmark-{con.year}.csv"
     attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
@@ -122,6 +128,17 @@ def write_outputs(
     if failures:
         raise OutputError(failures, paths)
     return paths
+
+
+def _draw_figures(con: Consolidation, engine: Engine) -> FigureProcess:
+    """The publication's figures that need no trends, being drawn by a fresh process (it
+    starts, and loads matplotlib, while they are computed)."""
+    drawing = start_figures()
+    try:
+        drawing.give(figure_charts(con, engine=engine))
+    except Exception:  # noqa: BLE001 - the publication draws them, and reports what fails
+        drawing.close()
+    return drawing
 
 
 def collect_inputs(inputs: Iterable[Path | str], *, exclude: Iterable[Path | str] = ()) -> list[Path]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from ..safetext import printable
 from .html import png_uri
@@ -31,6 +31,13 @@ def _pyplot() -> Iterator:
 
     with matplotlib.rc_context(SAFE_TEXT):
         yield plt
+
+
+def preload() -> None:
+    """matplotlib loaded as the figures load it: a process about to draw them does so while
+    it waits for their data (:mod:`.figureprocess`)."""
+    with _pyplot():
+        pass
 
 
 def _label(text: object, limit: int = 48) -> str:
@@ -152,3 +159,24 @@ def trend_chart(title: str, years: Sequence[int], series: Sequence[tuple[str, Se
         ax.legend(fontsize=7, frameon=False)
         fig.tight_layout()
         return png_uri(fig)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure to draw: a drawing function of this module (its name) and its arguments.
+
+    What :mod:`.figureprocess` gives a fresh interpreter to draw while the job stores the
+    database; equal charts draw the same PNG, so a figure drawn there stands for the one
+    the publication would draw (its key)."""
+
+    kind: str
+    args: tuple
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def draw(self) -> str:
+        """The figure as a PNG ``data:`` URI."""
+        return _KINDS[self.kind](*self.args, **dict(self.options))
+
+
+#: the functions a :class:`Chart` may name
+_KINDS = {f.__name__: f for f in (counts_chart, ranges_chart, index_chart, trend_chart)}

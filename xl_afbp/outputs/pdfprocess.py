@@ -1,20 +1,19 @@
 """``raport.pdf`` rendered by WeasyPrint in a fresh interpreter, while the consolidating
 process writes the workbook; and :func:`render`, the one WeasyPrint call of the package.
 
-Why a fresh process and not a fork: a forked child counts again, in its resident memory,
-every page the consolidating process holds (~250 MB with 2,500 libraries), so the job's
-processes together passed the 500 MB the coordinator's laptop is promised
-(docs/performance.md). The fresh interpreter loads this file alone – not the package,
-whose outputs import pandas and matplotlib – so it holds WeasyPrint and the document
-only. It reads the ``raport.html`` already written: nothing is piped. When it fails, the
-caller renders the PDF itself, which then reports the real error.
+A fresh process and not a fork (:mod:`.fresh` says why): it loads this module alone – not
+the package, whose outputs import pandas and matplotlib – so it holds WeasyPrint and the
+document only. It reads the ``raport.html`` already written: only the paths are piped.
+When it fails, the caller renders the PDF itself, which then reports the real error.
 
 The interpreter is started (:func:`start_renderer`) before the document exists: it imports
-WeasyPrint and loads the fonts – 0.3–0.5 s – on the core the consolidating process leaves
-idle while it stores the database and draws the figures, then waits for the one line that
-names the HTML file and the PDF to write (:meth:`PdfRenderer.render`).
+WeasyPrint and loads the fonts – 0.3–0.5 s – while the consolidating process builds the
+publication (the job starts it after the trends: until then both cores are busy, with the
+database and the figures, :mod:`.figureprocess`), then waits for the one line that names
+the HTML file and the PDF to write (:meth:`PdfRenderer.render`).
 
-This module imports nothing of the package, so that the child can load it by its path.
+This module imports nothing of the package but :mod:`.fresh` (the standard library only),
+so that the child loads little more than WeasyPrint.
 """
 
 from __future__ import annotations
@@ -25,13 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-#: what the child runs: this file loaded by its path (the package is never imported), the
-#: working folder left out of the module path (a file there must not shadow a module)
-_CHILD = (
-    "import sys, importlib.util as u; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
-    "s = u.spec_from_file_location('xl_afbp_pdfprocess', sys.argv[1]); m = u.module_from_spec(s); "
-    "sys.modules[s.name] = m; s.loader.exec_module(m); sys.exit(m.main(sys.argv[2:]))"
-)
+from . import fresh
 
 
 def render(html: str, path: Path | str) -> Path:
@@ -105,11 +98,7 @@ class PdfRenderer:
 
 def start_renderer() -> PdfRenderer:
     """A fresh interpreter loading WeasyPrint, to be given a document later."""
-    try:
-        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(Path(__file__).resolve())], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError:
-        proc = None
-    return PdfRenderer(proc)
+    return PdfRenderer(fresh.start(__name__))
 
 
 def start_pdf(source: Path, target: Path) -> PdfProcess:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..consolidate.facts import _Facts, _facts
 from ..consolidate.trends import Trends
@@ -80,10 +80,18 @@ def source_line(con: Consolidation, n: int | None = None) -> str:
 
 
 class _Publication:
-    """Builds the sections of the publication in reading order."""
+    """Builds the sections of the publication in reading order; a figure whose chart is one
+    of ``drawn`` (drawn by another process, :mod:`.figureprocess`) is taken from there."""
 
-    def __init__(self, con: Consolidation, facts: _Facts, trends: TrendFigures | None):
+    #: the sections by group level: level, column, title, the groups' name in the text
+    LEVELS = (
+        (LEVEL_SUBTYPE, "podtyp", "Kluczowe wskaźniki wg podtypu biblioteki", "podtypu"),
+        (LEVEL_BAND, "przedzial", "Kluczowe wskaźniki wg przedziału liczby mieszkańców", "przedziału liczby mieszkańców"),
+    )
+
+    def __init__(self, con: Consolidation, facts: _Facts, trends: TrendFigures | None, drawn: Mapping[charts.Chart, str] | None = None):
         self.con, self.facts, self.trends = con, facts, trends
+        self.drawn = dict(drawn or {})
         self.numbers = Numbering()
         self.gs = con.group_stats
         self.region = self.gs[self.gs["poziom"] == LEVEL_REGION].set_index("wskaznik")
@@ -102,6 +110,14 @@ class _Publication:
     def ind_title(self, code: str) -> str:
         ind = self.facts.indicators[code]
         return f"{ind.name}" + (f" [{ind.unit}]" if ind.unit else "")
+
+    def podtypy(self) -> tuple[str, ...]:
+        """The subtypes of the libraries, in the spec's order."""
+        return tuple(sorted(set(self.con.libraries["podtyp"]), key=self.facts.order_podtyp))
+
+    def draw(self, chart: charts.Chart) -> str:
+        """The figure of ``chart``: drawn already, or drawn now."""
+        return self.drawn.get(chart) or chart.draw()
 
     def region_pop(self) -> float | None:
         pop = f"P{self.facts.population_nr:02d}" if self.facts.population_nr else None
@@ -170,7 +186,7 @@ class _Publication:
     def libraries(self) -> Section:
         con, facts, lib = self.con, self.facts, self.con.libraries
         s = Section("biblioteki", "Biblioteki w badaniu")
-        podtypy = sorted(set(lib["podtyp"]), key=facts.order_podtyp)
+        podtypy = self.podtypy()
         bands = sorted(set(lib["przedzial"]), key=facts.order_band)
         head = [("Podtyp", *bands, "Razem")]
         rows = []
@@ -179,18 +195,48 @@ class _Publication:
             rows.append([text(p), *(num(format_count((mine["przedzial"] == b).sum()) if (mine["przedzial"] == b).any() else "") for b in bands), num(format_count(len(mine)))])
         rows.append([Cell("Razem", css="total"), *(num(format_count((lib["przedzial"] == b).sum()), "total") for b in bands), num(format_count(len(lib)), "total")])
         s.blocks.append(self.numbers.table("Biblioteki w badaniu wg podtypu i przedziału liczby mieszkańców", head, rows, self.source))
-        if podtypy:
-            uri = charts.counts_chart(podtypy, [int((lib["podtyp"] == p).sum()) for p in podtypy], xlabel="liczba bibliotek")
-            s.blocks.append(self.numbers.figure("Biblioteki w badaniu wg podtypu", uri, self.source))
+        chart = self.libraries_chart()
+        if chart is not None:
+            s.blocks.append(self.numbers.figure("Biblioteki w badaniu wg podtypu", self.draw(chart), self.source))
         return s
 
-    def by_level(self, level: str, key: str, title: str, label: str) -> Section:
-        facts = self.facts
+    def libraries_chart(self) -> charts.Chart | None:
+        """The libraries by subtype (none without libraries)."""
+        lib, podtypy = self.con.libraries, self.podtypy()
+        if not podtypy:
+            return None
+        return charts.Chart("counts_chart", (podtypy, tuple(int((lib["podtyp"] == p).sum()) for p in podtypy)), (("xlabel", "liczba bibliotek"),))
+
+    def level(self, level: str, key: str) -> tuple[Any, list, Any]:
+        """The groups of a level: their rows of group_stats, their names in order, the rows
+        by (group, indicator)."""
         part = self.gs[self.gs["poziom"] == level]
-        groups = list(dict.fromkeys(part[key]))
+        return part, list(dict.fromkeys(part[key])), part.set_index([key, "wskaznik"])
+
+    def level_chart(self, level: str, key: str) -> charts.Chart | None:
+        """Each key indicator's median and Q1–Q3 by group of a level (none: no group has a
+        published median)."""
+        _, groups, by = self.level(level, key)
+        panels = []
+        for c in self.keys:
+            rows_ = tuple(charts.RangeRow(str(g), float(by.loc[(g, c), "q1"]), float(by.loc[(g, c), "mediana"]), float(by.loc[(g, c), "q3"]), int(by.loc[(g, c), "n"])) for g in groups if is_number(by.loc[(g, c), "mediana"]))
+            if rows_:
+                ref = self.region.loc[c, "agregat"] if c in self.region.index and is_number(self.region.loc[c, "agregat"]) else None
+                panels.append(charts.RangePanel(f"{c}: {self.ind_title(c)}", rows_, ref, "region", self.dec[c]))
+        return charts.Chart("ranges_chart", (tuple(panels),)) if panels else None
+
+    def consolidation_charts(self) -> tuple[charts.Chart, ...]:
+        """The figures that depend on the consolidation alone (not on the trends), in
+        reading order."""
+        if not len(self.con.libraries):
+            return ()
+        found = [self.libraries_chart(), *(self.level_chart(level, key) for level, key, _, _ in self.LEVELS)]
+        return tuple(c for c in found if c is not None)
+
+    def by_level(self, level: str, key: str, title: str, label: str) -> Section:
+        part, groups, by = self.level(level, key)
         s = Section(f"wg-{key}", title)
         s.paragraphs.append(f"Kluczowe wskaźniki bibliotek wg {label}: mediana i rozstęp ćwiartkowy (Q1–Q3) wartości bibliotek oraz wskaźnik zagregowany grupy (iloraz sum). Ostatni wiersz: cały region.")
-        by = part.set_index([key, "wskaznik"])
         for stat, caption in (("mediana", "Mediana"), ("agregat", "Wskaźnik zagregowany (iloraz sum)")):
             head = [(label.capitalize(), *(f"{c}" for c in self.keys))]
             rows = []
@@ -209,14 +255,9 @@ class _Publication:
             legend = "; ".join(f"{c} – {self.ind_title(c)}" for c in self.keys)
             note = ("W nawiasie: liczba bibliotek w grupie (przy nazwie) i liczba wartości użytych (przy medianie). " if stat == "mediana" else "") + legend
             s.blocks.append(self.numbers.table(f"{caption} kluczowych wskaźników wg {label}", head, rows, self.source, note))
-        panels = []
-        for c in self.keys:
-            rows_ = tuple(charts.RangeRow(str(g), float(by.loc[(g, c), "q1"]), float(by.loc[(g, c), "mediana"]), float(by.loc[(g, c), "q3"]), int(by.loc[(g, c), "n"])) for g in groups if is_number(by.loc[(g, c), "mediana"]))
-            if rows_:
-                ref = self.region.loc[c, "agregat"] if c in self.region.index and is_number(self.region.loc[c, "agregat"]) else None
-                panels.append(charts.RangePanel(f"{c}: {self.ind_title(c)}", rows_, ref, "region", self.dec[c]))
-        if panels:
-            s.blocks.append(self.numbers.figure(f"Mediana (kropka) i rozstęp Q1–Q3 (kreska) kluczowych wskaźników wg {label}; linia przerywana – wskaźnik zagregowany regionu", charts.ranges_chart(panels), self.source, f"Tylko grupy z co najmniej {MIN_GROUP} wartościami."))
+        chart = self.level_chart(level, key)
+        if chart is not None:
+            s.blocks.append(self.numbers.figure(f"Mediana (kropka) i rozstęp Q1–Q3 (kreska) kluczowych wskaźników wg {label}; linia przerywana – wskaźnik zagregowany regionu", self.draw(chart), self.source, f"Tylko grupy z co najmniej {MIN_GROUP} wartościami."))
         return s
 
     def all_indicators(self) -> Section:
@@ -280,19 +321,24 @@ class _Publication:
             empty = Section("wyniki", "Wyniki")
             empty.paragraphs.append("Nie przyjęto żadnego formularza: nie ma wyników do opublikowania.")
             return [self.summary(), self.method(), empty]
-        out = [self.summary(), self.method(), self.libraries(),
-               self.by_level(LEVEL_SUBTYPE, "podtyp", "Kluczowe wskaźniki wg podtypu biblioteki", "podtypu"),
-               self.by_level(LEVEL_BAND, "przedzial", "Kluczowe wskaźniki wg przedziału liczby mieszkańców", "przedziału liczby mieszkańców"),
-               self.all_indicators(), self.powiaty()]
+        out = [self.summary(), self.method(), self.libraries(), *(self.by_level(*level) for level in self.LEVELS), self.all_indicators(), self.powiaty()]
         trends = self.trends_section()
         if trends is not None:
             out.append(trends)
         return out
 
 
-def publication_html(con: Consolidation, *, engine: Engine | None = None, trends: TrendFigures | None = None) -> str:
+def figure_charts(con: Consolidation, *, engine: Engine | None = None) -> tuple[charts.Chart, ...]:
+    """The publication's figures that need neither the database nor the trends: what the
+    job has drawn (:mod:`.figureprocess`) while it stores the database."""
+    return _Publication(con, _facts(engine or get_engine()), None).consolidation_charts()
+
+
+def publication_html(con: Consolidation, *, engine: Engine | None = None, trends: TrendFigures | None = None, drawn: Mapping[charts.Chart, str] | None = None) -> str:
+    """The publication's HTML; a figure whose chart is one of ``drawn`` (chart → PNG
+    ``data:`` URI, :func:`figure_charts` drawn elsewhere) is not drawn again."""
     facts = _facts(engine or get_engine())
-    pub = _Publication(con, facts, trends)
+    pub = _Publication(con, facts, trends, drawn)
     title = "Analiza Funkcjonowania Bibliotek Publicznych"
     subtitle = f"{con.region_label or con.region_name} – dane za {con.year} r."
     return render("raport.html.j2", title=title, subtitle=subtitle, sections=pub.sections(), con=con, kind="publication")
@@ -308,5 +354,5 @@ def render_report_pdf(con: Consolidation, path: Path, *, engine: Engine | None =
     return html_to_pdf(publication_html(con, engine=engine, trends=trends), path)
 
 
-__all__: Sequence[str] = ["TrendFigures", "TrendSeries", "publication_html", "render_report", "render_report_pdf", "source_line"]
+__all__: Sequence[str] = ["TrendFigures", "TrendSeries", "figure_charts", "publication_html", "render_report", "render_report_pdf", "source_line"]
 
