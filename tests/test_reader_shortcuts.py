@@ -277,9 +277,13 @@ class _Double(float):
     """A float subclass (as numpy's float64 is)."""
 
 
-@given(v=st.one_of(st.none(), st.booleans(), st.floats(), st.integers(), st.integers(10**300, 10**400), st.text(max_size=3), st.floats().map(_Double)))
+class _Whole(int):
+    """An int subclass (as an IntEnum is; bool is another)."""
+
+
+@given(v=st.one_of(st.none(), st.booleans(), st.floats(), st.integers(), st.integers(10**300, 10**400), st.text(max_size=3), st.floats().map(_Double), st.integers().map(_Whole)))
 def test_as_number_takes_what_its_general_case_takes(v):
-    """Its shortcuts (None, a plain float) answer as the general case does."""
+    """Its shortcuts (None, a plain float, a plain int) answer as the general case does."""
     from xl_afbp.expr.pyeval import _number_of, as_number
 
     got, expected = as_number(v), _number_of(v)

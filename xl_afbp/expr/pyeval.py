@@ -31,13 +31,21 @@ class Env(Protocol):
 
 Compiled = Callable[[Env], Value]
 
+_isfinite = math.isfinite
+
 
 def as_number(v: Any) -> float | None:
     """The number an input cell holds, or None (empty, text, '#', bool, NaN, inf)."""
+    t = type(v)
+    if t is float:  # the usual cases first (the engine asks ~1,000 times per form)
+        return v if _isfinite(v) else None
+    if t is int:  # a whole number as the reader gives it; bool is not int here (type is)
+        try:
+            return float(v)  # finite whenever it converts
+        except OverflowError:  # an int beyond any double: no spreadsheet can hold it
+            return None
     if v is None:
         return None
-    if type(v) is float:  # the usual cases first (the engine asks ~1,000 times per form)
-        return v if math.isfinite(v) else None
     return _number_of(v)
 
 
