@@ -273,6 +273,8 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     from xl_afbp.jobs import consolidation as job
     from xl_afbp.database import store
     from xl_afbp.engine import get_engine
+    from xl_afbp.outputs.figureprocess import start_figures
+    from xl_afbp.outputs.pdfprocess import start_renderer
 
     engine = get_engine(2016)
     phases = {"start (imports, engine)": time.perf_counter() - t0}
@@ -283,13 +285,14 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     subs = job.read_files(paths, progress=False)
     phases["read (xl_afbp.reader, 2 processes)"] = time.perf_counter() - t
     t = time.perf_counter()
+    drawing, renderer = start_figures(), start_renderer()  # as run_consolidation: loading while consolidate() runs
     con = c.consolidate(subs, engine=engine, expected=libs_csv, progress=False)
     phases["consolidate (statuses, recompute, tables)"] = time.perf_counter() - t
     t = time.perf_counter()
     from xl_afbp.consolidate.trends import trends
     from xl_afbp.database import history
 
-    job.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con), trends_of=lambda: trends(history(db), engine))
+    job.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con), trends_of=lambda: trends(history(db), engine), drawing=drawing, renderer=renderer)
     phases["outputs + SQLite + trends (raport.pdf in a fresh process)"] = time.perf_counter() - t
     total = time.perf_counter() - t0
     finished = time.time()

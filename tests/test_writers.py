@@ -359,21 +359,31 @@ def test_the_publication_takes_the_figures_drawn_elsewhere(engine, tmp_path):
     assert "data:image/png;base64,iVBOR" not in html  # no figure drawn here
 
 
-def _kill_children(marker: str) -> list[int]:
-    """This process's children whose command line names ``marker``, killed (SIGKILL)."""
+def _children(*markers: str) -> list[int]:
+    """This process's living children whose command line names one of ``markers``."""
     import os
-    import signal
 
-    killed = []
+    found = []
     for entry in os.listdir("/proc"):
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
             command = Path(f"/proc/{entry}/cmdline").read_bytes()
         except (OSError, ValueError):
             continue
-        if entry.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and marker.encode() in command:
-            os.kill(int(entry), signal.SIGKILL)
-            killed.append(int(entry))
+        fields = stat.rsplit(")", 1)[1].split()
+        if entry.isdigit() and int(fields[1]) == os.getpid() and fields[0] != "Z" and any(m.encode() in command for m in markers):
+            found.append(int(entry))
+    return found
+
+
+def _kill_children(marker: str) -> list[int]:
+    """This process's children whose command line names ``marker``, killed (SIGKILL)."""
+    import os
+    import signal
+
+    killed = _children(marker)
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
     return killed
 
 
@@ -389,3 +399,39 @@ def test_a_figure_process_that_dies_leaves_the_figures_to_the_job(engine, tmp_pa
     assert len(killed) == 1
     assert out["raport.html"].read_text(encoding="utf-8") == publication_html(con, engine=engine)
     assert out["raport.pdf"].is_file()
+
+
+_OUTPUT_CHILDREN = ("xl_afbp.outputs.figureprocess", "xl_afbp.outputs.pdfprocess")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the children in /proc")
+def test_children_started_before_the_consolidation_are_used_then_gone(engine, tmp_path):
+    """The job starts the figures' and the PDF's interpreters before consolidate() (they load
+    matplotlib and WeasyPrint on the core it leaves idle) and gives them to the outputs: the
+    publication is the one drawn here, the PDF is rendered, and no interpreter is left."""
+    from xl_afbp.outputs.figureprocess import start_figures
+    from xl_afbp.outputs.pdfprocess import start_renderer
+    from xl_afbp.outputs.publication import publication_html
+
+    drawing, renderer = start_figures(), start_renderer()
+    assert len(_children(*_OUTPUT_CHILDREN)) == 2
+    con = _hostile_consolidation(engine, tmp_path, "Gmina Żółć")
+    out = job.write_outputs(con, tmp_path / "out", engine=engine, drawing=drawing, renderer=renderer)
+    assert out["raport.html"].read_text(encoding="utf-8") == publication_html(con, engine=engine)
+    text = subprocess.run(["pdftotext", str(out["raport.pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Gmina Żółć" in text
+    assert _children(*_OUTPUT_CHILDREN) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the children in /proc")
+def test_a_consolidation_that_fails_leaves_no_interpreter_behind(returned_folder, tmp_path):
+    """The interpreters started before consolidate() are stopped when it raises (here: the
+    library list named does not exist), and when the outputs cannot even start (the output
+    folder is a file): none waits for a document that never comes."""
+    with pytest.raises(FileNotFoundError):
+        job.run_consolidation([returned_folder], expected=tmp_path / "brak.csv", out=tmp_path / "out", db=None, progress=False)
+    assert _children(*_OUTPUT_CHILDREN) == []
+    (tmp_path / "plik").write_text("nie folder")
+    with pytest.raises(OSError):
+        job.run_consolidation([returned_folder], out=tmp_path / "plik" / "out", db=None, progress=False)
+    assert _children(*_OUTPUT_CHILDREN) == []

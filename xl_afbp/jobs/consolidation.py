@@ -26,7 +26,7 @@ from ..outputs.csvfiles import EXCEL_PL, CsvDialect, write_csvs
 from ..outputs.feedback import write_feedback
 from ..outputs.figureprocess import FigureProcess, start_figures
 from ..outputs.html import html_to_pdf, write_html
-from ..outputs.pdfprocess import start_renderer
+from ..outputs.pdfprocess import PdfRenderer, start_renderer
 from ..outputs.publication import TrendFigures, figure_charts, publication_html
 from ..outputs.quality import render_quality
 from ..outputs.summary import write_workbook
@@ -57,6 +57,8 @@ def write_outputs(
     dialect: CsvDialect = EXCEL_PL,
     feedback: bool = False,
     progress: bool = False,
+    drawing: FigureProcess | None = None,
+    renderer: PdfRenderer | None = None,
 ) -> dict[str, Path]:
     """Every file of the summary folder; returns name → path.
 
@@ -68,15 +70,23 @@ def write_outputs(
     import (``then``) runs before the outputs that show the trends: ``trends_of`` computes
     them (from the database: every year, this one included). The publication is built once
     and written as HTML; its PDF – the longest chain, so it comes first – is rendered by a
-    fresh process (:mod:`~xl_afbp.outputs.pdfprocess`, started after the trends: it loads
-    WeasyPrint while this one builds the publication) while this one writes the rest. The
-    figures that need no trends are drawn by another (:mod:`~xl_afbp.outputs.figureprocess`),
-    started first, while this one stores the database and computes the trends."""
+    fresh process (:mod:`~xl_afbp.outputs.pdfprocess`) while this one writes the rest. The
+    figures that need no trends are drawn by another (:mod:`~xl_afbp.outputs.figureprocess`)
+    while this one stores the database and computes the trends. Both interpreters are best
+    started by the caller before the consolidation, which leaves the second core idle while
+    they load matplotlib and WeasyPrint (``drawing``, ``renderer``: they are this function's
+    to use and stop); else they are started here, the PDF's after the trends."""
     from ..outputs.benchmark import write_benchmark
 
-    engine = engine or get_engine(choose_edition(None, con.year).source)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = engine or get_engine(choose_edition(None, con.year).source)
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        for child in (drawing, renderer):
+            if child is not None:  # a child given to us is ours to stop
+                child.close()
+        raise
     report = out / "raport.html"
     paths: dict[str, Path] = {}
     failures: dict[str, BaseException] = {}
@@ -103,13 +113,14 @@ def write_outputs(
     # the longest chain first: database → trends → publication → its PDF, rendered by a fresh
     # process while this one writes every other output; the figures the database and the
     # trends do not change are drawn by another meanwhile, the second core's only work until
-    # the trends are done (the PDF's process, started earlier, slowed it more than it gained)
-    with _draw_figures(con, engine) as drawing:
+    # the trends are done (a PDF process started here before them slowed them more than it
+    # gained; started before the consolidation, it has loaded WeasyPrint by now)
+    with _draw_figures(con, engine, drawing) as drawing:
         if then is not None:
             attempt("database", then)
         if trends_of is not None:
             attempt("trends", lambda: found.append(trends_of()))
-        with start_renderer() as renderer:
+        with renderer if renderer is not None else start_renderer() as renderer:
             attempt("raport.html", publication)
             pdf = renderer.render(report, out / "raport.pdf") if html else None
     attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
@@ -130,10 +141,10 @@ def write_outputs(
     return paths
 
 
-def _draw_figures(con: Consolidation, engine: Engine) -> FigureProcess:
+def _draw_figures(con: Consolidation, engine: Engine, drawing: FigureProcess | None = None) -> FigureProcess:
     """The publication's figures that need no trends, being drawn by a fresh process (it
-    starts, and loads matplotlib, while they are computed)."""
-    drawing = start_figures()
+    starts, and loads matplotlib, while they are computed; ``drawing``: one started before)."""
+    drawing = drawing if drawing is not None else start_figures()
     try:
         drawing.give(figure_charts(con, engine=engine))
     except Exception:  # noqa: BLE001 - the publication draws them, and reports what fails
@@ -290,7 +301,14 @@ def run_consolidation(
         exclude += [db, f"{db}-journal", f"{db}-wal", f"{db}-shm"]
     paths = collect_inputs(inputs, exclude=exclude)
     subs, engine, year, notes = read_for_year(paths, year=year, edition=edition, engine=engine, workers=workers, progress=progress)
-    con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, progress=progress, include_flagged=include_flagged)
+    # the outputs' interpreters load matplotlib and WeasyPrint on the core consolidate() leaves idle
+    drawing, renderer = start_figures(), start_renderer()
+    try:
+        con = consolidate(subs, engine=engine, expected=expected, region=region, year=year, progress=progress, include_flagged=include_flagged)
+    except BaseException:
+        drawing.close()
+        renderer.close()
+        raise
     stored: list[Any] = []
 
     def to_database() -> None:
@@ -308,7 +326,7 @@ def run_consolidation(
 
     failures: dict[str, str] = {}
     try:
-        outputs = write_outputs(con, out, engine=engine, then=to_database, trends_of=history, dialect=dialect, feedback=feedback, progress=progress)
+        outputs = write_outputs(con, out, engine=engine, then=to_database, trends_of=history, dialect=dialect, feedback=feedback, progress=progress, drawing=drawing, renderer=renderer)
     except OutputError as exc:
         outputs = exc.written
         failures = {name: f"{type(e).__name__}: {e}" for name, e in exc.failures.items()}

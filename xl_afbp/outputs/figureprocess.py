@@ -3,10 +3,11 @@ interpreter while the consolidating process stores the database and computes the
 
 Drawing them (matplotlib, ~1.5–2 s with 2,500 libraries) sat on the job's longest chain –
 database → trends → publication → its PDF – although they need neither the database nor
-the trends. The job starts this interpreter first (:func:`start_figures`); it imports
-:mod:`.charts` with numpy and matplotlib only (:mod:`.fresh`: not the package, not pandas)
-while the job computes the charts to draw (:class:`~.charts.Chart`, given pickled on its
-input, :meth:`FigureProcess.give`), and writes the PNG ``data:`` URIs back on its output.
+the trends. The job starts this interpreter before ``consolidate()`` (:func:`start_figures`),
+which leaves the second core idle; it imports :mod:`.charts` with numpy and matplotlib only
+(:mod:`.fresh`: not the package, not pandas) meanwhile, then waits for the charts to draw
+(:class:`~.charts.Chart`, given pickled on its input, :meth:`FigureProcess.give`), and
+writes the PNG ``data:`` URIs back on its output.
 The publication takes a figure from there when its chart is equal to one given
 (:meth:`FigureProcess.drawn`), else draws it itself: a child that fails costs time, never
 a figure. The same matplotlib, its settings (``matplotlibrc`` of

@@ -7,10 +7,10 @@ document only. It reads the ``raport.html`` already written: only the paths are 
 When it fails, the caller renders the PDF itself, which then reports the real error.
 
 The interpreter is started (:func:`start_renderer`) before the document exists: it imports
-WeasyPrint and loads the fonts – 0.3–0.5 s – while the consolidating process builds the
-publication (the job starts it after the trends: until then both cores are busy, with the
-database and the figures, :mod:`.figureprocess`), then waits for the one line that names
-the HTML file and the PDF to write (:meth:`PdfRenderer.render`).
+WeasyPrint and loads the fonts – 0.3–0.5 s – while the consolidating process works (the
+consolidation job starts it before ``consolidate()``, which leaves the second core idle),
+then waits for the one line that names the HTML file and the PDF to write
+(:meth:`PdfRenderer.render`).
 
 This module imports nothing of the package but :mod:`.fresh` (the standard library only),
 so that the child loads little more than WeasyPrint.
