@@ -292,7 +292,8 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     from xl_afbp.consolidate.trends import trends
     from xl_afbp.database import history
 
-    job.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con), trends_of=lambda: trends(history(db), engine), drawing=drawing, renderer=renderer)
+    job.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con), trends_of=lambda: trends(history(db), engine),
+                      trends_first=lambda: job.trends_before_import(con, db, engine), drawing=drawing, renderer=renderer)
     phases["outputs + SQLite + trends (raport.pdf in a fresh process)"] = time.perf_counter() - t
     total = time.perf_counter() - t0
     finished = time.time()

@@ -374,3 +374,92 @@ def test_statistics_from_the_database_leave_out_what_the_checks_marked_wrong(tmp
     mine = {key(r): (r["n"], r["mediana"]) for r in con.benchmark_rows()}
     for r in from_db:
         assert r["n"] == mine[key(r)][0] and r["mediana"] == pytest.approx(mine[key(r)][1]), key(r)
+
+
+def _year_of_hostile_forms(libs, year: int, engine):
+    """A consolidation of ``year`` whose forms hold what a store must keep or turn into
+    nothing: a rule error (its values left out of statistics), ``#``, text in a number
+    field, NaN, infinity, an int beyond a double, a truth value, odd names, file warnings."""
+    from xl_afbp.consolidate import consolidate
+    from xl_afbp.demo.simulate import inject_mistake
+
+    odd = [{5: "#"}, {6: "sto"}, {7: float("nan"), 8: float("inf")}, {9: 10**400}, {10: True}, {}]
+    subs = []
+    for i, lib in enumerate(libs):
+        data = simulate_form(lib.mieszkancy, lib.filie, seed=f"{year}-{lib.id}", podtyp=lib.podtyp, organizator=lib.organizator)
+        if i == 0:
+            data = inject_mistake(data, "rule_error", seed=year)
+        data.items.update(odd[i % len(odd)])
+        data.basic |= {"NAZWA": f"{lib.nazwa} \ud800 {year}" if i == 1 else lib.nazwa, "PODTYP": lib.podtyp}
+        meta = {"library_id": lib.id, "year": year, "teryt": lib.teryt}
+        subs.append(Submission(path=Path(f"{lib.id}.xlsx"), name=f"{lib.id}.xlsx", sha256=f"{year}{i:060d}", size=1, verdict="accepted", code="ok", reason="",
+                               library_id=lib.id, meta=meta, data=data, warnings=["uwaga: \ud800 ukryty arkusz"] if i == 2 else []))
+    return consolidate(subs, engine=engine, year=year)
+
+
+def test_the_history_known_before_the_import_is_the_one_read_after_it(tmp_path, engine):
+    """The consolidation job computes the trends, and renders the publication, before it
+    writes the database (:func:`database.pending_history`): this year's rows as the import
+    will store them, with the database's other years. After the import, ``history()`` must
+    read exactly that table – values, text and what cannot be stored as NaN, indicators, and
+    the checks that leave values out of the statistics – in the first year and the next; a
+    year the database already holds has no such table (a correction depends on what is
+    stored)."""
+    import pandas as pd
+
+    libs, _ = read_libraries(SAMPLE_LIBS)
+    db = tmp_path / "afbp.sqlite"
+    for year in (2017, 2016):  # a year before the stored one too
+        con = _year_of_hostile_forms(libs[:6], year, engine)
+        before = database.pending_history(con, path=db)
+        assert before is not None and sorted(set(before["rok"])) == sorted({2017, year})
+        database.store(db, con)
+        after = database.history(db)
+        order = lambda t: t.sort_values(["rok", "id"]).reset_index(drop=True)  # noqa: E731
+        pd.testing.assert_frame_equal(order(before), order(after), check_exact=True, check_like=True)
+        assert any(before["_findings"]) and before["P05"].isna().any()
+    assert database.pending_history(_year_of_hostile_forms(libs[:6], 2016, engine), path=db) is None
+
+
+def test_the_database_is_written_while_the_pdf_renders_and_the_outputs_are_the_same(two_years, tmp_path, monkeypatch):
+    """A second survey year: the job knows its trends before the import, so it renders the
+    publication first and writes the database while the PDF renders. The outputs and the
+    database are the ones of the import-first way (the oracle: the job with the history
+    before the import withheld), and a year imported again takes that way by itself."""
+    import re
+
+    from xl_afbp.jobs.consolidation import run_consolidation
+
+    root, libs, folders = two_years
+    real_store = database.store
+    order: list[tuple[str, bool]] = []
+
+    def store(path, con, **kw):
+        order.append((str(path), (Path(path).parent / f"s{con.year}" / "raport.html").is_file()))
+        return real_store(path, con, **kw)
+
+    monkeypatch.setattr(database, "store", store)
+    runs = {}
+    for way in ("first", "after"):
+        if way == "after":
+            monkeypatch.setattr(database, "pending_history", lambda con, path=None: None)
+        db = tmp_path / way / "afbp.sqlite"
+        for year in (2016, 2017):
+            runs[way, year] = run_consolidation([folders[year]], out=db.parent / f"s{year}", db=db, progress=False)
+    assert [published for _, published in order] == [True, True, False, False]
+    for year in (2016, 2017):
+        a, b = (runs[w, year] for w in ("first", "after"))
+        assert a.failures == b.failures == {} and a.database.new == b.database.new == len(libs)
+        for name in ("raport.html", "podsumowanie.xlsx", "biblioteki.csv", "region.csv"):
+            assert name in a.outputs, name
+        assert a.outputs["raport.html"].read_bytes() == b.outputs["raport.html"].read_bytes()
+        assert ("2016–2017" in a.outputs["raport.html"].read_text(encoding="utf-8")) == (year == 2017)  # the trends span both years
+    clean = lambda rows: [re.sub(r"'\d{4}-\d\d-\d\dT[\d:+.]*'", "", repr(r)) for r in rows]  # noqa: E731
+    first, after = (database.dump(tmp_path / w / "afbp.sqlite") for w in ("first", "after"))
+    assert {t: clean(r) for t, r in first.items()} == {t: clean(r) for t, r in after.items()}
+    monkeypatch.undo()
+    order.clear()
+    monkeypatch.setattr(database, "store", store)
+    (tmp_path / "first" / "s2017" / "raport.html").unlink()
+    again = run_consolidation([folders[2017]], out=tmp_path / "first" / "s2017", db=tmp_path / "first" / "afbp.sqlite", progress=False)
+    assert again.failures == {} and [published for _, published in order] == [False]

@@ -453,29 +453,40 @@ def _activate(conn: sqlite3.Connection, year: int, e, lib: dict | None, batch: d
         report.replaced += 1
     else:
         report.inserted += 1
-    lib = lib or {}
-    ev = e.evaluation  # consolidate.evaluation.FormEvaluation
-    lid = _plain(e.library_id)
+    row, rows = _current_rows(year, e, lib)
     conn.execute(
         "INSERT OR REPLACE INTO libraries (library_id, year, sha256, nazwa, organizator, podtyp, przedzial, wojewodztwo, powiat, gmina, miejscowosc, teryt, status, errors, warnings, gaps)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (lid, year, sha, *(_plain(lib.get(k)) for k in LIBRARY_COLUMNS),
-         *((ev.status, ev.errors, ev.warnings, ev.gaps) if ev else (None, None, None, None))),
+        row,
     )
+    for table, found in rows.items():
+        batch[table] += found
+
+
+def _current_rows(year: int, e, lib: dict | None) -> tuple[tuple, dict[str, list[tuple]]]:
+    """The ``libraries`` row and the rows of the value tables and ``findings`` that make the
+    entry ``e`` its library's current submission for ``year``: what :func:`store` inserts
+    and :func:`pending_history` reads (pure)."""
+    lib = lib or {}
+    ev = e.evaluation  # consolidate.evaluation.FormEvaluation
+    lid = _plain(e.library_id)
+    sha = e.sub.sha256
+    row = (lid, year, sha, *(_plain(lib.get(k)) for k in LIBRARY_COLUMNS),
+           *((ev.status, ev.errors, ev.warnings, ev.gaps) if ev else (None, None, None, None)))
     data = e.sub.data
+    items = []
     for nr, v in sorted(data.items.items()):
         p = _plain(v)
         if p is None or p == "":
             continue
         number = isinstance(p, (int, float))
-        batch["item_values"].append((lid, year, int(nr), p if number else None, None if number else p))
-    batch["service_values"] += [(lid, year, int(nr), p) for nr, v in sorted(data.services.items()) if (p := _plain(v)) not in (None, "")]
-    k03 = {addr: row for addr, row in data.k03.items() if _filled(row)}
-    batch["k03_values"].append((lid, year, _json_rows(k03)))
-    batch["indicator_values"] += [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
+        items.append((lid, year, int(nr), p if number else None, None if number else p))
+    services = [(lid, year, int(nr), p) for nr, v in sorted(data.services.items()) if (p := _plain(v)) not in (None, "")]
+    k03 = {addr: r for addr, r in data.k03.items() if _filled(r)}
+    indicators = [(lid, year, code, _number(v)) for code, v in (ev.indicators if ev else {}).items()]
     findings = [(sha, year, i, lid, *(_plain(x) for x in f.row())) for i, f in enumerate(ev.findings if ev else (), start=1)]
     findings += [(sha, year, len(findings) + i, lid, "plik", "import", "uwaga", _plain(w), "", None, None, None) for i, w in enumerate(e.warnings, start=1)]
-    batch["findings"] += findings
+    return row, {"item_values": items, "service_values": services, "k03_values": [(lid, year, _json_rows(k03))], "indicator_values": indicators, "findings": findings}
 
 
 def _filled(row: Any) -> bool:
@@ -520,9 +531,8 @@ def history(path: Path | str, *, years: Iterable[int] | None = None):
 
     wanted = None if years is None else sorted({int(y) for y in years})
     where, args = ("", ()) if wanted is None else (f" WHERE year IN ({', '.join('?' * len(wanted))})", tuple(wanted))
-    basic = ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")
     with closing(connect(path, create=False)) as conn:
-        libs = pd.read_sql_query(f"SELECT year AS rok, library_id AS id, {', '.join(basic)} FROM libraries{where} ORDER BY year, library_id", conn, params=args)
+        libs = pd.read_sql_query(f"SELECT year AS rok, library_id AS id, {', '.join(LIBRARY_COLUMNS)} FROM libraries{where} ORDER BY year, library_id", conn, params=args)
         items = pd.read_sql_query(f"SELECT year AS rok, library_id AS id, item, value FROM item_values{where}", conn, params=args)
         inds = pd.read_sql_query(f"SELECT year AS rok, library_id AS id, code, value FROM indicator_values{where}", conn, params=args)
         fwhere = "" if wanted is None else f" AND l.year IN ({', '.join('?' * len(wanted))})"
@@ -531,6 +541,59 @@ def history(path: Path | str, *, years: Iterable[int] | None = None):
             f" JOIN findings f ON f.sha256 = l.sha256 AND f.year = l.year AND f.library_id = l.library_id WHERE 1 = 1{fwhere} ORDER BY f.seq",
             conn, params=args,
         )
+    return _history_frame(libs, items, inds, finds)
+
+
+def pending_history(con, *, path: Path | str | None = None):
+    """This year's rows of :func:`history` as it will read them once :func:`store` has
+    recorded ``con`` – computed from the consolidation, without the database; with ``path``,
+    joined to the database's other years. So the trends can be computed, and the
+    publication rendered, while the database is written.
+
+    None when that is not known beforehand: the database already holds rows of the year
+    (which submission is current then depends on what is stored), or two files would both
+    be a library's current one or share a content hash, or one has no library id or content
+    hash, or its rows cannot be made (store() decides those by the database's rules)."""
+    import pandas as pd
+
+    year = int(con.year)
+    basic = ["id", *(c for c in LIBRARY_COLUMNS if c in con.libraries.columns)]
+    lib_rows = {r["id"]: r for r in con.libraries[basic].to_dict("records")} if len(con.libraries) else {}
+    current = [e for e in con.entries if e.status in USED and e.status in STORED]
+    ids = [_plain(e.library_id) for e in current]
+    shas = [e.sub.sha256 for e in current]
+    if None in ids or not all(shas) or len(set(ids)) != len(ids) or len(set(shas)) != len(shas):
+        return None
+    other = None
+    if path is not None:
+        held = years(path) if Path(path).exists() else []
+        if year in held:
+            return None
+        other = history(path, years=[y for y in held if y != year]) if held else None
+    libs, items, inds, finds = [], [], [], []
+    for e in current:
+        try:
+            row, rows = _current_rows(year, e, lib_rows.get(e.library_id))
+        except (ValueError, TypeError, OverflowError, UnicodeError):  # store() leaves such a file out
+            return None
+        libs.append(row[:2] + row[3:3 + len(LIBRARY_COLUMNS)])
+        # as SQLite gives them back: a REAL column holds every number as a float
+        items += [(y, lid, nr, None if v is None else float(v)) for lid, y, nr, v, _text in rows["item_values"]]
+        inds += [(y, lid, code, v) for lid, y, code, v in rows["indicator_values"]]
+        finds += [(y, lid, kind, ref, severity) for _sha, y, _seq, lid, kind, ref, severity, *_ in rows["findings"]]
+    frame = _history_frame(
+        pd.DataFrame(sorted(libs, key=lambda r: r[0]), columns=["id", "rok", *LIBRARY_COLUMNS])[["rok", "id", *LIBRARY_COLUMNS]],
+        pd.DataFrame(items, columns=["rok", "id", "item", "value"]),
+        pd.DataFrame(inds, columns=["rok", "id", "code", "value"]),
+        pd.DataFrame(finds, columns=["rok", "id", "kind", "ref", "severity"]),
+    )
+    return frame if other is None else pd.concat([other, frame], ignore_index=True)
+
+
+def _history_frame(libs, items, inds, finds):
+    """:func:`history`'s table from its four queries' frames (``libs``: rok, id, the basic
+    columns; ``items`` and ``inds``: rok, id, item or code, value; ``finds``: rok, id, kind,
+    ref, severity in their order)."""
     items["col"] = [f"P{int(n):02d}" for n in items["item"]]
     wide_items = items.pivot_table(index=["rok", "id"], columns="col", values="value", aggfunc="first") if len(items) else None
     wide_inds = inds.pivot_table(index=["rok", "id"], columns="code", values="value", aggfunc="first") if len(inds) else None
@@ -555,4 +618,4 @@ def dump(path: Path | str) -> dict[str, list[tuple]]:
         return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
 
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "DatabaseError", "StoreReport", "connect", "dump", "history", "migrate", "previous_values", "schema_version", "store", "years"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "DatabaseError", "StoreReport", "connect", "dump", "history", "migrate", "pending_history", "previous_values", "schema_version", "store", "years"]

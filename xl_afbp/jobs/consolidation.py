@@ -54,6 +54,7 @@ def write_outputs(
     engine: Engine | None = None,
     then: Callable[[], Any] | None = None,
     trends_of: Callable[[], Trends | None] | None = None,
+    trends_first: Callable[[], Trends | None] | None = None,
     dialect: CsvDialect = EXCEL_PL,
     feedback: bool = False,
     progress: bool = False,
@@ -68,7 +69,9 @@ def write_outputs(
     Each output is attempted even when another one fails (then :class:`OutputError` lists
     the failures, with their reasons, after everything else was written). The database
     import (``then``) runs before the outputs that show the trends: ``trends_of`` computes
-    them (from the database: every year, this one included). The publication is built once
+    them (from the database: every year, this one included) – unless ``trends_first``
+    computes them beforehand (None: it cannot), then the database is written while the PDF
+    renders. The publication is built once
     and written as HTML; its PDF – the longest chain, so it comes first – is rendered by a
     fresh process (:mod:`~xl_afbp.outputs.pdfprocess`) while this one writes the rest. The
     figures that need no trends are drawn by another (:mod:`~xl_afbp.outputs.figureprocess`)
@@ -111,18 +114,26 @@ def write_outputs(
         return write_html(html[0], report)
 
     # the longest chain first: database → trends → publication → its PDF, rendered by a fresh
-    # process while this one writes every other output; the figures the database and the
+    # process while this one writes every other output (trends known before the import: the
+    # database is written while the PDF renders); the figures the database and the
     # trends do not change are drawn by another meanwhile, the second core's only work until
     # the trends are done (a PDF process started here before them slowed them more than it
     # gained; started before the consolidation, it has loaded WeasyPrint by now)
     with _draw_figures(con, engine, drawing) as drawing:
-        if then is not None:
-            attempt("database", then)
-        if trends_of is not None:
-            attempt("trends", lambda: found.append(trends_of()))
+        early = _quietly(trends_first)
+        store_later = early is not None
+        if store_later:
+            found.append(early)
+        else:
+            if then is not None:
+                attempt("database", then)
+            if trends_of is not None:
+                attempt("trends", lambda: found.append(trends_of()))
         with renderer if renderer is not None else start_renderer() as renderer:
             attempt("raport.html", publication)
             pdf = renderer.render(report, out / "raport.pdf") if html else None
+    if store_later and then is not None:
+        attempt("database", then)
     attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
     bench = f"benchmark-{con.year}.csv"
     attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
@@ -139,6 +150,27 @@ def write_outputs(
     if failures:
         raise OutputError(failures, paths)
     return paths
+
+
+def trends_before_import(con: Consolidation, db: Path | str, engine: Engine) -> Trends | None:
+    """The trends before the database ``db`` records ``con``: its other years and this one's
+    rows as the import will store them (None when they depend on what is stored,
+    :func:`~xl_afbp.database.pending_history`)."""
+    from ..database import pending_history
+
+    pending = pending_history(con, path=db)
+    return None if pending is None else trends(pending, engine)
+
+
+def _quietly(fn: Callable[[], Any] | None) -> Any:
+    """``fn()``, or None when there is none or it fails (the way taken instead reports what
+    fails)."""
+    if fn is None:
+        return None
+    try:
+        return fn()
+    except Exception:  # noqa: BLE001 - e.g. a database that cannot be read: stored first, then read
+        return None
 
 
 def _draw_figures(con: Consolidation, engine: Engine, drawing: FigureProcess | None = None) -> FigureProcess:
@@ -326,7 +358,10 @@ def run_consolidation(
 
     failures: dict[str, str] = {}
     try:
-        outputs = write_outputs(con, out, engine=engine, then=to_database, trends_of=history, dialect=dialect, feedback=feedback, progress=progress, drawing=drawing, renderer=renderer)
+        outputs = write_outputs(
+            con, out, engine=engine, then=to_database, trends_of=history, trends_first=partial(trends_before_import, con, db, engine) if db is not None else None,
+            dialect=dialect, feedback=feedback, progress=progress, drawing=drawing, renderer=renderer,
+        )
     except OutputError as exc:
         outputs = exc.written
         failures = {name: f"{type(e).__name__}: {e}" for name, e in exc.failures.items()}
