@@ -289,11 +289,7 @@ def child(returned: str, libs_csv: str, out: str) -> None:
     con = c.consolidate(subs, engine=engine, expected=libs_csv, progress=False)
     phases["consolidate (statuses, recompute, tables)"] = time.perf_counter() - t
     t = time.perf_counter()
-    from xl_afbp.consolidate.trends import trends
-    from xl_afbp.database import history
-
-    job.write_outputs(con, out_dir, engine=engine, then=lambda: store(db, con), trends_of=lambda: trends(history(db), engine),
-                      trends_first=lambda: job.trends_before_import(con, db, engine), drawing=drawing, renderer=renderer)
+    job.write_run_outputs(con, out_dir, db=db, engine=engine, drawing=drawing, renderer=renderer)
     phases["outputs + SQLite + trends (raport.pdf in a fresh process)"] = time.perf_counter() - t
     total = time.perf_counter() - t0
     finished = time.time()

@@ -332,8 +332,7 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
 
     now = imported_at or _now()
     year = int(con.year)
-    basic = ["id", *(c for c in LIBRARY_COLUMNS if c in con.libraries.columns)]
-    lib_rows = {r["id"]: r for r in con.libraries[basic].to_dict("records")} if len(con.libraries) else {}
+    lib_rows = _library_rows(con)
     with closing(connect(path)) as conn, conn:
         conn.execute("BEGIN")  # one transaction; each file under a savepoint inside it
         conn.execute("SAVEPOINT all_files")
@@ -354,6 +353,12 @@ def store(path: Path | str, con, *, imported_at: str | None = None) -> StoreRepo
 
 #: the basic columns of the ``libraries`` table (from the consolidator's table of that name)
 LIBRARY_COLUMNS = ("nazwa", "organizator", "podtyp", "przedzial", "wojewodztwo", "powiat", "gmina", "miejscowosc", "teryt")
+
+
+def _library_rows(con) -> dict[str, dict]:
+    """The consolidator's basic columns of each library, by id (what its row is made of)."""
+    basic = ["id", *(c for c in LIBRARY_COLUMNS if c in con.libraries.columns)]
+    return {r["id"]: r for r in con.libraries[basic].to_dict("records")} if len(con.libraries) else {}
 
 
 def _store_files(conn: sqlite3.Connection, con, year: int, now: str, lib_rows: dict[str, dict], *, together: bool) -> StoreReport:
@@ -544,11 +549,11 @@ def history(path: Path | str, *, years: Iterable[int] | None = None):
     return _history_frame(libs, items, inds, finds)
 
 
-def pending_history(con, *, path: Path | str | None = None):
-    """This year's rows of :func:`history` as it will read them once :func:`store` has
-    recorded ``con`` – computed from the consolidation, without the database; with ``path``,
-    joined to the database's other years. So the trends can be computed, and the
-    publication rendered, while the database is written.
+def pending_history(con, path: Path | str):
+    """:func:`history` of the database ``path`` as it will read once :func:`store` has
+    recorded ``con``: its other years, and this year's rows computed from the consolidation
+    by the rows the import makes. So the trends can be computed, and the publication
+    rendered, while the database is written.
 
     None when that is not known beforehand: the database already holds rows of the year
     (which submission is current then depends on what is stored), or two files would both
@@ -557,37 +562,34 @@ def pending_history(con, *, path: Path | str | None = None):
     import pandas as pd
 
     year = int(con.year)
-    basic = ["id", *(c for c in LIBRARY_COLUMNS if c in con.libraries.columns)]
-    lib_rows = {r["id"]: r for r in con.libraries[basic].to_dict("records")} if len(con.libraries) else {}
-    current = [e for e in con.entries if e.status in USED and e.status in STORED]
+    current = [e for e in con.entries if e.status in USED]  # what store() makes current in a year it does not hold
     ids = [_plain(e.library_id) for e in current]
     shas = [e.sub.sha256 for e in current]
     if None in ids or not all(shas) or len(set(ids)) != len(ids) or len(set(shas)) != len(shas):
         return None
-    other = None
-    if path is not None:
-        held = years(path) if Path(path).exists() else []
-        if year in held:
-            return None
-        other = history(path, years=[y for y in held if y != year]) if held else None
+    held = years(path) if Path(path).exists() else []
+    if year in held:
+        return None
+    lib_rows = _library_rows(con)
     libs, items, inds, finds = [], [], [], []
     for e in current:
         try:
             row, rows = _current_rows(year, e, lib_rows.get(e.library_id))
         except (ValueError, TypeError, OverflowError, UnicodeError):  # store() leaves such a file out
             return None
-        libs.append(row[:2] + row[3:3 + len(LIBRARY_COLUMNS)])
+        libs.append((year, row[0], *row[3 : 3 + len(LIBRARY_COLUMNS)]))
         # as SQLite gives them back: a REAL column holds every number as a float
         items += [(y, lid, nr, None if v is None else float(v)) for lid, y, nr, v, _text in rows["item_values"]]
         inds += [(y, lid, code, v) for lid, y, code, v in rows["indicator_values"]]
         finds += [(y, lid, kind, ref, severity) for _sha, y, _seq, lid, kind, ref, severity, *_ in rows["findings"]]
     frame = _history_frame(
-        pd.DataFrame(sorted(libs, key=lambda r: r[0]), columns=["id", "rok", *LIBRARY_COLUMNS])[["rok", "id", *LIBRARY_COLUMNS]],
+        pd.DataFrame(sorted(libs, key=lambda r: r[1]), columns=["rok", "id", *LIBRARY_COLUMNS]),  # ORDER BY library_id
         pd.DataFrame(items, columns=["rok", "id", "item", "value"]),
         pd.DataFrame(inds, columns=["rok", "id", "code", "value"]),
         pd.DataFrame(finds, columns=["rok", "id", "kind", "ref", "severity"]),
     )
-    return frame if other is None else pd.concat([other, frame], ignore_index=True)
+    other = [y for y in held if y != year]
+    return pd.concat([history(path, years=other), frame], ignore_index=True) if other else frame
 
 
 def _history_frame(libs, items, inds, finds):

@@ -152,13 +152,13 @@ def write_outputs(
     return paths
 
 
-def trends_before_import(con: Consolidation, db: Path | str, engine: Engine) -> Trends | None:
+def _trends_before_import(con: Consolidation, db: Path | str, engine: Engine) -> Trends | None:
     """The trends before the database ``db`` records ``con``: its other years and this one's
     rows as the import will store them (None when they depend on what is stored,
     :func:`~xl_afbp.database.pending_history`)."""
     from ..database import pending_history
 
-    pending = pending_history(con, path=db)
+    pending = pending_history(con, db)
     return None if pending is None else trends(pending, engine)
 
 
@@ -341,6 +341,26 @@ def run_consolidation(
         drawing.close()
         renderer.close()
         raise
+    outputs, stored, failures = write_run_outputs(con, out, db=db, engine=engine, drawing=drawing, renderer=renderer, dialect=dialect, feedback=feedback, progress=progress)
+    return RunReport(con, outputs, stored, len(paths), tuple(notes), failures)
+
+
+def write_run_outputs(
+    con: Consolidation,
+    out: Path | str,
+    *,
+    db: Path | str | None,
+    engine: Engine,
+    drawing: FigureProcess | None = None,
+    renderer: PdfRenderer | None = None,
+    dialect: CsvDialect = EXCEL_PL,
+    feedback: bool = False,
+    progress: bool = False,
+) -> tuple[dict[str, Path], Any, dict[str, str]]:
+    """The database (``db``; None: none) and the outputs of a run's consolidation, as
+    :func:`run_consolidation` writes them: (outputs written, the database's
+    :class:`~xl_afbp.database.StoreReport` or None, failures: name → "ErrorType: reason").
+    The trends come from the database, computed before the import when they can be."""
     stored: list[Any] = []
 
     def to_database() -> None:
@@ -359,13 +379,13 @@ def run_consolidation(
     failures: dict[str, str] = {}
     try:
         outputs = write_outputs(
-            con, out, engine=engine, then=to_database, trends_of=history, trends_first=partial(trends_before_import, con, db, engine) if db is not None else None,
+            con, out, engine=engine, then=to_database, trends_of=history, trends_first=partial(_trends_before_import, con, db, engine) if db is not None else None,
             dialect=dialect, feedback=feedback, progress=progress, drawing=drawing, renderer=renderer,
         )
     except OutputError as exc:
         outputs = exc.written
         failures = {name: f"{type(e).__name__}: {e}" for name, e in exc.failures.items()}
-    return RunReport(con, outputs, stored[0] if stored else None, len(paths), tuple(notes), failures)
+    return outputs, stored[0] if stored else None, failures
 
 
 def read_for_year(paths: Sequence[Path], *, year: int | None = None, edition: str | Path | None = None, engine: Engine | None = None, workers: int | None = None, progress: bool = True) -> tuple[list[Any], Engine, int | None, list[str]]:
