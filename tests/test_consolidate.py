@@ -134,7 +134,7 @@ def region(tmp_path_factory, engine) -> Region:
     paths = job.collect_inputs([returned])
     subs = job.read_files(paths, progress=False)
     con = c.consolidate(subs, engine=engine, expected=libs_csv)
-    outputs = job.write_outputs(con, out, engine=engine, then=lambda: database.store(db, con))
+    outputs = job.write_outputs(con, out, engine=engine, database=job.RunDatabase(con, db, engine))
     plan = dict(missing=missing, mistakes=mistakes, duplicate=duplicate, corrected=corrected, conflict=conflict, evil=evil, broken=broken, lo_saved=lo_saved, first=first, stranger=stranger)
     return Region(root, libs_csv, returned, paths, subs, con, outputs, db, plan)
 

@@ -88,7 +88,7 @@ def _hostile_consolidation(engine, tmp_path, text: str, lib_id: str = "L-1"):
 @pytest.mark.parametrize("text", HOSTILE)
 def test_every_output_is_written_whatever_the_text(engine, tmp_path, text):
     con = _hostile_consolidation(engine, tmp_path, text)
-    out = job.write_outputs(con, tmp_path / "out", engine=engine, feedback=True, then=lambda: __import__("xl_afbp.database", fromlist=["store"]).store(tmp_path / "db.sqlite", con))
+    out = job.write_outputs(con, tmp_path / "out", engine=engine, feedback=True, database=job.RunDatabase(con, tmp_path / "db.sqlite", engine))
     for name in ("podsumowanie.xlsx", "raport.html", "raport.pdf", "kontrola.html", "biblioteki.csv", "benchmark-2016.csv", "korespondencja.csv"):
         assert name in out, name
     with zipfile.ZipFile(out["podsumowanie.xlsx"]) as zf:
@@ -395,7 +395,18 @@ def test_a_figure_process_that_dies_leaves_the_figures_to_the_job(engine, tmp_pa
 
     con = _hostile_consolidation(engine, tmp_path, "Gmina Żółć")
     killed: list[int] = []
-    out = job.write_outputs(con, tmp_path / "out", engine=engine, then=lambda: killed.extend(_kill_children("xl_afbp.outputs.figureprocess")))
+
+    class KillingDatabase(job.RunDatabase):
+        """A database that holds the year already (the job stores first) and whose import
+        kills the figures' interpreter."""
+
+        def trends_before_import(self):
+            return None
+
+        def store(self):
+            killed.extend(_kill_children("xl_afbp.outputs.figureprocess"))
+
+    out = job.write_outputs(con, tmp_path / "out", engine=engine, database=KillingDatabase(con, None, engine))
     assert len(killed) == 1
     assert out["raport.html"].read_text(encoding="utf-8") == publication_html(con, engine=engine)
     assert out["raport.pdf"].is_file()

@@ -52,9 +52,7 @@ def write_outputs(
     out: Path,
     *,
     engine: Engine | None = None,
-    then: Callable[[], Any] | None = None,
-    trends_of: Callable[[], Trends | None] | None = None,
-    trends_first: Callable[[], Trends | None] | None = None,
+    database: "RunDatabase | None" = None,
     dialect: CsvDialect = EXCEL_PL,
     feedback: bool = False,
     progress: bool = False,
@@ -67,11 +65,11 @@ def write_outputs(
     (``kontrola.html``), ``podsumowanie.xlsx``, the CSV tables (``dialect``), the benchmark,
     and with ``feedback`` a PDF per library in ``informacje/`` with ``korespondencja.csv``.
     Each output is attempted even when another one fails (then :class:`OutputError` lists
-    the failures, with their reasons, after everything else was written). The database
-    import (``then``) runs before the outputs that show the trends: ``trends_of`` computes
-    them (from the database: every year, this one included) – unless ``trends_first``
-    computes them beforehand (None: it cannot), then the database is written while the PDF
-    renders. The publication is built once
+    the failures, with their reasons, after everything else was written). ``database``
+    (:class:`RunDatabase`; None: no database and no trends) stores the year and gives the
+    trends of every year it holds: known before the import when they can be – then the
+    database is written while the PDF renders – else after it, before the outputs that show
+    them. The publication is built once
     and written as HTML; its PDF – the longest chain, so it comes first – is rendered by a
     fresh process (:mod:`~xl_afbp.outputs.pdfprocess`) while this one writes the rest. The
     figures that need no trends are drawn by another (:mod:`~xl_afbp.outputs.figureprocess`)
@@ -120,20 +118,17 @@ def write_outputs(
     # the trends are done (a PDF process started here before them slowed them more than it
     # gained; started before the consolidation, it has loaded WeasyPrint by now)
     with _draw_figures(con, engine, drawing) as drawing:
-        early = _quietly(trends_first)
-        store_later = early is not None
-        if store_later:
+        early = _quietly(database.trends_before_import) if database is not None else None
+        if early is not None:
             found.append(early)
-        else:
-            if then is not None:
-                attempt("database", then)
-            if trends_of is not None:
-                attempt("trends", lambda: found.append(trends_of()))
+        elif database is not None:
+            attempt("database", database.store)
+            attempt("trends", lambda: found.append(database.trends()))
         with renderer if renderer is not None else start_renderer() as renderer:
             attempt("raport.html", publication)
             pdf = renderer.render(report, out / "raport.pdf") if html else None
-    if store_later and then is not None:
-        attempt("database", then)
+    if early is not None and database is not None:
+        attempt("database", database.store)
     attempt("CSV", lambda: write_csvs(con, out, _facts(engine), dialect=dialect))
     bench = f"benchmark-{con.year}.csv"
     attempt(bench, lambda: write_benchmark(con.benchmark_rows(), out / bench))
@@ -152,21 +147,51 @@ def write_outputs(
     return paths
 
 
-def _trends_before_import(con: Consolidation, db: Path | str, engine: Engine) -> Trends | None:
-    """The trends before the database ``db`` records ``con``: its other years and this one's
-    rows as the import will store them (None when they depend on what is stored,
-    :func:`~xl_afbp.database.pending_history`)."""
-    from ..database import pending_history
+@dataclass
+class RunDatabase:
+    """A run's database (``path``; None: the run keeps none): the import of the
+    consolidation, once, and the trends of every year it holds, this one included.
 
-    pending = pending_history(con, db)
-    return None if pending is None else trends(pending, engine)
+    :func:`write_outputs` asks for the trends before the import first: when the database
+    holds no row of the year (every first import of a year), they are its other years and
+    this year's rows as the import will store them
+    (:func:`~xl_afbp.database.pending_history`), and the database is written while the PDF
+    renders; else (None) it stores first and reads the trends after. Without a database, or
+    when the import failed, the trends are this year's alone."""
+
+    con: Consolidation
+    path: Path | str | None
+    engine: Engine
+    #: the import's :class:`~xl_afbp.database.StoreReport`, once stored
+    report: Any = None
+
+    def trends_before_import(self) -> Trends | None:
+        if self.path is None:
+            return self._this_year()
+        from .. import database
+
+        pending = database.pending_history(self.con, self.path)
+        return None if pending is None else trends(pending, self.engine)
+
+    def store(self) -> None:
+        if self.path is not None:
+            from .. import database
+
+            self.report = database.store(self.path, self.con)
+
+    def trends(self) -> Trends:
+        if self.path is None or self.report is None:
+            return self._this_year()
+        from .. import database
+
+        return trends(database.history(self.path), self.engine)
+
+    def _this_year(self) -> Trends:
+        return trends(self.con.libraries.assign(rok=self.con.year), self.engine)
 
 
-def _quietly(fn: Callable[[], Any] | None) -> Any:
-    """``fn()``, or None when there is none or it fails (the way taken instead reports what
-    fails)."""
-    if fn is None:
-        return None
+def _quietly(fn: Callable[[], Any]) -> Any:
+    """``fn()``, or None when it fails (the way taken instead reports what fails)."""
     try:
         return fn()
     except Exception:  # noqa: BLE001 - e.g. a database that cannot be read: stored first, then read
@@ -360,32 +385,15 @@ def write_run_outputs(
     """The database (``db``; None: none) and the outputs of a run's consolidation, as
     :func:`run_consolidation` writes them: (outputs written, the database's
     :class:`~xl_afbp.database.StoreReport` or None, failures: name → "ErrorType: reason").
-    The trends come from the database, computed before the import when they can be."""
-    stored: list[Any] = []
-
-    def to_database() -> None:
-        if db is not None:
-            from ..database import store
-
-            stored.append(store(db, con))
-
-    def history() -> Trends:
-        if db is not None and stored:
-            from ..database import history as db_history
-
-            return trends(db_history(db), engine)
-        return trends(con.libraries.assign(rok=con.year), engine)
-
+    The trends come from the database (:class:`RunDatabase`)."""
+    run_db = RunDatabase(con, db, engine)
     failures: dict[str, str] = {}
     try:
-        outputs = write_outputs(
-            con, out, engine=engine, then=to_database, trends_of=history, trends_first=partial(_trends_before_import, con, db, engine) if db is not None else None,
-            dialect=dialect, feedback=feedback, progress=progress, drawing=drawing, renderer=renderer,
-        )
+        outputs = write_outputs(con, out, engine=engine, database=run_db, dialect=dialect, feedback=feedback, progress=progress, drawing=drawing, renderer=renderer)
     except OutputError as exc:
         outputs = exc.written
         failures = {name: f"{type(e).__name__}: {e}" for name, e in exc.failures.items()}
-    return outputs, stored[0] if stored else None, failures
+    return outputs, run_db.report, failures
 
 
 def read_for_year(paths: Sequence[Path], *, year: int | None = None, edition: str | Path | None = None, engine: Engine | None = None, workers: int | None = None, progress: bool = True) -> tuple[list[Any], Engine, int | None, list[str]]:
