@@ -174,3 +174,43 @@ def test_an_incomplete_form_is_never_ok_in_check_or_consolidate(tmp_path, engine
     con = consolidate([read_submission(files[1], engine=engine)], engine=engine)
     row = con.libraries.iloc[0]
     assert (row["status"], row["braki"]) == ("niekompletny", 2)
+
+
+# ------------------------------------------------------------------ the job, not only consolidate()
+def _job_alone(path: Path, tmp: Path) -> tuple[str, str, str]:
+    """What ``xl-afbp consolidate PATH`` logs about the one entry it finds (its exit code: 1,
+    a file the coordinator must look at – never a usage error or a crash)."""
+    import csv
+
+    out = tmp / "out"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["consolidate", "--no-db", "--quiet", "--out", str(out), str(path)])
+    assert code == 1
+    with open(out / "import.csv", encoding="utf-8-sig", newline="") as fh:
+        (row,) = list(csv.DictReader(fh, delimiter=";"))
+    return row["status"], row["kod"], row["powod"]
+
+
+def test_the_consolidation_job_logs_what_check_says_of_an_earlier_survey_and_of_bad_links(corpus, tmp_path):
+    """Files the job once refused or crashed on, where ``check`` gave a verdict: a form of a
+    survey year no edition serves (the job stopped: "no shipped edition serves 2015"), a
+    broken link named directly ("input not found"), a link in a loop inside a folder (a
+    RuntimeError from resolve()). Each now gets the import-log row ``check`` describes."""
+    from xl_afbp.verdicts import VERDICT_PL as STATUS_PL
+
+    folder, _cases = corpus
+    links = tmp_path / "links"
+    (links / "inbox").mkdir(parents=True)
+    (links / "broken.xlsx").symlink_to(links / "nowhere.xlsx")
+    (links / "loop.xlsx").symlink_to(links / "loop.xlsx")
+    (links / "inbox" / "loop.xlsx").symlink_to(links / "loop.xlsx")
+    wrong = []
+    for n, (named, entry) in enumerate(((folder / "year_2015.xlsx",) * 2, (links / "broken.xlsx",) * 2, (links / "inbox", links / "inbox" / "loop.xlsx"))):
+        checked = _check_json([entry])[entry.name]
+        try:
+            got = _job_alone(named, tmp_path / str(n))
+        except (AssertionError, OSError) as exc:  # a usage error, or no import log written
+            got = exc
+        if got != (STATUS_PL[checked["verdict"]], checked["code"], checked["reason"]):
+            wrong.append(f"{named.name}: {got!r}")
+    assert wrong == []

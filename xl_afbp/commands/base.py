@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -94,7 +95,7 @@ def batch_args(p: argparse.ArgumentParser, *, out_help: str) -> None:
 
 def check_batch_args(args: argparse.Namespace) -> None:
     """Usage errors of :func:`batch_args`: inputs and the expected list must exist."""
-    missing = [str(p) for p in args.inputs if not p.exists()]
+    missing = [str(p) for p in args.inputs if not os.path.lexists(p)]  # a broken link is an entry: the reader judges it
     if missing:
         raise UsageError(f"input not found: {', '.join(missing)}")
     if args.expected is not None and not args.expected.is_file():

@@ -209,6 +209,17 @@ def _draw_figures(con: Consolidation, engine: Engine, drawing: FigureProcess | N
     return drawing
 
 
+def _serving(year: int):
+    """The edition serving ``year``, or None when no shipped edition does (a form of an
+    earlier survey: the reader rejects it as ``wrong_edition``)."""
+    from ..spec.editions import EditionError
+
+    try:
+        return choose_edition(None, year)
+    except EditionError:
+        return None
+
+
 def collect_inputs(inputs: Iterable[Path | str], *, exclude: Iterable[Path | str] = ()) -> list[Path]:
     """Every entry of the inputs, each once, sorted; ``exclude`` are files or folders left
     out (the output folder and the database, when they sit inside).
@@ -219,7 +230,7 @@ def collect_inputs(inputs: Iterable[Path | str], *, exclude: Iterable[Path | str
     walked without following links to folders (no loops: such a link is an entry too)."""
     from ..reader.local import WORKBOOK_EXTENSIONS
 
-    skip = [Path(p).resolve() for p in exclude]
+    skip = [_resolved(Path(p)) for p in exclude]
     found: list[Path] = []
 
     def walk(folder: Path) -> None:
@@ -250,11 +261,20 @@ def collect_inputs(inputs: Iterable[Path | str], *, exclude: Iterable[Path | str
             raise FileNotFoundError(f"input not found: {p}")
     seen: dict[str, Path] = {}
     for q in found:
-        r = q.resolve()
+        r = _resolved(q)
         if any(r == s or s in r.parents for s in skip):
             continue
         seen.setdefault(os.path.abspath(q), q)
     return sorted(seen.values(), key=str)
+
+
+def _resolved(path: Path) -> Path:
+    """The path with its links followed – as far as they go: a link in a loop stays as it is
+    (an entry of its own: the reader says what is wrong with it)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # a symlink loop (RuntimeError before Python 3.13)
+        return Path(os.path.abspath(path))
 
 
 def _fallback_submission(path: Path, detail: str):
@@ -291,10 +311,10 @@ def read_files(paths: Sequence[Path], *, workers: int | None = None, progress: b
                 subs.append(_fallback_submission(p, f"błąd czytnika: {type(exc).__name__}: {str(exc)[:120]}"))
     by_path = {}
     for s in subs:
-        by_path.setdefault(Path(s.path).resolve(), s)
+        by_path.setdefault(_resolved(Path(s.path)), s)
     out = []
     for p in paths:
-        s = by_path.get(Path(p).resolve())
+        s = by_path.get(_resolved(Path(p)))
         out.append(s if s is not None else _fallback_submission(Path(p), "czytnik nie zwrócił wyniku dla tego pliku"))
     return out
 
@@ -411,9 +431,12 @@ def read_for_year(paths: Sequence[Path], *, year: int | None = None, edition: st
         year = survey_year(subs)
         if year is not None:
             notes.append(f"survey year {year} (from the files)")
-            if not chosen and (serving := choose_edition(None, year)).spec.digest != engine.spec.digest:
+            serving = _serving(year) if not chosen else None
+            if serving is None and not chosen:  # as `check` does: the reader's verdict (wrong_edition) stands
+                notes.append(f"no edition serves the survey year {year}: the files keep the verdicts of edition {engine.spec.edition.id}")
+            elif serving is not None and serving.spec.digest != engine.spec.digest:
                 engine = get_engine(serving.source)
                 subs = read_files(paths, workers=workers, progress=progress, engine=engine)
-    why = "" if chosen else f" (the newest edition serving {year})" if year is not None else " (the newest shipped edition)"
+    why = "" if chosen else f" (the newest edition serving {year})" if year is not None and engine.spec.edition.serves_from <= year else " (the newest shipped edition)"
     notes.append(f"edition {engine.spec.edition.id}{why}")
     return subs, engine, year, notes
