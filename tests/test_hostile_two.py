@@ -237,6 +237,26 @@ def test_an_ods_return_is_read_and_judged_like_the_xlsx(read):
     assert read["ods_macro.ods"].code == "macro"
 
 
+def test_an_ods_saved_again_as_xlsx_is_no_changed_file(corpus, tmp_path, engine, read):
+    """A library that kept the form as .ods and saved it back as .xlsx in LibreOffice: the
+    file caches the form's empty list of missing fields as the number 0 (LibreOffice does
+    that to an empty text result it read from an .ods). Not a changed file: ``ok``, the
+    typed data, no ``cached_mismatch`` ("plik mógł być zmieniany")."""
+    from xl_afbp.demo import libreoffice
+
+    folder, _cases = corpus
+    # as a library's LibreOffice does it: its own settings (an .ods is not recalculated on
+    # load), not the oracle's profile that recalculates every file
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(
+        [libreoffice.require_soffice(), f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "xlsx", "--outdir", str(tmp_path / "back"), str(folder / "form_saved_as.ods")],
+        capture_output=True, timeout=180, check=True,
+    )  # fmt: skip
+    sub = read_submission(tmp_path / "back" / "form_saved_as.xlsx", engine=engine)
+    assert (sub.verdict, sub.code) == ("accepted", "ok"), sub.reason
+    assert sub.data == read["ok_openpyxl.xlsx"].data
+
+
 def test_an_xls_return_is_converted_in_one_step(corpus, tmp_path, engine):
     """The reason gives the coordinator one command; run through LibreOffice, its result is
     read like any form (the .xls LibreOffice wrote from the typed form)."""

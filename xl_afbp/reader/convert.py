@@ -82,8 +82,12 @@ def _same(cached: Any, computed: Any) -> bool:
 
 def _same_values(cached: Any, computed: Any) -> bool:
     """Whether a file's cached result is the engine's value (any values: the general case of :func:`_same`)."""
-    if cached is None or computed is None:
-        return (cached is None or cached == "") and (computed is None or computed == "")
+    if computed is None or computed == "":
+        # LibreOffice, saving as .xlsx a workbook it opened as .ods, caches an empty text
+        # result as the number 0: the library's spreadsheet did that, nobody changed the file
+        return cached is None or cached == "" or (type(cached) in (int, float) and cached == 0)
+    if cached is None:
+        return False
     if isinstance(cached, bool) or isinstance(computed, bool):
         return cached == computed
     if isinstance(cached, (int, float)) and isinstance(computed, (int, float)):
