@@ -97,6 +97,14 @@ def test_every_entry_is_complete_and_rejections_say_what_to_do():
     assert corrupt.placeholders == ("detail",)
 
 
+def test_what_the_checks_find_asks_the_library_to_act():
+    """A form accepted with errors, warnings or empty fields: the reason tells the library
+    what to do and where to look, not only rule ids ("błędy w formularzu: 1 (B3)")."""
+    for v in verdicts.CATALOGUE.values():
+        if v.stage == verdicts.EVALUATION and v.verdict != verdicts.REJECTED:
+            assert re.search(r"– prosimy|; prosimy", v.template), v.code
+
+
 def test_the_docs_table_is_the_catalogue():
     text = (ROOT / "docs" / "hostile-files.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- verdicts:begin[^>]*-->\n(.*?)\n<!-- verdicts:end -->", text, re.S)

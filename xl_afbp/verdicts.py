@@ -218,10 +218,10 @@ CATALOGUE: dict[str, Verdict] = {v.code: v for v in (
     _v("not_on_list", _W, BATCH, "biblioteka {library_id} nie występuje na liście oczekiwanych bibliotek", "the library is not on the expected list"),
     _v("teryt_mismatch", _W, BATCH, "TERYT formularza ({form}) różni się od listy bibliotek ({listed})", "the form's TERYT differs from the expected list's"),
     # -- evaluation ------------------------------------------------------------------------
-    _v("check_errors", _W, EVALUATION, "błędy w formularzu: {count} ({rules})", "the recomputed rules found errors (the summary lists them; the data is used)"),
+    _v("check_errors", _W, EVALUATION, "błędy w formularzu: {count} ({rules}) – prosimy je poprawić (opisuje je arkusz Kontrola)", "the recomputed rules found errors (the summary lists them; the data is used)"),
     _v("incomplete", _W, EVALUATION, "formularz niekompletny – puste pola wymagane ({count}): {fields}; prosimy je uzupełnić",
        "required fields left empty (basic data, items, services; or not a number / TAK / NIE): the form's status is \"niekompletny\", never OK; the reason lists them"),
-    _v("check_warnings", _W, EVALUATION, "ostrzeżenia i różnice K-03: {count}", "the recomputed rules found warnings, or K-03 differences"),
+    _v("check_warnings", _W, EVALUATION, "ostrzeżenia i różnice K-03: {count} – prosimy sprawdzić te wartości (arkusz Kontrola)", "the recomputed rules found warnings, or K-03 differences"),
     _v("evaluation_error", _R, EVALUATION,
        "nie udało się przeliczyć wskaźników i kontroli z wartości formularza ({detail}) – sprawdź wartości (np. liczby o skrajnej wielkości) i poproś o poprawiony plik",
        "the engine cannot evaluate the form's values (e.g. numbers near 1e308)"),
