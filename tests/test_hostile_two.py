@@ -237,6 +237,17 @@ def test_an_ods_return_is_read_and_judged_like_the_xlsx(read):
     assert read["ods_macro.ods"].code == "macro"
 
 
+def test_a_workbook_cut_off_after_its_first_bytes_is_a_broken_file(corpus, tmp_path, engine):
+    """A form cut off after 1–3 bytes ("P", "PK", "PK\\x03") is a workbook whose saving or
+    download broke, not a CSV/text export."""
+    folder, _cases = corpus
+    data = (folder / "ok_libreoffice.xlsx").read_bytes()
+    for n in (1, 2, 3):
+        (tmp_path / f"cut{n}.xlsx").write_bytes(data[:n])
+        sub = read_submission(tmp_path / f"cut{n}.xlsx", engine=engine)
+        assert sub.code == "corrupt_zip", (n, sub.reason)
+
+
 def test_an_ods_saved_again_as_xlsx_is_no_changed_file(corpus, tmp_path, engine, read):
     """A library that kept the form as .ods and saved it back as .xlsx in LibreOffice: the
     file caches the form's empty list of missing fields as the number 0 (LibreOffice does

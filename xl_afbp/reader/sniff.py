@@ -14,8 +14,8 @@ _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 def _sniff(head: bytes) -> str:
     """What the first bytes say the file is: zip, cfb, or a wrong_format/not_zip kind."""
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        return "zip"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")) or (len(head) < 4 and b"PK\x03\x04".startswith(head)):
+        return "zip"  # the shortest: a workbook cut off after its first bytes (not a text export)
     if head.startswith(_CFB):
         return "cfb"
     if head.startswith(b"%PDF-"):
